@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "muelle",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "muelle", targets: ["muelle"]),
+        .library(name: "MuelleEngine", targets: ["MuelleEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // C libraries: each wrapped once, by exactly one Swift file in the module that imports it.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+
+        // Pure core: values, errors, normalised records. No I/O.
+        .target(name: "MuelleCore"),
+        // Streaming readers: CSV, JSON, XML (libxml2).
+        .target(name: "MuelleReaders", dependencies: ["MuelleCore", "CLibXML2"]),
+        // The mapping language: YAML compiled once into closures.
+        .target(name: "MuelleMapping", dependencies: ["MuelleCore", "MuelleReaders", "Yams"]),
+        // Intake: which inbox files are ready (stable, not temporary, not symlinks), and the inotify watcher.
+        .target(name: "MuelleIntake", dependencies: ["MuelleCore"]),
+        // The SQLite ledger.
+        .target(name: "MuelleLedger", dependencies: [
+            "MuelleCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Adapters that touch the world: intake, pipeline, emit, commands.
+        .target(name: "MuelleEngine", dependencies: [
+            "MuelleCore", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "muelle", dependencies: [
+            "MuelleEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "MuelleCoreTests", dependencies: ["MuelleCore"]),
+        .testTarget(name: "MuelleReadersTests", dependencies: ["MuelleReaders"]),
+        .testTarget(name: "MuelleIntakeTests", dependencies: ["MuelleIntake"]),
+        .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
+        .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,49 @@
+/// Every failure muelle reports: a code scripts can match, a message a merchant can act on,
+/// and where in the input it happened.
+public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let malformedCSV = Code(rawValue: "malformed_csv")
+        public static let malformedJSON = Code(rawValue: "malformed_json")
+        public static let malformedXML = Code(rawValue: "malformed_xml")
+        public static let forbiddenXML = Code(rawValue: "forbidden_xml")
+        public static let encoding = Code(rawValue: "encoding")
+        public static let badNumber = Code(rawValue: "bad_number")
+        public static let badDate = Code(rawValue: "bad_date")
+        public static let badValue = Code(rawValue: "bad_value")
+        public static let missingField = Code(rawValue: "missing_field")
+        public static let unknownStatus = Code(rawValue: "unknown_status")
+        public static let invalidRecord = Code(rawValue: "invalid_record")
+        public static let mapping = Code(rawValue: "mapping")
+        public static let io = Code(rawValue: "io")
+        public static let configuration = Code(rawValue: "configuration")
+    }
+
+    public var code: Code
+    public var message: String
+    public var position: InputPosition
+
+    public init(_ code: Code, _ message: String, at position: InputPosition = InputPosition()) {
+        self.code = code
+        self.message = message
+        self.position = position
+    }
+
+    public var description: String {
+        let location = position.description
+        return location.isEmpty ? message : "\(location): \(message)"
+    }
+
+    /// The same error, located more precisely by a caller that knows the file or field.
+    public func located(file: String? = nil, record: Int? = nil, line: Int? = nil, field: String? = nil) -> MuelleError {
+        var copy = self
+        if copy.position.file == nil, let file { copy.position.file = file }
+        if copy.position.record == nil, let record { copy.position.record = record }
+        if copy.position.line == nil, let line { copy.position.line = line }
+        if copy.position.field == nil, let field { copy.position.field = field }
+        return copy
+    }
+}

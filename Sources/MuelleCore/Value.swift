@@ -1,0 +1,95 @@
+/// A record as read from any input format, and a normalised record before it is written.
+///
+/// Numbers keep the exact text they were written with: money never passes through `Double`,
+/// so `33333.33` stays `33333.33` until it is parsed as a `Decimal`.
+public enum Value: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// A number exactly as written in the input (`"99999.99"`, `"2000009876543210"`).
+    case number(String)
+    case string(String)
+    case array([Value])
+    case object(ValueObject)
+
+    /// The value as text, for string functions and conversions; `nil` for null, arrays and objects.
+    public var text: String? {
+        switch self {
+        case .string(let s): return s
+        case .number(let n): return n
+        case .bool(let b): return b ? "true" : "false"
+        case .null, .array, .object: return nil
+        }
+    }
+
+    /// Null, or a string of only whitespace: what a spreadsheet export means by "no value".
+    public var isBlank: Bool {
+        switch self {
+        case .null: return true
+        case .string(let s): return s.allSatisfy(\.isWhitespace)
+        case .array(let a): return a.isEmpty
+        default: return false
+        }
+    }
+
+    public subscript(key: String) -> Value? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    /// Builds an object from ordered pairs; later duplicates of a key win on lookup.
+    public static func object(_ pairs: [(String, Value)]) -> Value {
+        .object(ValueObject(pairs))
+    }
+}
+
+/// An object whose key order is kept (output is written in mapping order).
+///
+/// Rows of one CSV file share one `KeyTable`, so a column lookup is a hash probe, not a scan.
+public struct ValueObject: Sendable, Equatable {
+    public let keys: KeyTable
+    public var values: [Value]
+
+    public init(keys: KeyTable, values: [Value]) {
+        self.keys = keys
+        self.values = values
+    }
+
+    public init(_ pairs: [(String, Value)]) {
+        self.keys = KeyTable(pairs.map(\.0))
+        self.values = pairs.map(\.1)
+    }
+
+    public var count: Int { values.count }
+
+    public subscript(key: String) -> Value? {
+        guard let index = keys.index(of: key), index < values.count else { return nil }
+        return values[index]
+    }
+
+    /// The pairs in order.
+    public var pairs: [(String, Value)] {
+        zip(keys.names, values).map { ($0, $1) }
+    }
+
+    public static func == (lhs: ValueObject, rhs: ValueObject) -> Bool {
+        lhs.keys.names == rhs.keys.names && lhs.values == rhs.values
+    }
+}
+
+/// Key names and their positions, shared by every object with the same shape.
+public final class KeyTable: Sendable {
+    public let names: [String]
+    private let positions: [String: Int]
+
+    public init(_ names: [String]) {
+        self.names = names
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(names.count)
+        // The last occurrence wins, as in JSON parsers that accept duplicate keys.
+        for (i, n) in names.enumerated() { positions[n] = i }
+        self.positions = positions
+    }
+
+    @inline(__always)
+    public func index(of key: String) -> Int? { positions[key] }
+}
