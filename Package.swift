@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "muelle",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "muelle", targets: ["muelle"]),
         .library(name: "MuelleEngine", targets: ["MuelleEngine"]),

@@ -16,6 +16,7 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let badValue = Code(rawValue: "bad_value")
         public static let missingField = Code(rawValue: "missing_field")
         public static let unknownStatus = Code(rawValue: "unknown_status")
+        public static let unmappedValue = Code(rawValue: "unmapped_value")
         public static let invalidRecord = Code(rawValue: "invalid_record")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")

@@ -1,0 +1,67 @@
+import Foundation
+import MuelleCore
+import MuelleIntake
+import MuelleLedger
+import MuelleMapping
+
+/// `muelle status`: one card per route/account — its state, last run, counts and waiting files.
+public enum StatusCards {
+    public struct Card: Sendable {
+        public var route: String
+        public var platform: String
+        public var account: String
+        /// pending (nothing taken yet), synced, or error (the last file was rejected).
+        public var state: String
+        public var lastRun: String?
+        public var lastError: String?
+        public var totals: RouteTotals
+        public var waiting: Int
+
+        var value: Value {
+            .object([
+                ("route", .string(route)), ("platform", .string(platform)), ("account", .string(account)),
+                ("state", .string(state)), ("last_run", lastRun.map(Value.string) ?? .null),
+                ("last_error", lastError.map(Value.string) ?? .null),
+                ("counts", .object([
+                    ("files", .number(String(totals.inputs))), ("imported", .number(String(totals.imported))),
+                    ("updated", .number(String(totals.updated))), ("skipped", .number(String(totals.skipped))),
+                    ("filtered", .number(String(totals.filtered))), ("rejected", .number(String(totals.rejected))),
+                    ("rejected_files", .number(String(totals.rejectedFiles))), ("duplicates", .number(String(totals.duplicates))),
+                ])),
+                ("waiting", .number(String(waiting))),
+            ])
+        }
+    }
+
+    public static func cards(workspace: Workspace, routes: [RouteMapping]) throws -> [Card] {
+        let ledger: Ledger? = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.open(path: workspace.ledgerPath) : nil
+        let scanner = InboxScanner(inboxPath: workspace.inbox)
+        return try routes.map { route in
+            let last = try ledger?.inputs(route: route.name, limit: 1).first
+            let totals = try ledger?.totals(route: route.name) ?? RouteTotals()
+            let waiting = (try? scanner.scan(route: route.name).files.count) ?? 0
+            let state = switch last?.state {
+            case nil: "pending"
+            case .rejected?: "error"
+            default: "synced"
+            }
+            return Card(route: route.name, platform: route.identity.platform, account: route.identity.account, state: state,
+                        lastRun: last?.finishedAt, lastError: last?.state == .rejected ? last?.error : nil, totals: totals, waiting: waiting)
+        }
+    }
+
+    public static func json(_ cards: [Card]) -> String {
+        JSONText.pretty(.object([("routes", .array(cards.map(\.value)))]))
+    }
+
+    public static func text(_ cards: [Card]) -> String {
+        cards.map { card in
+            var lines = ["\(card.route)  [\(card.platform)/\(card.account)]  \(card.state)"]
+            lines.append("  last run: \(card.lastRun ?? "never")    waiting: \(card.waiting) file(s)")
+            let t = card.totals
+            lines.append("  imported \(t.imported) · updated \(t.updated) · skipped \(t.skipped) · filtered \(t.filtered) · rejected \(t.rejected) (\(t.rejectedFiles) file(s)) · duplicates \(t.duplicates)")
+            if let error = card.lastError { lines.append("  last error: \(error)") }
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n\n")
+    }
+}

@@ -1,0 +1,101 @@
+import MuelleCore
+import MuelleMapping
+import MuelleReaders
+
+/// What mapping one file produced, before any of it is made visible.
+public struct MappingSummary: Sendable {
+    public var records = 0
+    public var kept = 0
+    public var filtered = 0
+    public var rejectedCount = 0
+    /// Rejected records with their reasons (the first `maxListed`; `rejectedCount` has them all).
+    public var rejections: [MuelleError] = []
+    /// A problem that made the rest of the file unreadable (malformed CSV/JSON/XML, unreadable file).
+    public var fatal: MuelleError?
+    public static let maxListed = 1000
+
+    /// Whether the file as a whole is refused under the route's policy.
+    public func refusesFile(policy: BadRecordPolicy) -> Bool {
+        fatal != nil || (policy == .rejectFile && rejectedCount > 0)
+    }
+
+    mutating func reject(_ error: MuelleError) {
+        rejectedCount += 1
+        if rejections.count < Self.maxListed { rejections.append(error) }
+    }
+}
+
+/// Streams one input file through a route's compiled mapping: read → group → filter → map.
+///
+/// Only one group of rows is held at a time, so memory is flat in the file size. It has no effects
+/// of its own: kept records go to `onKept`, and the caller decides where they are written.
+public struct FileMapper {
+    public let mapping: RouteMapping
+
+    public init(mapping: RouteMapping) { self.mapping = mapping }
+
+    public func run(
+        path: String, fileName: String, sha256: String,
+        progress: ((_ records: Int, _ bytes: Int) -> Void)? = nil,
+        onKept: (Value) throws -> Void
+    ) -> MappingSummary {
+        var summary = MappingSummary()
+        let reader: any RecordReader
+        do {
+            reader = try RecordReaders.open(path: path, fileName: fileName, options: mapping.reader)
+        } catch {
+            summary.fatal = Self.muelleError(error, file: fileName)
+            return summary
+        }
+        var group: [SourceRecord] = []
+        var groupKey: String?
+
+        func flush() throws {
+            guard let first = group.first else { return }
+            let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
+                                              record: first.position.record ?? summary.records, line: first.position.line)
+            switch mapping.map(group, source: source) {
+            case .kept(let value):
+                summary.kept += 1
+                try onKept(value)
+            case .filtered:
+                summary.filtered += 1
+            case .rejected(let error):
+                summary.reject(error)
+            }
+            group.removeAll(keepingCapacity: true)
+        }
+
+        do {
+            while let record = try reader.next() {
+                summary.records += 1
+                if mapping.groupsRows {
+                    let key: String?
+                    do {
+                        key = try mapping.groupKey(of: record)
+                    } catch {
+                        summary.reject(Self.muelleError(error, file: fileName))
+                        continue
+                    }
+                    if key != groupKey || key?.isEmpty == true { try flush() }
+                    groupKey = key
+                    group.append(record)
+                } else {
+                    group.append(record)
+                    try flush()
+                }
+                if let progress, summary.records % 1024 == 0 { progress(summary.records, reader.bytesRead) }
+            }
+            try flush()
+            progress?(summary.records, reader.bytesRead)
+        } catch {
+            summary.fatal = Self.muelleError(error, file: fileName)
+        }
+        return summary
+    }
+
+    static func muelleError(_ error: any Error, file: String) -> MuelleError {
+        if let error = error as? MuelleError { return error.located(file: file) }
+        return MuelleError(.io, "\(error)", at: InputPosition(file: file))
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import MuelleCore
+import MuelleLedger
+import MuelleMapping
+import MuelleReaders
+
+/// What became of one input file.
+public struct FileOutcome: Sendable {
+    public var route: String
+    public var name: String
+    public var state: InputEntry.State
+    public var entry: InputEntry
+    /// The file had been committed by an interrupted run; only its move was finished now.
+    public var reconciled = false
+}
+
+/// Takes one input file through map → emit → commit → archive, in the order that makes every
+/// effect happen once: outputs written, fsynced and renamed into the outbox; then the ledger
+/// transaction; then the original moved. A crash anywhere leaves either nothing visible (redo
+/// rewrites the same deterministic names) or a committed file whose move start-up finishes.
+public struct FileProcessor: Sendable {
+    public let workspace: Workspace
+    public let ledger: Ledger
+    public let logger: Logger
+
+    public init(workspace: Workspace, ledger: Ledger, logger: Logger) {
+        self.workspace = workspace
+        self.ledger = ledger
+        self.logger = logger
+    }
+
+    public func process(path: String, name: String, mapping: RouteMapping, progress: ((Int, Int) -> Void)? = nil) throws -> FileOutcome {
+        let receivedAt = Timestamp.now()
+        let (sha256, size) = try ContentHash.file(at: path)
+        let digest = String(sha256.prefix(12))
+        var entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
+
+        if let committed = try interruptedMove(route: mapping.name, name: name, sha256: sha256) {
+            try move(path, to: committed.destination ?? "")
+            logger.info("finished moving a file committed before an interruption", metadata: ["muelle.route": "\(mapping.name)", "muelle.file": "\(name)"])
+            return FileOutcome(route: mapping.name, name: name, state: committed.state, entry: committed, reconciled: true)
+        }
+        if let original = try ledger.processedInput(route: mapping.name, sha256: sha256) {
+            return try recordDuplicate(path: path, entry: entry, of: original, digest: digest)
+        }
+
+        let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(getpid())"
+        FileSystem.removeTree(staging)
+        try FileSystem.makeDirectory(staging)
+        defer { FileSystem.removeTree(staging) }
+        let staged = try StagedOrders(directory: staging)
+        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, progress: progress) { record in
+            try staged.append(record)
+        }
+        entry.kept = summary.kept
+        entry.filtered = summary.filtered
+        entry.rejected = summary.rejectedCount
+        var errors = summary.rejections
+        if let fatal = summary.fatal { errors.insert(fatal, at: 0) }
+
+        if summary.refusesFile(policy: mapping.onError) {
+            entry.kept = 0
+            return try quarantine(path: path, entry: entry, records: summary.records, errors: errors, digest: digest)
+        }
+        try staged.sync()
+        return try commit(path: path, entry: entry, records: summary.records, errors: errors, staged: staged, mapping: mapping, digest: digest)
+    }
+
+    // MARK: - Outcomes
+
+    private func commit(path: String, entry: InputEntry, records: Int, errors: [MuelleError], staged: StagedOrders,
+                        mapping: RouteMapping, digest: String) throws -> FileOutcome {
+        var entry = entry
+        entry.destination = "archive/\(mapping.name)/\(digest)-\(entry.name)"
+        entry.report = "outbox/reports/\(mapping.name)-\(digest).json"
+        let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(mapping.name)-\(digest).ndjson"
+        let updatesPath = workspace.outbox("order-updates") + "/\(mapping.name)-\(digest).ndjson"
+        try ledger.write { tx in
+            let inputID = try tx.nextInputID()
+            let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
+                .classify(staged, newOrdersTo: ordersPath, updatesTo: updatesPath, staging: workspace.staging)
+            entry.kept = result.imported
+            entry.skipped = result.unchanged
+            entry.updated = result.updated
+            entry.output = result.outputs.map(workspace.relative).joined(separator: "\n")
+            entry.finishedAt = Timestamp.now()
+            try writeReport(FileReport(entry: entry, records: records, outputs: result.outputs.map(workspace.relative), errors: errors))
+            try tx.insert(entry)
+        }
+        try move(path, to: entry.destination ?? "")
+        logger.info("processed", metadata: [
+            "muelle.route": "\(mapping.name)", "muelle.file": "\(entry.name)",
+            "kept": "\(entry.kept)", "filtered": "\(entry.filtered)", "rejected": "\(entry.rejected)",
+            "skipped": "\(entry.skipped)", "updated": "\(entry.updated)",
+        ])
+        return FileOutcome(route: mapping.name, name: entry.name, state: .processed, entry: entry)
+    }
+
+    private func quarantine(path: String, entry: InputEntry, records: Int, errors: [MuelleError], digest: String) throws -> FileOutcome {
+        var entry = entry
+        entry.state = .rejected
+        entry.destination = "quarantine/\(entry.route)/\(digest)-\(entry.name)"
+        entry.report = "outbox/reports/\(entry.route)-\(digest).json"
+        entry.error = errors.first?.description
+        entry.finishedAt = Timestamp.now()
+        let report = FileReport(entry: entry, records: records, outputs: [], errors: errors)
+        try FileSystem.makeDirectory(workspace.quarantine + "/\(entry.route)")
+        try FileSystem.writeAtomically(report.text, to: workspace.root + "/" + (entry.destination ?? "") + ".error.txt", staging: workspace.staging)
+        try writeReport(report)
+        try ledger.write { tx in try tx.insert(entry) }
+        try move(path, to: entry.destination ?? "")
+        logger.warning("quarantined", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "error": "\(entry.error ?? "")"])
+        return FileOutcome(route: entry.route, name: entry.name, state: .rejected, entry: entry)
+    }
+
+    private func recordDuplicate(path: String, entry: InputEntry, of original: InputEntry, digest: String) throws -> FileOutcome {
+        var entry = entry
+        entry.state = .duplicate
+        try ledger.write { tx in
+            let id = try tx.nextInputID()
+            entry.destination = "archive/\(entry.route)/duplicates/\(id)-\(entry.name)"
+            entry.report = "outbox/reports/\(entry.route)-\(digest)-duplicate-\(id).json"
+            entry.finishedAt = Timestamp.now()
+            try writeReport(FileReport(entry: entry, records: 0, outputs: [], errors: [], duplicateOf: original))
+            try tx.insert(entry)
+        }
+        try move(path, to: entry.destination ?? "")
+        logger.info("duplicate: already processed", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "first": "\(original.name)"])
+        return FileOutcome(route: entry.route, name: entry.name, state: .duplicate, entry: entry)
+    }
+
+    // MARK: - Effects
+
+    /// The ledger committed this very file (same route, name and content) but its original never
+    /// reached its destination: the previous run was interrupted between commit and move.
+    private func interruptedMove(route: String, name: String, sha256: String) throws -> InputEntry? {
+        guard let last = try ledger.lastInput(route: route, name: name), last.sha256 == sha256,
+              let destination = last.destination, !FileSystem.exists(workspace.root + "/" + destination) else { return nil }
+        return last
+    }
+
+    private func writeReport(_ report: FileReport) throws {
+        guard let relative = report.entry.report else { return }
+        try FileSystem.writeAtomically(JSONText.pretty(report.value) + "\n", to: workspace.root + "/" + relative, staging: workspace.staging)
+    }
+
+    private func move(_ path: String, to relative: String) throws {
+        let destination = workspace.root + "/" + relative
+        try FileSystem.makeDirectory(String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)]))
+        try FileSystem.publish(path, as: destination)
+        try FileSystem.syncDirectory(of: path)
+    }
+}

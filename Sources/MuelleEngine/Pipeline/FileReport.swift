@@ -1,0 +1,60 @@
+import MuelleCore
+import MuelleLedger
+
+/// The per-input report written to `outbox/reports/`: what came in, what went out, and every
+/// rejected record with its position and reason.
+struct FileReport {
+    var entry: InputEntry
+    var records: Int
+    var outputs: [String]
+    var errors: [MuelleError]
+    var duplicateOf: InputEntry?
+
+    var value: Value {
+        var pairs: [(String, Value)] = [
+            ("kind", .string("report")), ("route", .string(entry.route)), ("file", .string(entry.name)),
+            ("sha256", .string(entry.sha256)), ("size", .number(String(entry.size))), ("state", .string(entry.state.rawValue)),
+            ("received_at", .string(entry.receivedAt)), ("finished_at", .string(entry.finishedAt)),
+            ("records", .number(String(records))),
+            ("counts", .object([
+                ("kept", .number(String(entry.kept))), ("filtered", .number(String(entry.filtered))),
+                ("rejected", .number(String(entry.rejected))), ("skipped", .number(String(entry.skipped))),
+                ("updated", .number(String(entry.updated))),
+            ])),
+            ("outputs", .array(outputs.map(Value.string))),
+            ("original", entry.destination.map(Value.string) ?? .null),
+        ]
+        if let duplicateOf {
+            pairs.append(("duplicate_of", .object([
+                ("file", .string(duplicateOf.name)), ("received_at", .string(duplicateOf.receivedAt)),
+                ("report", duplicateOf.report.map(Value.string) ?? .null),
+            ])))
+        }
+        pairs.append(("errors", .array(errors.map(Self.describe))))
+        return .object(pairs)
+    }
+
+    static func describe(_ error: MuelleError) -> Value {
+        let p = error.position
+        return .object([
+            ("code", .string(error.code.rawValue)), ("message", .string(error.message)),
+            ("record", p.record.map { .number(String($0)) } ?? .null),
+            ("line", p.line.map { .number(String($0)) } ?? .null),
+            ("column", p.column.map { .number(String($0)) } ?? .null),
+            ("field", p.field.map(Value.string) ?? .null),
+            ("text", .string(error.description)),
+        ])
+    }
+
+    /// The readable report placed next to a quarantined original.
+    var text: String {
+        var lines = [
+            "muelle could not take \(entry.name) (route \(entry.route)).",
+            "Nothing from this file was emitted. Fix the file or the mapping, then run `muelle replay \(entry.destination ?? entry.name)`.",
+            "",
+        ]
+        lines.append(contentsOf: errors.map { "- " + $0.description })
+        if entry.rejected > errors.count { lines.append("- … and \(entry.rejected - errors.count) more rejected records") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,56 @@
+import Logging
+import MuelleIntake
+import ServiceLifecycle
+
+/// `muelle run`: watches the inbox and takes each ready file through its route, until a graceful
+/// shutdown (SIGTERM/SIGINT), which lets the file in hand finish.
+///
+/// One serial worker per route keeps arrival order within a route; a limiter bounds how many routes
+/// work at once.
+public struct InboxService: Service {
+    let runner: Runner
+    let options: RunOptions
+
+    public init(runner: Runner, options: RunOptions) {
+        self.runner = runner
+        self.options = options
+    }
+
+    public func run() async throws {
+        runner.clearStaging()
+        let configuration = InboxWatcher.Configuration(
+            routes: runner.routes.map(\.name), quietPeriod: options.quietPeriod, rescanInterval: options.rescanInterval)
+        let watcher = try InboxWatcher(inboxPath: runner.workspace.inbox, configuration: configuration)
+        let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
+        runner.logger.info("watching", metadata: ["muelle.routes": "\(runner.routes.map(\.name).joined(separator: ","))"])
+
+        var queues: [String: AsyncStream<InboxFile>.Continuation] = [:]
+        await withTaskGroup(of: Void.self) { group in
+            for mapping in runner.routes {
+                let (stream, continuation) = AsyncStream.makeStream(of: InboxFile.self)
+                queues[mapping.name] = continuation
+                group.addTask {
+                    for await file in stream {
+                        let failed = await limiter.withPermit {
+                            var summary = RunSummary()
+                            runner.take(file, summary: &summary, options: options)
+                            return !summary.failures.isEmpty
+                        }
+                        if failed { watcher.forget(file) }
+                    }
+                }
+            }
+            let routeQueues = queues
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    for await file in watcher {
+                        routeQueues[file.route]?.yield(file)
+                    }
+                }
+                // The watcher stopped: let each route finish the file in hand and what is queued.
+                for continuation in routeQueues.values { continuation.finish() }
+            }
+        }
+        runner.logger.info("stopped")
+    }
+}

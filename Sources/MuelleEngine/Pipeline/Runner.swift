@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import MuelleCore
+import MuelleIntake
+import MuelleLedger
+import MuelleMapping
+
+/// How `muelle run` takes files.
+public struct RunOptions: Sendable {
+    /// A file is taken once its size and mtime have not changed for this long.
+    public var quietPeriod: Duration = .milliseconds(300)
+    /// The safety-net rescan interval while watching (inotify does the real work).
+    public var rescanInterval: Duration = .seconds(5)
+    /// Routes processed at the same time; files of one route always go one by one, in arrival order.
+    public var maxConcurrentRoutes = 2
+    /// Progress lines on a terminal for long files.
+    public var progress: (@Sendable (String, Int, Int, Int64) -> Void)?
+
+    public init() {}
+}
+
+/// Totals of one run, and the exit status DESIGN.md promises for them.
+public struct RunSummary: Sendable {
+    public var processed = 0
+    public var rejected = 0
+    public var duplicates = 0
+    public var failures: [String] = []
+
+    /// 0 when every input was processed, 1 when some input was rejected (or could not be taken).
+    public var exitCode: Int32 { rejected > 0 || !failures.isEmpty ? 1 : 0 }
+
+    mutating func add(_ outcome: FileOutcome) {
+        switch outcome.state {
+        case .processed: processed += 1
+        case .rejected: rejected += 1
+        case .duplicate: duplicates += 1
+        }
+    }
+
+    mutating func merge(_ other: RunSummary) {
+        processed += other.processed
+        rejected += other.rejected
+        duplicates += other.duplicates
+        failures += other.failures
+    }
+}
+
+/// The pipeline for a whole workspace: compiled routes, the ledger, and the processor.
+public struct Runner: Sendable {
+    public let workspace: Workspace
+    public let routes: [RouteMapping]
+    public let ledger: Ledger
+    public let logger: Logger
+    let processor: FileProcessor
+
+    /// Loads every mapping; any mapping error is a configuration error (exit 2), listed in full.
+    public init(workspace: Workspace, logger: Logger) throws {
+        let (routes, diagnostics) = workspace.loadMappings()
+        if !diagnostics.isEmpty { throw MappingLoadError(diagnostics) }
+        if routes.isEmpty {
+            throw MuelleError(.configuration, "no mappings in \(workspace.relative(workspace.mappings)): add mappings/<route>.yaml for each inbox/<route>/")
+        }
+        try workspace.prepare(routes: routes)
+        self.workspace = workspace
+        self.routes = routes
+        self.ledger = try Ledger.open(path: workspace.ledgerPath)
+        self.logger = logger
+        self.processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger)
+    }
+
+    public func route(named name: String) -> RouteMapping? { routes.first { $0.name == name } }
+
+    /// Leftovers of an interrupted run: staged outputs that never reached the outbox.
+    public func clearStaging() {
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
+        for name in leftovers { FileSystem.removeTree(workspace.staging + "/" + name) }
+    }
+
+    /// Processes one file; a failure to process (not a rejection) is logged and counted.
+    func take(_ file: InboxFile, summary: inout RunSummary, options: RunOptions) {
+        guard let mapping = route(named: file.route) else { return }
+        do {
+            let outcome = try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
+                options.progress?(file.name, records, bytes, file.size)
+            }
+            summary.add(outcome)
+        } catch {
+            logger.error("could not process the file; it stays in the inbox", metadata: [
+                "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "error": "\(error)",
+            ])
+            summary.failures.append("\(file.route)/\(file.name): \(error)")
+        }
+    }
+
+    /// `muelle run --once`: everything in the inbox now, routes concurrently, files in arrival order.
+    public func runOnce(options: RunOptions = RunOptions()) async -> RunSummary {
+        clearStaging()
+        warnAboutUnmappedFolders()
+        let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
+        return await withTaskGroup(of: RunSummary.self) { group in
+            for mapping in routes {
+                group.addTask {
+                    await limiter.withPermit { await drainOnce(route: mapping.name, options: options) }
+                }
+            }
+            var total = RunSummary()
+            for await summary in group { total.merge(summary) }
+            return total
+        }
+    }
+
+    private func drainOnce(route: String, options: RunOptions) async -> RunSummary {
+        var summary = RunSummary()
+        let scanner = InboxScanner(inboxPath: workspace.inbox)
+        var attempted = Set<String>()
+        while true {
+            let scan: InboxScan
+            do { scan = try scanner.scan(route: route) } catch {
+                summary.failures.append("\(route): \(error)")
+                return summary
+            }
+            for ignored in scan.ignored { logger.notice("\(ignored)") }
+            guard let file = scan.files.first(where: { !attempted.contains($0.name) }) else { return summary }
+            if await waitUntilStable(file, quietPeriod: options.quietPeriod) {
+                attempted.insert(file.name)
+                take(file, summary: &summary, options: options)
+            }
+        }
+    }
+
+    /// True when the file was unchanged for the quiet period; false when it changed meanwhile
+    /// (the caller rescans and tries again).
+    private func waitUntilStable(_ file: InboxFile, quietPeriod: Duration) async -> Bool {
+        let age = Date().timeIntervalSince1970 - (Double(file.modificationTime.seconds) + Double(file.modificationTime.nanoseconds) / 1e9)
+        let quiet = Double(quietPeriod.components.seconds) + Double(quietPeriod.components.attoseconds) / 1e18
+        guard age < quiet else { return true }
+        try? await Task.sleep(for: .seconds(quiet - max(0, age)))
+        guard let now = try? InboxScanner(inboxPath: workspace.inbox).scan(route: file.route).files.first(where: { $0.name == file.name }) else {
+            return false
+        }
+        return now.signature == file.signature
+    }
+
+    private func warnAboutUnmappedFolders() {
+        let folders = (try? InboxScanner(inboxPath: workspace.inbox).routeNames()) ?? []
+        for folder in folders where route(named: folder) == nil {
+            logger.warning("inbox/\(folder)/ has no mapping (mappings/\(folder).yaml); its files are left alone")
+        }
+    }
+}
+
+/// Bounds how many routes work at once.
+actor ConcurrencyLimiter {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func withPermit<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        await acquire()
+        defer { release() }
+        return await body()
+    }
+
+    private func acquire() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

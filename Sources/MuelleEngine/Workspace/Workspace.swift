@@ -1,0 +1,75 @@
+import Foundation
+import MuelleCore
+import MuelleMapping
+
+/// A muelle workspace: `mappings/`, `inbox/<route>/`, `outbox/<kind>/`, and muelle's own folders.
+///
+/// Originals leave the inbox for `archive/<route>/` (processed) or `quarantine/<route>/` (rejected,
+/// beside a readable `.error.txt`). The ledger and staging area live in the hidden `.muelle/`.
+public struct Workspace: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
+        self.root = URL(fileURLWithPath: absolute).standardizedFileURL.path
+    }
+
+    public var mappings: String { root + "/mappings" }
+    public var inbox: String { root + "/inbox" }
+    public var outbox: String { root + "/outbox" }
+    public var archive: String { root + "/archive" }
+    public var quarantine: String { root + "/quarantine" }
+    public var state: String { root + "/.muelle" }
+    public var ledgerPath: String { state + "/ledger.sqlite" }
+    /// Where outputs are written before they are renamed into the outbox (same file system).
+    public var staging: String { state + "/staging" }
+
+    public func inbox(route: String) -> String { inbox + "/" + route }
+    public func outbox(_ folder: String) -> String { outbox + "/" + folder }
+
+    /// `path` relative to the workspace, for reports and messages.
+    public func relative(_ path: String) -> String {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+    }
+
+    /// The mapping files of the workspace (`mappings/*.yaml`), sorted by route name.
+    public func mappingFiles() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: mappings)) ?? []
+        return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }
+            .sorted()
+            .map { mappings + "/" + $0 }
+    }
+
+    /// Compiles every mapping; problems are collected, not thrown, so `check` can list them all.
+    public func loadMappings() -> (routes: [RouteMapping], diagnostics: [MappingDiagnostic]) {
+        var routes: [RouteMapping] = []
+        var diagnostics: [MappingDiagnostic] = []
+        for path in mappingFiles() {
+            do {
+                routes.append(try MappingLoader.load(path: path, displayName: relative(path)))
+            } catch let error as MappingLoadError {
+                diagnostics.append(contentsOf: error.diagnostics)
+            } catch {
+                diagnostics.append(MappingDiagnostic(file: relative(path), line: 1, column: 1, message: "\(error)"))
+            }
+        }
+        return (routes, diagnostics)
+    }
+
+    /// Creates the folders muelle writes to.
+    public func prepare(routes: [RouteMapping]) throws {
+        var folders = [inbox, outbox, archive, quarantine, state, staging, outbox("reports")]
+        for route in routes {
+            folders.append(inbox(route: route.name))
+            folders.append(outbox(route.kind.outboxFolder))
+        }
+        folders.append(outbox("order-updates"))
+        for folder in folders {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw MuelleError(.configuration, "cannot create \(relative(folder)): \(error.localizedDescription)")
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import MuelleCore
+
+/// The audit record that makes every effect happen once: each input file taken, what became of it,
+/// and every order imported with its fingerprint.
+///
+/// SQLite through GRDB, in WAL mode so `muelle status` can read while `muelle run` writes.
+/// It is never erased on schema change: migrations only add.
+public struct Ledger: Sendable {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the ledger at `path`.
+    public static func open(path: String) throws -> Ledger {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            return try Ledger(writer: pool)
+        } catch let error as DatabaseError {
+            throw MuelleError(.io, "cannot open the ledger at \(path): \(error.message ?? "\(error)")")
+        }
+    }
+
+    /// A throwaway ledger for `muelle try` and tests.
+    public static func inMemory() throws -> Ledger {
+        try Ledger(writer: DatabaseQueue())
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: inputs and orders") { db in
+            try db.create(table: "input") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("route", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("receivedAt", .text).notNull()
+                t.column("finishedAt", .text).notNull()
+                t.column("destination", .text)
+                t.column("report", .text)
+                t.column("output", .text)
+                t.column("kept", .integer).notNull().defaults(to: 0)
+                t.column("filtered", .integer).notNull().defaults(to: 0)
+                t.column("rejected", .integer).notNull().defaults(to: 0)
+                t.column("skipped", .integer).notNull().defaults(to: 0)
+                t.column("updated", .integer).notNull().defaults(to: 0)
+                t.column("error", .text)
+            }
+            try db.create(index: "input_by_content", on: "input", columns: ["route", "sha256"])
+            try db.create(table: "order") { t in
+                t.primaryKey("id", .text)
+                t.column("route", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("document", .text).notNull()
+                t.column("firstInput", .integer).notNull()
+                t.column("lastInput", .integer).notNull()
+                t.column("importedAt", .text).notNull()
+                t.column("updatedAt", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// The input with this content that was already processed on this route, if any.
+    public func processedInput(route: String, sha256: String) throws -> InputEntry? {
+        try read { db in
+            try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE route = ? AND sha256 = ? AND state = 'processed' ORDER BY id LIMIT 1", arguments: [route, sha256])
+        }
+    }
+
+    /// The last entry for a file name on a route (for `replay` and reconciliation).
+    public func lastInput(route: String, name: String) throws -> InputEntry? {
+        try read { db in
+            try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE route = ? AND name = ? ORDER BY id DESC LIMIT 1", arguments: [route, name])
+        }
+    }
+
+    public func inputs(route: String? = nil, limit: Int = 1000) throws -> [InputEntry] {
+        try read { db in
+            if let route {
+                return try InputEntry.fetchAll(db, sql: "SELECT * FROM input WHERE route = ? ORDER BY id DESC LIMIT ?", arguments: [route, limit])
+            }
+            return try InputEntry.fetchAll(db, sql: "SELECT * FROM input ORDER BY id DESC LIMIT ?", arguments: [limit])
+        }
+    }
+
+    public func orderCount(route: String? = nil) throws -> Int {
+        try read { db in
+            if let route { return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\" WHERE route = ?", arguments: [route]) ?? 0 }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\"") ?? 0
+        }
+    }
+
+    /// Runs `body` in one write transaction: everything it records commits together, or not at all.
+    public func write<T>(_ body: (LedgerTransaction) throws -> T) throws -> T {
+        do {
+            return try writer.write { db in try body(LedgerTransaction(db: db)) }
+        } catch let error as DatabaseError {
+            throw MuelleError(.io, "the ledger refused a write: \(error.message ?? "\(error)")")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as DatabaseError {
+            throw MuelleError(.io, "the ledger could not be read: \(error.message ?? "\(error)")")
+        }
+    }
+}
+
+/// The ledger inside one write transaction.
+public struct LedgerTransaction {
+    let db: Database
+
+    /// Records an input and returns its ledger id.
+    @discardableResult
+    public func insert(_ entry: InputEntry) throws -> Int64 {
+        var entry = entry
+        try entry.insert(db)
+        return entry.id ?? db.lastInsertedRowID
+    }
+
+    /// The imported order with this id, if any.
+    public func order(id: String) throws -> OrderEntry? {
+        try OrderEntry.fetchOne(db, key: id)
+    }
+
+    public func save(_ order: OrderEntry) throws {
+        try order.save(db)
+    }
+
+    public func deleteOrders(ids: [String]) throws -> Int {
+        try OrderEntry.deleteAll(db, keys: ids)
+    }
+
+    /// The id the next inserted input will get (for names decided before the insert).
+    public func nextInputID() throws -> Int64 {
+        (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM input")) ?? 1
+    }
+}
+
+/// Totals of one route over every input it took, for status cards.
+public struct RouteTotals: Sendable, Equatable, FetchableRecord, Decodable {
+    public var inputs = 0
+    public var imported = 0
+    public var updated = 0
+    public var skipped = 0
+    public var filtered = 0
+    public var rejected = 0
+    public var rejectedFiles = 0
+    public var duplicates = 0
+
+    public init() {}
+}
+
+extension Ledger {
+    public func totals(route: String) throws -> RouteTotals {
+        try read { db in
+            try RouteTotals.fetchOne(db, sql: """
+                SELECT COUNT(*) AS inputs, COALESCE(SUM(kept), 0) AS imported, COALESCE(SUM(updated), 0) AS updated,
+                       COALESCE(SUM(skipped), 0) AS skipped, COALESCE(SUM(filtered), 0) AS filtered,
+                       COALESCE(SUM(rejected), 0) AS rejected,
+                       COALESCE(SUM(state = 'rejected'), 0) AS rejectedFiles, COALESCE(SUM(state = 'duplicate'), 0) AS duplicates
+                FROM input WHERE route = ?
+                """, arguments: [route]) ?? RouteTotals()
+        }
+    }
+}

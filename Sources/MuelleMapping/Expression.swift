@@ -1,0 +1,116 @@
+import MuelleCore
+import MuelleReaders
+
+/// What a compiled expression sees while one record (or group of rows) is mapped.
+///
+/// `values` is a stack: the record at the bottom, the current item of each enclosing `each:` above it.
+public struct EvalScope {
+    public var values: [Value]
+    /// Where the current row or record is, for error messages.
+    public var position: InputPosition
+    /// The rows of the current group (`group_by`), addressable as `rows`.
+    public var rows: [SourceRecord]
+
+    public init(group rows: [SourceRecord]) {
+        self.rows = rows
+        self.values = [rows.first?.value ?? .null]
+        self.position = rows.first?.position ?? InputPosition()
+    }
+
+    public var current: Value { values[values.count - 1] }
+}
+
+/// A mapping expression compiled once at load: evaluating it never looks at the YAML again.
+public struct CompiledExpression: Sendable {
+    /// The source text it reads from, when it is a plain reference (for "field" in error messages).
+    public let sourceField: String?
+    let evaluate: @Sendable (inout EvalScope) throws -> Value
+
+    init(sourceField: String? = nil, _ evaluate: @escaping @Sendable (inout EvalScope) throws -> Value) {
+        self.sourceField = sourceField
+        self.evaluate = evaluate
+    }
+
+    public func callAsFunction(_ scope: inout EvalScope) throws -> Value {
+        try evaluate(&scope)
+    }
+
+    static func constant(_ value: Value) -> CompiledExpression {
+        CompiledExpression { _ in value }
+    }
+}
+
+/// A compiled condition (`filter:`, `if:`).
+public struct CompiledCondition: Sendable {
+    let test: @Sendable (inout EvalScope) throws -> Bool
+
+    public func callAsFunction(_ scope: inout EvalScope) throws -> Bool {
+        try test(&scope)
+    }
+}
+
+/// A reference into the current record: a CSV column, or a JSON/XML path (`buyer.first_name`,
+/// `ShippingAddress/City`, `payments[0].status`), optionally climbing scopes with `../`.
+struct FieldPath: Sendable, Equatable {
+    enum Segment: Sendable, Equatable {
+        case key(String)
+        case index(Int)
+    }
+
+    var up: Int
+    var segments: [Segment]
+    /// As written in the mapping.
+    var text: String
+
+    /// CSV columns are never split: "Lineitem price (incl. tax)" is one name.
+    static func parse(_ text: String, splitting: Bool) -> FieldPath? {
+        var rest = Substring(text)
+        var up = 0
+        while rest.hasPrefix("../") {
+            up += 1
+            rest = rest.dropFirst(3)
+        }
+        if rest == "." || rest.isEmpty { return FieldPath(up: up, segments: [], text: text) }
+        guard splitting else { return FieldPath(up: up, segments: [.key(String(rest))], text: text) }
+        var segments: [Segment] = []
+        for part in rest.split(whereSeparator: { $0 == "." || $0 == "/" }) {
+            var name = part
+            var indexes: [Int] = []
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+                guard let i = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]), i >= 0 else { return nil }
+                indexes.insert(i, at: 0)
+                name = name[..<open]
+            }
+            if !name.isEmpty { segments.append(.key(String(name))) }
+            segments.append(contentsOf: indexes.map(Segment.index))
+        }
+        return FieldPath(up: up, segments: segments, text: text)
+    }
+
+    func resolve(in scope: EvalScope) -> Value {
+        let level = scope.values.count - 1 - up
+        guard level >= 0 else { return .null }
+        var value = scope.values[level]
+        for segment in segments {
+            value = Self.step(value, segment)
+        }
+        return value
+    }
+
+    private static func step(_ value: Value, _ segment: Segment) -> Value {
+        switch (segment, value) {
+        case (.key(let k), .object(let o)):
+            return o[k] ?? .null
+        case (.key, .array(let items)):
+            // A key applied to a list reads it from every element: `payments.status`.
+            return .array(items.map { step($0, segment) })
+        case (.index(let i), .array(let items)):
+            return i < items.count ? items[i] : .null
+        case (.index(0), .object), (.index(0), .string), (.index(0), .number), (.index(0), .bool):
+            // A single XML child is not wrapped in a list; index 0 still finds it.
+            return value
+        default:
+            return .null
+        }
+    }
+}

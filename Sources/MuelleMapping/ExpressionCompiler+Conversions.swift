@@ -1,0 +1,122 @@
+import Foundation
+import MuelleCore
+import Yams
+
+extension ExpressionCompiler {
+    func integer(_ call: FunctionCall) -> CompiledExpression {
+        unary(call) { [label = call.argument.string] value, scope in
+            guard let text = value.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .null }
+            // "2.0" is a whole number in many JSON exports; "2.5" is not.
+            guard let number = ExactDecimal.parse(text), number == number.rounded(scale: 0) else {
+                throw MuelleError(.badNumber, "\"\(text)\" is not a whole number", at: scope.position.with(field: label))
+            }
+            return .number(ExactDecimal.plain(number))
+        }
+    }
+
+    func decimal(_ call: FunctionCall) -> CompiledExpression {
+        let decimalSeparator = singleCharacter(call, "decimal_separator") ?? "."
+        let thousandsSeparator = singleCharacter(call, "thousands_separator")
+        if decimalSeparator == thousandsSeparator {
+            source.error("the decimal and thousands separators must differ", at: call.option("thousands_separator"))
+        }
+        return unary(call) { [label = call.argument.string] value, scope in
+            if case .number = value, decimalSeparator == "." { return value }
+            guard let text = value.text, !text.allSatisfy(\.isWhitespace) else { return .null }
+            guard let number = ExactDecimal.parse(text, decimalSeparator: decimalSeparator, thousandsSeparator: thousandsSeparator) else {
+                let expected = thousandsSeparator.map { "with '\(decimalSeparator)' for decimals and '\($0)' for thousands" } ?? "with '\(decimalSeparator)' for decimals"
+                throw MuelleError(.badNumber, "\"\(text)\" is not a decimal number \(expected)", at: scope.position.with(field: label))
+            }
+            return .number(ExactDecimal.plain(number))
+        }
+    }
+
+    private func singleCharacter(_ call: FunctionCall, _ key: String) -> Character? {
+        guard let text = literalString(call, key) else { return nil }
+        guard text.count == 1, let c = text.first else {
+            source.error("'\(key)' must be one character, such as \",\" or \".\"", at: call.option(key))
+            return nil
+        }
+        return c
+    }
+
+    func datetime(_ call: FunctionCall) -> CompiledExpression {
+        let formatText = literalString(call, "format", default: "iso8601") ?? "iso8601"
+        guard let pattern = DateTimePattern(formatText) else {
+            source.error("'\(formatText)' is not a date format muelle understands (use yyyy MM dd HH mm ss SSS Z, or iso8601)", at: call.option("format"))
+            return .constant(.null)
+        }
+        let zoneName = literalString(call, "timezone") ?? defaultTimeZone
+        var zone: TimeZone?
+        if let zoneName {
+            zone = TimeZone(identifier: zoneName)
+            if zone == nil { source.error("unknown time zone '\(zoneName)' (use an IANA name such as Europe/Madrid)", at: call.option("timezone") ?? call.nameNode) }
+        }
+        let fixedZone = zone
+        return unary(call) { [label = call.argument.string] value, scope in
+            guard let text = value.text, !text.allSatisfy(\.isWhitespace) else { return .null }
+            guard let parsed = pattern.parse(text) else {
+                throw MuelleError(.badDate, "\"\(text)\" is not a date/time in the format \(formatText)", at: scope.position.with(field: label))
+            }
+            if let offset = parsed.offsetSeconds { return .string(parsed.iso8601(offsetSeconds: offset)) }
+            guard let fixedZone else {
+                throw MuelleError(.badDate, "\"\(text)\" has no UTC offset and the mapping names no time zone; add `timezone:` to the route", at: scope.position.with(field: label))
+            }
+            return .string(parsed.iso8601(offsetSeconds: Self.offset(of: fixedZone, atLocal: parsed.localEpochSeconds)))
+        }
+    }
+
+    /// The zone's offset at a local wall-clock time (two steps settle it, also across DST changes).
+    static func offset(of zone: TimeZone, atLocal local: Int) -> Int {
+        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - first)))
+    }
+
+    func arithmetic(_ call: FunctionCall) -> CompiledExpression {
+        let operands = arguments(call)
+        let scale = literalInt(call, "scale")
+        if operands.count < 2 { source.error("'\(call.name)' needs a list of at least two values", at: call.argument) }
+        if call.name == "subtract" || call.name == "divide", operands.count != 2 {
+            source.error("'\(call.name)' takes exactly two values", at: call.argument)
+        }
+        let name = call.name
+        return CompiledExpression { scope in
+            var result: Decimal?
+            for operand in operands {
+                let value = try operand(&scope)
+                if value.isBlank { return .null }
+                let number = try Self.number(value, field: operand.sourceField, scope: scope)
+                guard let acc = result else { result = number; continue }
+                switch name {
+                case "multiply": result = acc * number
+                case "add": result = acc + number
+                case "subtract": result = acc - number
+                default:
+                    guard number != 0 else {
+                        throw MuelleError(.badNumber, "division by zero", at: scope.position.with(field: operand.sourceField))
+                    }
+                    result = acc / number
+                }
+            }
+            guard let result else { return .null }
+            if let scale { return .number(ExactDecimal.format(result, scale: scale)) }
+            return .number(ExactDecimal.plain(result))
+        }
+    }
+
+    /// A value as a `Decimal`, read exactly ("." decimals; convert other notations with `decimal:` first).
+    static func number(_ value: Value, field: String?, scope: EvalScope) throws -> Decimal {
+        if let text = value.text, let number = ExactDecimal.parse(text) { return number }
+        let shown = value.text.map { "\"\($0)\"" } ?? "this value"
+        throw MuelleError(.badNumber, "\(shown) is not a number", at: scope.position.with(field: field))
+    }
+}
+
+extension Decimal {
+    func rounded(scale: Int) -> Decimal {
+        var input = self
+        var result = Decimal()
+        NSDecimalRound(&result, &input, scale, .plain)
+        return result
+    }
+}

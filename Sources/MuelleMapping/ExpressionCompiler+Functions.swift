@@ -1,0 +1,204 @@
+import Foundation
+import MuelleCore
+import Yams
+
+extension ExpressionCompiler {
+    /// Compiles one function call; every function checks its options here, at load.
+    func function(_ call: FunctionCall) -> CompiledExpression {
+        if Self.conditionNames.contains(call.name) {
+            let test = conditionFunction(call)
+            return CompiledExpression { scope in .bool(try test(&scope)) }
+        }
+        switch call.name {
+        case "const":
+            return options(call, []) { .constant(constant(call.argument)) }
+        case "string":
+            return options(call, []) { unary(call) { value, _ in value.text.map(Value.string) ?? .null } }
+        case "trim":
+            return options(call, []) { stringFunction(call) { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
+        case "upper":
+            return options(call, []) { stringFunction(call) { $0.uppercased() } }
+        case "lower":
+            return options(call, []) { stringFunction(call) { $0.lowercased() } }
+        case "concat", "join":
+            return options(call, ["separator"]) { join(call) }
+        case "split":
+            return options(call, ["separator", "index"]) { split(call) }
+        case "replace":
+            return options(call, ["pattern", "with"]) { replace(call) }
+        case "regex":
+            return options(call, ["pattern", "group"]) { regexCapture(call) }
+        case "coalesce":
+            return options(call, []) { coalesce(call) }
+        case "map":
+            return options(call, ["table", "default"]) { tableLookup(call) }
+        case "if":
+            return options(call, ["then", "else"]) { conditional(call) }
+        case "integer":
+            return options(call, []) { integer(call) }
+        case "decimal":
+            return options(call, ["decimal_separator", "thousands_separator"]) { decimal(call) }
+        case "datetime":
+            return options(call, ["format", "timezone"]) { datetime(call) }
+        case "multiply", "add", "subtract", "divide":
+            return options(call, ["scale"]) { arithmetic(call) }
+        case "sum":
+            return options(call, ["of"]) { sum(call) }
+        case "each":
+            return options(call, ["fields", "value", "filter"]) { each(call) }
+        case "count":
+            return options(call, []) { unary(call) { value, _ in
+                if case .array(let a) = value { return .number(String(a.count)) }
+                return .number(value == .null ? "0" : "1")
+            } }
+        case "first":
+            return options(call, []) { unary(call) { value, _ in
+                if case .array(let a) = value { return a.first ?? .null }
+                return value
+            } }
+        default:
+            source.error("unknown function '\(call.name)'", at: call.nameNode)
+            return .constant(.null)
+        }
+    }
+
+    /// Rejects options a function does not take, then compiles it.
+    private func options(_ call: FunctionCall, _ allowed: Set<String>, _ build: () -> CompiledExpression) -> CompiledExpression {
+        for extra in call.unknownOptions(allowed: allowed) {
+            let known = allowed.isEmpty ? "it takes no options" : "it takes \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", "))"
+            source.error("'\(call.name)' has no option '\(extra.key)'; \(known)", at: extra.keyNode)
+        }
+        return build()
+    }
+
+    func unary(_ call: FunctionCall, _ body: @escaping @Sendable (Value, inout EvalScope) throws -> Value) -> CompiledExpression {
+        let argument = expression(call.argument)
+        return CompiledExpression(sourceField: argument.sourceField) { scope in
+            try body(try argument(&scope), &scope)
+        }
+    }
+
+    private func stringFunction(_ call: FunctionCall, _ transform: @escaping @Sendable (String) -> String) -> CompiledExpression {
+        unary(call) { value, _ in value.text.map { .string(transform($0)) } ?? .null }
+    }
+
+    /// Arguments given as a list: `[a, b, c]`.
+    func arguments(_ call: FunctionCall) -> [CompiledExpression] {
+        guard case .sequence(let items) = call.argument else {
+            return [expression(call.argument)]
+        }
+        return items.map(expression)
+    }
+
+    func literalString(_ call: FunctionCall, _ key: String, default fallback: String? = nil) -> String? {
+        guard let node = call.option(key) else { return fallback }
+        guard case .scalar(let scalar) = node else {
+            source.error("'\(key)' of '\(call.name)' must be a single value", at: node)
+            return fallback
+        }
+        return scalar.string
+    }
+
+    func literalInt(_ call: FunctionCall, _ key: String) -> Int? {
+        guard let node = call.option(key) else { return nil }
+        guard let n = node.int else {
+            source.error("'\(key)' of '\(call.name)' must be a whole number", at: node)
+            return nil
+        }
+        return n
+    }
+
+    func compiledRegex(_ call: FunctionCall) -> NSRegularExpression? {
+        guard let pattern = literalString(call, "pattern") else {
+            source.error("'\(call.name)' needs a 'pattern'", at: call.nameNode)
+            return nil
+        }
+        do {
+            return try NSRegularExpression(pattern: pattern)
+        } catch {
+            source.error("'\(pattern)' is not a valid regular expression", at: call.option("pattern"))
+            return nil
+        }
+    }
+
+    private func join(_ call: FunctionCall) -> CompiledExpression {
+        let parts = arguments(call)
+        let separator = literalString(call, "separator", default: call.name == "join" ? " " : "") ?? ""
+        let skipsBlanks = call.name == "join"
+        return CompiledExpression { scope in
+            var texts: [String] = []
+            for part in parts {
+                let value = try part(&scope)
+                guard let text = value.text else { continue }
+                if skipsBlanks, text.allSatisfy(\.isWhitespace) { continue }
+                texts.append(skipsBlanks ? text.trimmingCharacters(in: .whitespaces) : text)
+            }
+            return texts.isEmpty && skipsBlanks ? .null : .string(texts.joined(separator: separator))
+        }
+    }
+
+    private func split(_ call: FunctionCall) -> CompiledExpression {
+        let separator = literalString(call, "separator", default: ",") ?? ","
+        let index = literalInt(call, "index")
+        return unary(call) { value, _ in
+            guard let text = value.text else { return .null }
+            let parts = text.components(separatedBy: separator).map { Value.string($0) }
+            guard let index else { return .array(parts) }
+            let i = index >= 0 ? index : parts.count + index
+            return i >= 0 && i < parts.count ? parts[i] : .null
+        }
+    }
+
+    private func replace(_ call: FunctionCall) -> CompiledExpression {
+        let regex = compiledRegex(call)
+        let template = literalString(call, "with", default: "") ?? ""
+        let box = RegexBox(regex)
+        return unary(call) { value, _ in
+            guard let text = value.text, let regex = box.regex else { return value }
+            let range = NSRange(text.startIndex..., in: text)
+            return .string(regex.stringByReplacingMatches(in: text, range: range, withTemplate: template))
+        }
+    }
+
+    private func regexCapture(_ call: FunctionCall) -> CompiledExpression {
+        let box = RegexBox(compiledRegex(call))
+        let group = literalInt(call, "group") ?? 1
+        if let regex = box.regex, group > regex.numberOfCaptureGroups {
+            source.error("the pattern has \(regex.numberOfCaptureGroups) capture group(s); there is no group \(group)", at: call.option("group") ?? call.option("pattern"))
+        }
+        return unary(call) { value, _ in
+            guard let text = value.text, let regex = box.regex,
+                  let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  group <= match.numberOfRanges - 1,
+                  let range = Range(match.range(at: group), in: text) else { return .null }
+            return .string(String(text[range]))
+        }
+    }
+
+    private func coalesce(_ call: FunctionCall) -> CompiledExpression {
+        let candidates = arguments(call)
+        return CompiledExpression(sourceField: candidates.first?.sourceField) { scope in
+            for candidate in candidates {
+                let value = try candidate(&scope)
+                if !value.isBlank { return value }
+            }
+            return .null
+        }
+    }
+
+    private func conditional(_ call: FunctionCall) -> CompiledExpression {
+        let test = condition(call.argument)
+        let then = call.option("then").map(expression) ?? .constant(.null)
+        let otherwise = call.option("else").map(expression) ?? .constant(.null)
+        if call.option("then") == nil { source.error("'if' needs a 'then'", at: call.nameNode) }
+        return CompiledExpression { scope in
+            try test(&scope) ? try then(&scope) : try otherwise(&scope)
+        }
+    }
+}
+
+/// `NSRegularExpression` is immutable after creation and documented thread-safe for matching.
+final class RegexBox: @unchecked Sendable {
+    let regex: NSRegularExpression?
+    init(_ regex: NSRegularExpression?) { self.regex = regex }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import MuelleCore
+import MuelleReaders
+import Yams
+
+extension ExpressionCompiler {
+    /// `{ each: order_items, filter: ..., fields: {...} }` builds a list, one entry per element;
+    /// `each: rows` walks the rows of a `group_by` group, each with its own line for errors.
+    func each(_ call: FunctionCall) -> CompiledExpression {
+        let items = itemSource(call.argument)
+        let filter = call.option("filter").map(condition)
+        let body: CompiledExpression
+        switch (call.option("fields"), call.option("value")) {
+        case (let fields?, nil):
+            guard let pairs = fields.stringKeyedPairs else {
+                source.error("'fields' of 'each' must be a mapping of output fields", at: fields)
+                return .constant(.null)
+            }
+            body = object(pairs)
+        case (nil, let value?):
+            body = expression(value)
+        default:
+            source.error("'each' needs either 'fields' (a list of objects) or 'value' (a list of values)", at: call.nameNode)
+            return .constant(.null)
+        }
+        return CompiledExpression { scope in
+            var output: [Value] = []
+            try items(&scope) { scope in
+                if let filter, try !filter(&scope) { return }
+                output.append(try body(&scope))
+            }
+            return .array(output)
+        }
+    }
+
+    /// `{ sum: order_items, of: { multiply: [quantity, unit_price] } }`.
+    func sum(_ call: FunctionCall) -> CompiledExpression {
+        let items = itemSource(call.argument)
+        guard let ofNode = call.option("of") else {
+            source.error("'sum' needs 'of', the value to add up for each element", at: call.nameNode)
+            return .constant(.null)
+        }
+        let term = expression(ofNode)
+        return CompiledExpression { scope in
+            var total: Decimal = 0
+            try items(&scope) { scope in
+                let value = try term(&scope)
+                if !value.isBlank { total += try Self.number(value, field: term.sourceField, scope: scope) }
+            }
+            return .number(ExactDecimal.plain(total))
+        }
+    }
+
+    typealias ItemVisitor = (inout EvalScope) throws -> Void
+
+    /// Walks a list in the record, pushing each element as the current scope.
+    private func itemSource(_ node: Node) -> @Sendable (inout EvalScope, ItemVisitor) throws -> Void {
+        if node.string == "rows" {
+            return { scope, visit in
+                let saved = scope.position
+                for row in scope.rows {
+                    scope.values.append(row.value)
+                    scope.position = row.position
+                    defer { scope.values.removeLast(); scope.position = saved }
+                    try visit(&scope)
+                }
+            }
+        }
+        let list = expression(node)
+        return { scope, visit in
+            let value = try list(&scope)
+            let elements: [Value]
+            switch value {
+            case .array(let a): elements = a
+            case .null: elements = []
+            default: elements = [value] // one XML child is not wrapped in a list
+            }
+            for element in elements {
+                scope.values.append(element)
+                defer { scope.values.removeLast() }
+                try visit(&scope)
+            }
+        }
+    }
+
+    func tableLookup(_ call: FunctionCall) -> CompiledExpression {
+        guard let tableNode = call.option("table"), let pairs = tableNode.stringKeyedPairs else {
+            source.error("'map' needs a 'table' of input value: output value", at: call.option("table") ?? call.nameNode)
+            return .constant(.null)
+        }
+        var table: [String: Value] = [:]
+        for pair in pairs { table[pair.key] = constant(pair.value) }
+        let fallback = call.option("default").map(constant)
+        let subject = expression(call.argument)
+        let where_ = "\(source.file):\(tableNode.mark?.line ?? 1)"
+        let label = subject.sourceField
+        return CompiledExpression(sourceField: label) { [table] scope in
+            let value = try subject(&scope)
+            let key = value.text ?? ""
+            if let mapped = table[key] { return mapped }
+            if let fallback { return fallback }
+            throw MuelleError(.unmappedValue, "the value \"\(key)\" is not in the table at \(where_); add a line `\(key.isEmpty ? "\"\"" : key): <value>` there", at: scope.position.with(field: label))
+        }
+    }
+}

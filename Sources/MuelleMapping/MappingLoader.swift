@@ -1,0 +1,102 @@
+import Foundation
+import MuelleCore
+import MuelleReaders
+import Yams
+
+/// Loads and compiles mapping files; every problem is reported with file, line and column.
+public enum MappingLoader {
+    /// Compiles the mapping file at `path`; `displayName` is how messages name it.
+    public static func load(path: String, displayName: String) throws -> RouteMapping {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw MappingLoadError([MappingDiagnostic(file: displayName, line: 1, column: 1, message: "cannot read the mapping: \(error.localizedDescription)")])
+        }
+        let route = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try compile(yaml: text, route: route, file: displayName)
+    }
+
+    /// Compiles mapping text; `route` is the route name, `file` names it in messages.
+    public static func compile(yaml text: String, route: String, file: String) throws -> RouteMapping {
+        let source = YAMLSource(file: file, text: text)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw MappingLoadError([MappingDiagnostic(file: file, line: 1, column: 1, message: "the mapping is empty")])
+            }
+            root = node
+        } catch let error as YamlError {
+            throw MappingLoadError([yamlDiagnostic(error, file: file, text: text)])
+        }
+        let mapping = RouteCompiler(source: source, route: route).compile(root)
+        if !source.diagnostics.isEmpty { throw MappingLoadError(source.diagnostics) }
+        guard let mapping else { throw MappingLoadError([MappingDiagnostic(file: file, line: 1, column: 1, message: "the mapping could not be compiled")]) }
+        return mapping
+    }
+
+    private static func yamlDiagnostic(_ error: YamlError, file: String, text: String) -> MappingDiagnostic {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return MappingDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
+        default:
+            return MappingDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
+        }
+    }
+}
+
+/// Compiles the top-level sections of a route: `route`, `reader`, `group_by`, `filter`, `fields`.
+struct RouteCompiler {
+    let source: YAMLSource
+    let route: String
+
+    static let sections: Set<String> = ["route", "reader", "group_by", "filter", "fields"]
+
+    func compile(_ root: Node) -> RouteMapping? {
+        guard let pairs = root.stringKeyedPairs else {
+            source.error("a mapping file is a YAML mapping with sections route, reader, fields", at: root)
+            return nil
+        }
+        for pair in pairs where !Self.sections.contains(pair.key) {
+            source.error("unknown section '\(pair.key)'; sections are \(Self.sections.sorted().joined(separator: ", "))", at: pair.keyNode)
+        }
+        let settings = RouteSettings(source: source, node: root.member("route"), root: root)
+        let reader = ReaderSettings.compile(source: source, node: root.member("reader"), root: root)
+        let compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone)
+        let groupBy = root.member("group_by").map(compiler.expression)
+        let filter = root.member("filter").map(compiler.condition)
+        guard let fieldsNode = root.member("fields") else {
+            source.error("the mapping has no 'fields' section: nothing would be produced", at: root)
+            return nil
+        }
+        guard let fieldPairs = fieldsNode.stringKeyedPairs else {
+            source.error("'fields' must be a mapping of output fields", at: fieldsNode)
+            return nil
+        }
+        checkContractFields(fieldsNode, object: "")
+        let fields = compiler.object(fieldPairs)
+        return RouteMapping(
+            name: route, file: source.file, kind: settings.kind,
+            identity: OrderContract.Identity(platform: settings.platform, account: settings.account),
+            onError: settings.onError, reader: reader.options, groupBy: groupBy, filter: filter, fields: fields)
+    }
+
+    /// Output fields the order contract does not have are typos until proven otherwise.
+    private func checkContractFields(_ node: Node, object: String) {
+        guard let allowed = OrderContract.mappableFields[object], let pairs = node.stringKeyedPairs else { return }
+        for pair in pairs {
+            guard allowed.contains(pair.key) else {
+                let scope = object.isEmpty ? "an order" : "'\(object)'"
+                source.error("\(scope) has no field '\(pair.key)'; its fields are \(allowed.joined(separator: ", "))", at: pair.keyNode)
+                continue
+            }
+            guard OrderContract.mappableFields[pair.key] != nil else { continue }
+            if pair.key == "lines", let fields = pair.value.member("fields") {
+                checkContractFields(fields, object: "lines")
+            } else if pair.value.member("each") == nil, pair.value.stringKeyedPairs != nil,
+                      !(pair.value.stringKeyedPairs ?? []).contains(where: { ExpressionCompiler.functionNames.contains($0.key) }) {
+                checkContractFields(pair.value, object: pair.key)
+            }
+        }
+    }
+}

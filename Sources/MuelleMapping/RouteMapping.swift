@@ -1,0 +1,64 @@
+import MuelleCore
+import MuelleReaders
+
+/// What a route does with a record it cannot map.
+public enum BadRecordPolicy: String, Sendable {
+    /// Any bad record rejects the whole file: nothing is emitted (the default for orders).
+    case rejectFile = "reject_file"
+    /// Bad records are left out and listed in the report; the rest is emitted.
+    case skipRecord = "skip_record"
+}
+
+/// The kind of normalised record a route emits, and the outbox folder it goes to.
+public enum RecordKind: String, Sendable, CaseIterable {
+    case orders
+
+    public var outboxFolder: String { rawValue }
+}
+
+/// One route's mapping file, compiled: reader options plus closures, ready to map records.
+public struct RouteMapping: Sendable {
+    /// The route's name: the mapping's file stem and its inbox folder.
+    public let name: String
+    /// The mapping file, as it is named in messages (`mappings/shopify-orders.yaml`).
+    public let file: String
+    public let kind: RecordKind
+    public let identity: OrderContract.Identity
+    public let onError: BadRecordPolicy
+    public let reader: ReaderOptions
+    let groupBy: CompiledExpression?
+    let filter: CompiledCondition?
+    let fields: CompiledExpression
+
+    /// The outcome of mapping one record or group of rows.
+    public enum Outcome: Sendable {
+        case kept(Value)
+        /// Not selected by the route's `filter:`; counted in the report.
+        case filtered
+        case rejected(MuelleError)
+    }
+
+    /// The grouping key of a record, or nil when the route does not group rows.
+    public func groupKey(of record: SourceRecord) throws -> String? {
+        guard let groupBy else { return nil }
+        var scope = EvalScope(group: [record])
+        return try groupBy(&scope).text ?? ""
+    }
+
+    public var groupsRows: Bool { groupBy != nil }
+
+    /// Maps one group (one record when the route does not group) onto a normalised record.
+    public func map(_ group: [SourceRecord], source: OrderContract.Source) -> Outcome {
+        var scope = EvalScope(group: group)
+        let position = scope.position
+        do {
+            if let filter, try !filter(&scope) { return .filtered }
+            let mapped = try fields(&scope)
+            return .kept(try OrderContract.normalise(mapped, identity: identity, source: source, at: position))
+        } catch let error as MuelleError {
+            return .rejected(error.located(file: source.file, record: position.record, line: position.line))
+        } catch {
+            return .rejected(MuelleError(.invalidRecord, "\(error)", at: position))
+        }
+    }
+}

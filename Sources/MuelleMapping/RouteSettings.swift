@@ -1,0 +1,104 @@
+import MuelleCore
+import MuelleReaders
+import Yams
+
+/// The `route:` section: what the route is and how it treats bad records.
+struct RouteSettings {
+    var kind: RecordKind = .orders
+    var platform = ""
+    var account = "main"
+    var onError: BadRecordPolicy = .rejectFile
+    var timezone: String?
+
+    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone"]
+
+    init(source: YAMLSource, node: Node?, root: Node) {
+        guard let node else {
+            source.error("the mapping has no 'route' section (kind, platform, account)", at: root)
+            return
+        }
+        guard let pairs = node.stringKeyedPairs else {
+            source.error("'route' must be a mapping", at: node)
+            return
+        }
+        for pair in pairs {
+            let value = pair.value.string ?? ""
+            switch pair.key {
+            case "kind":
+                if let kind = RecordKind(rawValue: value) { self.kind = kind } else {
+                    source.error("unknown kind '\(value)'; kinds are \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))", at: pair.value)
+                }
+            case "platform": platform = value
+            case "account": account = value
+            case "on_error":
+                if let policy = BadRecordPolicy(rawValue: value) { onError = policy } else {
+                    source.error("on_error is reject_file or skip_record, not '\(value)'", at: pair.value)
+                }
+            case "timezone": timezone = value
+            default:
+                source.error("unknown route setting '\(pair.key)'; settings are \(Self.keys.sorted().joined(separator: ", "))", at: pair.keyNode)
+            }
+        }
+        for (name, value) in [("platform", platform), ("account", account)] {
+            if value.isEmpty { source.error("the route needs a '\(name)'", at: node) }
+            if value.contains(":") || value.contains("/") { source.error("'\(name)' cannot contain ':' or '/' (it is part of order ids)", at: node.member(name)) }
+        }
+    }
+}
+
+/// The `reader:` section, compiled to `ReaderOptions`.
+struct ReaderSettings {
+    var options: ReaderOptions = .csv(CSVOptions())
+    var isCSV: Bool {
+        if case .csv = options { return true }
+        return false
+    }
+
+    static let keys: Set<String> = ["format", "delimiter", "encoding", "records", "trim"]
+
+    static func compile(source: YAMLSource, node: Node?, root: Node) -> ReaderSettings {
+        var settings = ReaderSettings()
+        guard let node, let pairs = node.stringKeyedPairs else {
+            source.error("the mapping has no 'reader' section (format: csv, json, ndjson or xml)", at: node ?? root)
+            return settings
+        }
+        for pair in pairs where !keys.contains(pair.key) {
+            source.error("unknown reader option '\(pair.key)'; options are \(keys.sorted().joined(separator: ", "))", at: pair.keyNode)
+        }
+        let format = node.member("format")?.string ?? ""
+        let records = node.member("records")?.string
+        let recordPath = records.map { $0.split(whereSeparator: { $0 == "." || $0 == "/" }).map(String.init) }
+        switch format {
+        case "csv":
+            var csv = CSVOptions()
+            if let d = node.member("delimiter") {
+                let text = d.string ?? ""
+                let delimiter: UInt8? = switch text {
+                case "\\t", "\t", "tab": 9
+                default: text.utf8.count == 1 ? text.utf8.first : nil
+                }
+                if let delimiter { csv.delimiter = delimiter } else { source.error("the delimiter is one character: \",\" \";\" \"|\" or tab", at: d) }
+            }
+            if let e = node.member("encoding") {
+                if let encoding = TextEncoding(name: e.string ?? "") { csv.encoding = encoding } else {
+                    source.error("unknown encoding '\(e.string ?? "")'; use utf-8, latin-1 or windows-1252", at: e)
+                }
+            }
+            csv.trimFields = node.member("trim")?.bool ?? false
+            settings.options = .csv(csv)
+        case "json":
+            settings.options = .json(recordsPath: recordPath)
+        case "ndjson":
+            settings.options = .ndjson
+        case "xml":
+            guard let recordPath, !recordPath.isEmpty else {
+                source.error("an XML reader needs 'records', the element path of one record (e.g. OrderList/Order)", at: node)
+                return settings
+            }
+            settings.options = .xml(recordPath: recordPath)
+        default:
+            source.error("unknown format '\(format)'; formats are csv, json, ndjson, xml", at: node.member("format") ?? node)
+        }
+        return settings
+    }
+}

@@ -1,0 +1,54 @@
+import Yams
+
+/// One mapping file's text and the diagnostics found while compiling it.
+///
+/// Compilation never stops at the first problem: `muelle check` reports them all.
+final class YAMLSource {
+    let file: String
+    let text: String
+    private(set) var diagnostics: [MappingDiagnostic] = []
+
+    init(file: String, text: String) {
+        self.file = file
+        self.text = text
+    }
+
+    func error(_ message: String, at node: Node?) {
+        error(message, mark: node?.mark)
+    }
+
+    func error(_ message: String, mark: Mark?) {
+        let line = mark?.line ?? 1
+        let column = mark?.column ?? 1
+        diagnostics.append(MappingDiagnostic(file: file, line: line, column: column, message: message, snippet: snippet(line: line, column: column)))
+    }
+
+    private func snippet(line: Int, column: Int) -> String? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return nil }
+        let source = String(lines[line - 1]).replacingOccurrences(of: "\r", with: "")
+        return "    " + source + "\n    " + String(repeating: " ", count: max(0, column - 1)) + "^"
+    }
+}
+
+extension Node {
+    /// Mapping pairs with their keys as plain strings.
+    var stringKeyedPairs: [(key: String, keyNode: Node, value: Node)]? {
+        guard case .mapping(let mapping) = self else { return nil }
+        return mapping.compactMap { pair in
+            guard let key = pair.key.string else { return nil }
+            return (key, pair.key, pair.value)
+        }
+    }
+
+    func member(_ key: String) -> Node? {
+        stringKeyedPairs?.first { $0.key == key }?.value
+    }
+
+    /// True for a scalar that YAML resolves to a string (not a number, bool or null).
+    var isStringScalar: Bool {
+        guard case .scalar(let scalar) = self else { return false }
+        if scalar.style != .plain { return true }
+        return tag.rawValue == Tag.Name.str.rawValue
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import MuelleCore
+import MuelleEngine
+import MuelleMapping
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate every mapping; errors name file, line and column.")
+    @OptionGroup var options: WorkspaceOptions
+
+    func run() async throws {
+        let workspace = options.workspace
+        let (routes, diagnostics) = workspace.loadMappings()
+        for diagnostic in diagnostics { print(diagnostic.description) }
+        if !diagnostics.isEmpty {
+            printError("\(diagnostics.count) error(s) in \(Set(diagnostics.map(\.file)).count) mapping file(s)")
+            throw ExitCode(2)
+        }
+        for route in routes { print("ok  \(workspace.relative(workspace.mappings))/\(route.name).yaml") }
+    }
+}
+
+struct Try: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what a file would produce through a mapping, without touching the ledger or the outbox.")
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "The mapping: a path, or a route name of the workspace.") var mapping: String
+    @Argument(help: "The input file.") var file: String
+
+    func run() async throws {
+        do {
+            let compiled = try TryRun.loadMapping(mapping, workspace: options.workspace)
+            let result = try TryRun.run(mapping: compiled, file: file)
+            print(JSONText.pretty(result.value))
+            if result.refused { throw ExitCode(1) }
+        } catch let error as MappingLoadError {
+            printError(error.description)
+            throw ExitCode(2)
+        } catch let error as MuelleError {
+            printError(error.description)
+            throw ExitCode(error.code == .configuration ? 2 : 1)
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "One card per route: state, last run, counts, waiting files.")
+    @OptionGroup var options: WorkspaceOptions
+    @Flag(help: "Stable JSON instead of text.") var json = false
+
+    func run() async throws {
+        let workspace = options.workspace
+        let (routes, diagnostics) = workspace.loadMappings()
+        for diagnostic in diagnostics { printError(diagnostic.description) }
+        let cards = try StatusCards.cards(workspace: workspace, routes: routes)
+        print(json ? StatusCards.json(cards) : StatusCards.text(cards))
+        if !diagnostics.isEmpty { throw ExitCode(2) }
+    }
+}
+
+struct TestMappings: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "test", abstract: "Run the mapping tests in mappings/tests/<route>/.")
+    @OptionGroup var options: WorkspaceOptions
+
+    func run() async throws {
+        let results = MappingTests.run(workspace: options.workspace)
+        for result in results {
+            print("\(result.passed ? "pass" : "FAIL")  \(result.route)/\(result.name)")
+            if !result.passed { print(result.detail.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n")) }
+        }
+        let failed = results.filter { !$0.passed }.count
+        print("\(results.count - failed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+struct ReplayFile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Send a quarantined file through its route again.")
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: "The quarantined file (quarantine/<route>/<file>).") var file: String
+
+    func run() async throws {
+        let runner: Runner
+        do {
+            runner = try Runner(workspace: options.workspace, logger: options.logger())
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        do {
+            let outcome = try Replay.run(file, runner: runner)
+            print("\(outcome.state.rawValue): \(outcome.route)/\(outcome.name) → \(outcome.entry.destination ?? "")")
+            if outcome.state == .rejected { throw ExitCode(1) }
+        } catch let error as MuelleError {
+            printError(error.description)
+            throw ExitCode(error.code == .configuration ? 2 : 1)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MuelleEngine
+
+/// The `muelle` command line: a thin layer over MuelleEngine, with DESIGN.md's exit codes.
+@main
+struct Muelle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "File-drop integration hub: inbox drops become normalised records in the outbox, exactly once.",
+        subcommands: [Run.self, Check.self, Try.self, Status.self, TestMappings.self, ReplayFile.self])
+}
+
+/// Options every command takes.
+struct WorkspaceOptions: ParsableArguments {
+    @Option(name: .long, help: "The workspace folder (mappings/, inbox/, outbox/).")
+    var root: String = "."
+
+    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error.")
+    var logLevel: String = ProcessInfo.processInfo.environment["MUELLE_LOG_LEVEL"] ?? "info"
+
+    var workspace: Workspace { Workspace(root: root) }
+
+    func logger() -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrapOnce(level: level)
+        var logger = Logger(label: "muelle")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+extension LoggingSystem {
+    private static let bootstrapped = BootstrapFlag()
+
+    static func bootstrapOnce(level: Logger.Level) {
+        guard bootstrapped.claim() else { return }
+        bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+final class BootstrapFlag: @unchecked Sendable {
+    private var done = false
+    private let lock = NSLock()
+    func claim() -> Bool { lock.withLock { defer { done = true }; return !done } }
+}
+
+/// Prints to stderr; stdout is kept for results scripts read.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

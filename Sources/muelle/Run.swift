@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MuelleEngine
+import MuelleMapping
+import ServiceLifecycle
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Watch the inbox and process drops until SIGINT/SIGTERM (or, with --once, what is there now).",
+        discussion: "Exit status with --once: 0 every input processed, 1 some input rejected, 2 configuration error.")
+
+    @OptionGroup var options: WorkspaceOptions
+
+    @Flag(help: "Process what is in the inbox now, then exit.")
+    var once = false
+
+    @Option(help: "Milliseconds a file must stay unchanged before it is taken.")
+    var quietMs: Int = 300
+
+    @Option(help: "Seconds between safety-net rescans while watching.")
+    var rescanSeconds: Int = 5
+
+    @Option(help: "Routes processed at the same time.")
+    var concurrency: Int = 2
+
+    func run() async throws {
+        let logger = options.logger()
+        let runner: Runner
+        do {
+            runner = try Runner(workspace: options.workspace, logger: logger)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        var settings = RunOptions()
+        settings.quietPeriod = .milliseconds(quietMs)
+        settings.rescanInterval = .seconds(rescanSeconds)
+        settings.maxConcurrentRoutes = concurrency
+        if once {
+            settings.progress = ProgressLine.makeIfTerminal()
+            let summary = await runner.runOnce(options: settings)
+            ProgressLine.finish()
+            printError("processed \(summary.processed), rejected \(summary.rejected), duplicates \(summary.duplicates)"
+                + (summary.failures.isEmpty ? "" : ", failed \(summary.failures.count)"))
+            throw ExitCode(summary.exitCode)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: InboxService(runner: runner, options: settings))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// A single self-overwriting progress line on a terminal; nothing when stderr is not one.
+enum ProgressLine {
+    static func makeIfTerminal() -> (@Sendable (String, Int, Int, Int64) -> Void)? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        let start = Date()
+        return { name, records, bytes, total in
+            let elapsed = max(Date().timeIntervalSince(start), 0.001)
+            let rate = Double(records) / elapsed
+            let remaining = total > 0 && bytes > 0 ? elapsed * Double(total - Int64(bytes)) / Double(bytes) : 0
+            let percent = total > 0 ? Int(Double(bytes) * 100 / Double(total)) : 0
+            let line = String(format: "\r%@: %d records, %d%% of %.1f MB, %.0f records/s, ETA %.0fs   ",
+                              name, records, percent, Double(total) / 1_048_576, rate, remaining)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    static func finish() {
+        if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
