@@ -101,6 +101,7 @@ public struct Ledger: Sendable {
     }
 
     /// Runs `body` in one write transaction: everything it records commits together, or not at all.
+    @discardableResult
     public func write<T>(_ body: (LedgerTransaction) throws -> T) throws -> T {
         do {
             return try writer.write { db in try body(LedgerTransaction(db: db)) }

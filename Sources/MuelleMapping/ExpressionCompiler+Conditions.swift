@@ -31,8 +31,11 @@ extension ExpressionCompiler {
             }
             let accepted = Set(items.compactMap { constant($0).text ?? ($0.null != nil ? "" : nil) })
             return CompiledCondition { scope in
-                let value = try subject(&scope)
-                return accepted.contains(value.text ?? "")
+                // A list is in the set when any of its elements is (`tags` of an order).
+                if case .array(let elements) = try subject(&scope) {
+                    return elements.contains { accepted.contains($0.text ?? "") }
+                }
+                return accepted.contains(try subject(&scope).text ?? "")
             }
         case "not":
             let inner = condition(call.argument)
