@@ -53,6 +53,8 @@ public struct Ledger: Sendable {
                 t.column("skipped", .integer).notNull().defaults(to: 0)
                 t.column("updated", .integer).notNull().defaults(to: 0)
                 t.column("error", .text)
+                // Set once the original reached `destination`: the commit comes first, the move after.
+                t.column("moved", .boolean).notNull().defaults(to: false)
             }
             try db.create(index: "input_by_content", on: "input", columns: ["route", "sha256"])
             try db.create(table: "order") { t in
@@ -77,7 +79,17 @@ public struct Ledger: Sendable {
         }
     }
 
-    /// The last entry for a file name on a route (for `replay` and reconciliation).
+    /// Inputs committed whose original may not have reached its destination yet.
+    public func unmovedInputs() throws -> [InputEntry] {
+        try read { db in try InputEntry.fetchAll(db, sql: "SELECT * FROM input WHERE moved = 0 ORDER BY id") }
+    }
+
+    /// Records that an input's original reached its destination.
+    public func markMoved(id: Int64) throws {
+        try write { tx in try tx.db.execute(sql: "UPDATE input SET moved = 1 WHERE id = ?", arguments: [id]) }
+    }
+
+    /// The last entry for a file name on a route (for reconciliation).
     public func lastInput(route: String, name: String) throws -> InputEntry? {
         try read { db in
             try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE route = ? AND name = ? ORDER BY id DESC LIMIT 1", arguments: [route, name])

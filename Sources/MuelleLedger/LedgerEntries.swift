@@ -32,6 +32,8 @@ public struct InputEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var skipped = 0
     public var updated = 0
     public var error: String?
+    /// The original reached `destination` (it is moved after the commit).
+    public var moved = false
 
     public init(route: String, name: String, size: Int64, sha256: String, state: State, receivedAt: String, finishedAt: String) {
         self.route = route

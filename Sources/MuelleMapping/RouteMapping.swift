@@ -32,8 +32,11 @@ public struct RouteMapping: Sendable {
 
     /// The outcome of mapping one record or group of rows.
     public enum Outcome: Sendable {
-        case kept(Value)
-        /// Not selected by the route's `filter:`; counted in the report.
+        /// `selected` is the route's `filter:` verdict. Records it does not select are still mapped:
+        /// the filter decides what is imported the first time, while a later change of an order
+        /// already imported is an update whatever the filter says.
+        case mapped(Value, selected: Bool)
+        /// Not selected by the filter and not mappable either: counted as filtered, never imported.
         case filtered
         case rejected(MuelleError)
     }
@@ -51,10 +54,19 @@ public struct RouteMapping: Sendable {
     public func map(_ group: [SourceRecord], source: OrderContract.Source) -> Outcome {
         var scope = EvalScope(group: group)
         let position = scope.position
+        let selected: Bool
         do {
-            if let filter, try !filter(&scope) { return .filtered }
+            selected = try filter.map { try $0(&scope) } ?? true
+        } catch let error as MuelleError {
+            return .rejected(error.located(file: source.file, record: position.record, line: position.line))
+        } catch {
+            return .rejected(MuelleError(.invalidRecord, "\(error)", at: position))
+        }
+        do {
             let mapped = try fields(&scope)
-            return .kept(try OrderContract.normalise(mapped, identity: identity, source: source, at: position))
+            return .mapped(try OrderContract.normalise(mapped, identity: identity, source: source, at: position), selected: selected)
+        } catch where !selected {
+            return .filtered
         } catch let error as MuelleError {
             return .rejected(error.located(file: source.file, record: position.record, line: position.line))
         } catch {

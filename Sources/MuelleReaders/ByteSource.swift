@@ -8,29 +8,49 @@ import MuelleCore
 /// Buffered bytes of a file, read in fixed chunks so memory never depends on the file size.
 ///
 /// Tracks line and column (1-based, column counted in bytes) of the next byte, for error positions.
+/// Lines end at LF (so CRLF counts once). Scanners that want speed read the buffered chunk in bulk
+/// with `withBufferedBytes` and then `consume` what they used, instead of calling `next()` per byte.
 public final class ByteSource {
     public let fileName: String
     private let fd: Int32
-    private var buffer: [UInt8]
+    // Manually allocated rather than an Array: bulk readers scan it through a pointer, and the
+    // per-byte path then needs neither bounds nor uniqueness checks.
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
     private var start = 0
     private var end = 0
     private var atEOF = false
-    public private(set) var bytesRead = 0
-    public private(set) var line = 1
-    public private(set) var column = 1
+    // Private storage behind public getters: a public stored property of a class gets run-time
+    // exclusivity checks on every access, which the per-byte path cannot afford.
+    private var consumed = 0
+    private var currentLine = 1
+    private var currentColumn = 1
 
+    /// Bytes consumed so far.
+    public var bytesRead: Int { consumed }
+    public var line: Int { currentLine }
+    public var column: Int { currentColumn }
+
+    /// `chunkSize` is how much is read at a time; tests pass tiny sizes so that tokens straddle refills.
     public init(path: String, fileName: String, chunkSize: Int = 1 << 16) throws {
         self.fileName = fileName
+        #if canImport(Glibc)
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        #else
+        let fd = Darwin.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        #endif
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             throw MuelleError(.io, "cannot open the file: \(reason)", at: InputPosition(file: fileName))
         }
         self.fd = fd
-        self.buffer = [UInt8](repeating: 0, count: chunkSize)
+        // A byte-order mark must fit in one chunk to be recognised.
+        self.buffer = .allocate(capacity: max(chunkSize, 4))
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
 
     /// The next byte without consuming it; `nil` at end of file.
     @inline(__always)
@@ -46,14 +66,73 @@ public final class ByteSource {
         guard start < end else { return nil }
         let byte = buffer[start]
         start += 1
-        bytesRead += 1
+        consumed += 1
         if byte == 0x0A {
-            line += 1
-            column = 1
+            currentLine += 1
+            currentColumn = 1
         } else {
-            column += 1
+            currentColumn += 1
         }
         return byte
+    }
+
+    /// Calls `body` with the buffered, not yet consumed bytes, reading a new chunk first if none are
+    /// buffered; the bytes are empty only at end of file. Nothing is consumed: call `consume(_:)`
+    /// afterwards (not from inside `body`) with how many bytes were used.
+    @inline(__always)
+    public func withBufferedBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        if start == end { try refill() }
+        return try body(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+    }
+
+    /// Consumes the first `count` buffered bytes (as seen by `withBufferedBytes`), keeping line and column right.
+    public func consume(_ count: Int) {
+        precondition(count >= 0 && count <= end - start, "consume(\(count)) beyond the buffered bytes")
+        let stop = start + count
+        var newlines = 0
+        var lastNewline = -1
+        if count < 32 {
+            // Too short for memchr's call to pay off (JSON consumes a token at a time).
+            var i = start
+            while i < stop {
+                if buffer[i] == 0x0A {
+                    newlines += 1
+                    lastNewline = i
+                }
+                i += 1
+            }
+        } else if let base = buffer.baseAddress {
+            var i = start
+            // memchr is vectorised; lines are long compared with the work per line break.
+            while i < stop, let hit = memchr(base + i, 0x0A, stop - i) {
+                let offset = UnsafeMutableRawPointer(base).distance(to: hit)
+                newlines += 1
+                lastNewline = offset
+                i = offset + 1
+            }
+        }
+        if newlines > 0 {
+            currentLine += newlines
+            currentColumn = stop - lastNewline
+        } else {
+            currentColumn += count
+        }
+        start = stop
+        consumed += count
+    }
+
+    /// Skips a UTF-8 byte-order mark at the start of the file, without counting it as columns.
+    /// Returns whether there was one.
+    @discardableResult
+    public func skipUTF8ByteOrderMark() throws -> Bool {
+        guard consumed == 0 else { return false }
+        if start == end { try refill() }
+        guard end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF else {
+            return false
+        }
+        start += 3
+        consumed += 3
+        return true
     }
 
     /// Position of the next byte, for errors.
@@ -66,7 +145,7 @@ public final class ByteSource {
         start = 0
         end = 0
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = read(fd, buffer.baseAddress, buffer.count)
             if n > 0 { end = n; return }
             if n == 0 { atEOF = true; return }
             if errno == EINTR { continue }

@@ -16,7 +16,9 @@ public enum TryRun {
         let name = URL(fileURLWithPath: path).lastPathComponent
         let (sha256, _) = try ContentHash.file(at: path)
         var kept: [Value] = []
-        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256) { kept.append($0) }
+        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256) { record, selected in
+            if selected { kept.append(record) }
+        }
         var errors = summary.rejections
         if let fatal = summary.fatal { errors.insert(fatal, at: 0) }
         let refused = summary.refusesFile(policy: mapping.onError)

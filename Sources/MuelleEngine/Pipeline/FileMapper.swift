@@ -28,7 +28,8 @@ public struct MappingSummary: Sendable {
 /// Streams one input file through a route's compiled mapping: read → group → filter → map.
 ///
 /// Only one group of rows is held at a time, so memory is flat in the file size. It has no effects
-/// of its own: kept records go to `onKept`, and the caller decides where they are written.
+/// of its own: mapped records go to `onMapped` with the filter's verdict, and the caller decides
+/// what is written where.
 public struct FileMapper {
     public let mapping: RouteMapping
 
@@ -37,7 +38,7 @@ public struct FileMapper {
     public func run(
         path: String, fileName: String, sha256: String,
         progress: ((_ records: Int, _ bytes: Int) -> Void)? = nil,
-        onKept: (Value) throws -> Void
+        onMapped: (_ record: Value, _ selected: Bool) throws -> Void
     ) -> MappingSummary {
         var summary = MappingSummary()
         let reader: any RecordReader
@@ -55,9 +56,9 @@ public struct FileMapper {
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
             switch mapping.map(group, source: source) {
-            case .kept(let value):
-                summary.kept += 1
-                try onKept(value)
+            case .mapped(let value, let selected):
+                if selected { summary.kept += 1 } else { summary.filtered += 1 }
+                try onMapped(value, selected)
             case .filtered:
                 summary.filtered += 1
             case .rejected(let error):

@@ -32,12 +32,15 @@ public struct FileProcessor: Sendable {
 
     public func process(path: String, name: String, mapping: RouteMapping, progress: ((Int, Int) -> Void)? = nil) throws -> FileOutcome {
         let receivedAt = Timestamp.now()
+        guard let before = FileSnapshot(path: path) else {
+            throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
+        }
         let (sha256, size) = try ContentHash.file(at: path)
         let digest = String(sha256.prefix(12))
         var entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
 
         if let committed = try interruptedMove(route: mapping.name, name: name, sha256: sha256) {
-            try move(path, to: committed.destination ?? "")
+            try move(path, to: committed.destination ?? "", entryID: committed.id)
             logger.info("finished moving a file committed before an interruption", metadata: ["muelle.route": "\(mapping.name)", "muelle.file": "\(name)"])
             return FileOutcome(route: mapping.name, name: name, state: committed.state, entry: committed, reconciled: true)
         }
@@ -50,8 +53,12 @@ public struct FileProcessor: Sendable {
         try FileSystem.makeDirectory(staging)
         defer { FileSystem.removeTree(staging) }
         let staged = try StagedOrders(directory: staging)
-        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, progress: progress) { record in
-            try staged.append(record)
+        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, progress: progress) { record, selected in
+            try staged.append(record, selected: selected)
+        }
+        // Read twice (fingerprint, then records): both must have seen the same bytes.
+        guard FileSnapshot(path: path) == before else {
+            throw MuelleError(.io, "the file changed or vanished while it was being read; nothing was emitted, and it will be taken again once it is stable", at: InputPosition(file: name))
         }
         entry.kept = summary.kept
         entry.filtered = summary.filtered
@@ -81,14 +88,15 @@ public struct FileProcessor: Sendable {
             let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
                 .classify(staged, newOrdersTo: ordersPath, updatesTo: updatesPath, staging: workspace.staging)
             entry.kept = result.imported
+            entry.filtered = result.filtered + (entry.filtered - staged.unselected)
             entry.skipped = result.unchanged
             entry.updated = result.updated
             entry.output = result.outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: result.outputs.map(workspace.relative), errors: errors))
-            try tx.insert(entry)
+            entry.id = try tx.insert(entry)
         }
-        try move(path, to: entry.destination ?? "")
+        try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.info("processed", metadata: [
             "muelle.route": "\(mapping.name)", "muelle.file": "\(entry.name)",
             "kept": "\(entry.kept)", "filtered": "\(entry.filtered)", "rejected": "\(entry.rejected)",
@@ -108,8 +116,8 @@ public struct FileProcessor: Sendable {
         try FileSystem.makeDirectory(workspace.quarantine + "/\(entry.route)")
         try FileSystem.writeAtomically(report.text, to: workspace.root + "/" + (entry.destination ?? "") + ".error.txt", staging: workspace.staging)
         try writeReport(report)
-        try ledger.write { tx in try tx.insert(entry) }
-        try move(path, to: entry.destination ?? "")
+        try ledger.write { tx in entry.id = try tx.insert(entry) }
+        try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.warning("quarantined", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "error": "\(entry.error ?? "")"])
         return FileOutcome(route: entry.route, name: entry.name, state: .rejected, entry: entry)
     }
@@ -123,9 +131,9 @@ public struct FileProcessor: Sendable {
             entry.report = "outbox/reports/\(entry.route)-\(digest)-duplicate-\(id).json"
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: 0, outputs: [], errors: [], duplicateOf: original))
-            try tx.insert(entry)
+            entry.id = try tx.insert(entry)
         }
-        try move(path, to: entry.destination ?? "")
+        try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.info("duplicate: already processed", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "first": "\(original.name)"])
         return FileOutcome(route: entry.route, name: entry.name, state: .duplicate, entry: entry)
     }
@@ -135,7 +143,7 @@ public struct FileProcessor: Sendable {
     /// The ledger committed this very file (same route, name and content) but its original never
     /// reached its destination: the previous run was interrupted between commit and move.
     private func interruptedMove(route: String, name: String, sha256: String) throws -> InputEntry? {
-        guard let last = try ledger.lastInput(route: route, name: name), last.sha256 == sha256,
+        guard let last = try ledger.lastInput(route: route, name: name), last.sha256 == sha256, !last.moved,
               let destination = last.destination, !FileSystem.exists(workspace.root + "/" + destination) else { return nil }
         return last
     }
@@ -145,10 +153,41 @@ public struct FileProcessor: Sendable {
         try FileSystem.writeAtomically(JSONText.pretty(report.value) + "\n", to: workspace.root + "/" + relative, staging: workspace.staging)
     }
 
-    private func move(_ path: String, to relative: String) throws {
+    /// Moves the original after its commit, then records that it arrived.
+    private func move(_ path: String, to relative: String, entryID: Int64?) throws {
         let destination = workspace.root + "/" + relative
         try FileSystem.makeDirectory(String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)]))
         try FileSystem.publish(path, as: destination)
         try FileSystem.syncDirectory(of: path)
+        if let entryID { try ledger.markMoved(id: entryID) }
+    }
+
+    /// Start-up: moves that completed just before an interruption are recorded as done, so a file
+    /// later put back into the inbox by hand is processed afresh rather than "moved" again.
+    public func reconcileMoves() throws {
+        for entry in try ledger.unmovedInputs() {
+            guard let id = entry.id, let destination = entry.destination else { continue }
+            if FileSystem.exists(workspace.root + "/" + destination) { try ledger.markMoved(id: id) }
+        }
+    }
+}
+
+/// Identity and shape of a file at one moment: a change between two snapshots means it was
+/// rewritten, grown, truncated or replaced while muelle read it.
+struct FileSnapshot: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modifiedSeconds: Int
+    let modifiedNanoseconds: Int
+
+    init?(path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modifiedSeconds = info.st_mtim.tv_sec
+        modifiedNanoseconds = info.st_mtim.tv_nsec
     }
 }

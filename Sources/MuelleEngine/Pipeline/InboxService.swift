@@ -17,7 +17,7 @@ public struct InboxService: Service {
     }
 
     public func run() async throws {
-        runner.clearStaging()
+        runner.recoverFromInterruption()
         let configuration = InboxWatcher.Configuration(
             routes: runner.routes.map(\.name), quietPeriod: options.quietPeriod, rescanInterval: options.rescanInterval)
         let watcher = try InboxWatcher(inboxPath: runner.workspace.inbox, configuration: configuration)

@@ -70,8 +70,10 @@ public struct Runner: Sendable {
 
     public func route(named name: String) -> RouteMapping? { routes.first { $0.name == name } }
 
-    /// Leftovers of an interrupted run: staged outputs that never reached the outbox.
-    public func clearStaging() {
+    /// Leftovers of an interrupted run: staged outputs that never reached the outbox, and moves
+    /// that completed without being recorded.
+    public func recoverFromInterruption() {
+        do { try processor.reconcileMoves() } catch { logger.error("could not reconcile the ledger with the disk", metadata: ["error": "\(error)"]) }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
         for name in leftovers { FileSystem.removeTree(workspace.staging + "/" + name) }
     }
@@ -94,7 +96,7 @@ public struct Runner: Sendable {
 
     /// `muelle run --once`: everything in the inbox now, routes concurrently, files in arrival order.
     public func runOnce(options: RunOptions = RunOptions()) async -> RunSummary {
-        clearStaging()
+        recoverFromInterruption()
         warnAboutUnmappedFolders()
         let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
         return await withTaskGroup(of: RunSummary.self) { group in

@@ -5,7 +5,8 @@ import MuelleLedger
 /// Mapped orders of one file, written to the staging folder while the file is read, so memory
 /// stays flat and nothing reaches the outbox before the whole file is known to be good.
 ///
-/// Two aligned files: the orders as NDJSON, and an index line per order (`id \t fingerprint \t status`)
+/// Two aligned files: the orders as NDJSON, and an index line per order
+/// (`id \t fingerprint \t status \t selected`)
 /// so the commit can classify orders against the ledger without parsing JSON again.
 final class StagedOrders {
     let ordersPath: String
@@ -13,6 +14,8 @@ final class StagedOrders {
     private let orders: FileWriter
     private let index: FileWriter
     private(set) var count = 0
+    /// Mapped records the route's filter did not select (imported only if already known).
+    private(set) var unselected = 0
 
     init(directory: String) throws {
         ordersPath = directory + "/orders.ndjson"
@@ -21,12 +24,13 @@ final class StagedOrders {
         index = try FileWriter(path: indexPath)
     }
 
-    func append(_ record: Value) throws {
+    func append(_ record: Value, selected: Bool) throws {
         let id = record["id"]?.text ?? ""
         let status = record["status"]?.text ?? ""
         try orders.writeLine(JSONText.compact(record))
-        try index.writeLine("\(id)\t\(ContentHash.fingerprint(of: record))\t\(status)")
+        try index.writeLine("\(id)\t\(ContentHash.fingerprint(of: record))\t\(status)\t\(selected ? 1 : 0)")
         count += 1
+        if !selected { unselected += 1 }
     }
 
     func sync() throws {
@@ -35,14 +39,14 @@ final class StagedOrders {
     }
 
     /// Reads the staged orders back in order, with their index lines.
-    func forEach(_ body: (_ json: String, _ id: String, _ fingerprint: String, _ status: String) throws -> Void) throws {
+    func forEach(_ body: (_ json: String, _ id: String, _ fingerprint: String, _ status: String, _ selected: Bool) throws -> Void) throws {
         guard count > 0 else { return }
         let jsonLines = try LineReader(path: ordersPath)
         let indexLines = try LineReader(path: indexPath)
         while let json = try jsonLines.next(), let line = try indexLines.next() {
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            try body(json, String(parts[0]), String(parts[1]), String(parts[2]))
+            guard parts.count == 4 else { continue }
+            try body(json, String(parts[0]), String(parts[1]), String(parts[2]), parts[3] == "1")
         }
     }
 }
@@ -78,6 +82,8 @@ struct OrderClassifier {
         var imported = 0
         var unchanged = 0
         var updated = 0
+        /// Not selected by the filter and not imported before.
+        var filtered = 0
         var outputs: [String] = []
     }
 
@@ -85,7 +91,7 @@ struct OrderClassifier {
         var result = Result()
         var newOrders: FileWriter?
         var updates: FileWriter?
-        try staged.forEach { json, id, fingerprint, status in
+        try staged.forEach { json, id, fingerprint, status, selected in
             if let known = try tx.order(id: id) {
                 guard known.fingerprint != fingerprint else {
                     result.unchanged += 1
@@ -101,6 +107,8 @@ struct OrderClassifier {
                 changed.updatedAt = at
                 try tx.save(changed)
                 result.updated += 1
+            } else if !selected {
+                result.filtered += 1
             } else {
                 if newOrders == nil { newOrders = try FileWriter(path: staging + "/" + UniqueName.next() + ".orders") }
                 try newOrders?.writeLine(json)

@@ -1,0 +1,200 @@
+import Foundation
+@testable import MuelleIntake
+import Testing
+
+/// Real folders, real inotify, real time: assertions are about order ("not before the last write"),
+/// never about exact durations, and every wait is generous.
+/// Serialized because some tests count the process's inotify descriptors.
+@Suite(.serialized) struct InboxWatcherTests {
+    @Test func aGrowingFileIsYieldedOnceAfterWritingStops() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        // Ten times the pause between chunks: a busy machine cannot make the writer look finished.
+        let quiet = Duration.seconds(1)
+        let collector = Collector(try inbox.watcher(.init(quietPeriod: quiet)))
+        defer { collector.stop() }
+
+        let chunk = Data(repeating: UInt8(ascii: "x"), count: 4096)
+        try Data().write(to: URL(fileURLWithPath: inbox.path("shop/big.csv")))
+        let handle = try #require(FileHandle(forWritingAtPath: inbox.path("shop/big.csv")))
+        var lastWriteStarted = ContinuousClock.now
+        for _ in 0 ..< 10 {
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(collector.names.isEmpty, "yielded while still growing")
+            lastWriteStarted = .now
+            try handle.write(contentsOf: chunk)
+        }
+        try handle.close()
+
+        #expect(await eventually { !collector.received.isEmpty })
+        let arrival = try #require(collector.received.first)
+        #expect(arrival.file.size == Int64(chunk.count * 10))
+        #expect(arrival.at >= lastWriteStarted + quiet)
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(collector.names == ["shop/big.csv"])
+    }
+
+    @Test func aPartFileRenamedIntoPlaceIsYieldedOnceUnderItsFinalName() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        let collector = Collector(try inbox.watcher(.init(quietPeriod: .milliseconds(300))))
+        defer { collector.stop() }
+
+        try inbox.write("shop/x.csv.part", "id\n")
+        for row in 1 ... 5 {
+            try await Task.sleep(for: .milliseconds(150))
+            let handle = try #require(FileHandle(forWritingAtPath: inbox.path("shop/x.csv.part")))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("\(row)\n".utf8))
+            try handle.close()
+        }
+        // Left alone as .part well past the quiet period: still never yielded.
+        try await Task.sleep(for: .seconds(1))
+        #expect(collector.received.isEmpty)
+        inbox.rename("shop/x.csv.part", "shop/x.csv")
+
+        #expect(await eventually { !collector.received.isEmpty })
+        try await Task.sleep(for: .seconds(1))
+        #expect(collector.names == ["shop/x.csv"])
+        #expect(collector.received.first?.file.size == 13)
+    }
+
+    @Test func routeFoldersCreatedAfterStartAreWatched() async throws {
+        let inbox = try TemporaryInbox()
+        // A rescan an hour away: only inotify can find these in time.
+        let configuration = InboxWatcher.Configuration(quietPeriod: .milliseconds(200), rescanInterval: .seconds(3600))
+        let collector = Collector(try inbox.watcher(configuration))
+        defer { collector.stop() }
+
+        try inbox.makeFolder("first")
+        try inbox.write("first/a.csv")
+        #expect(await eventually { collector.names == ["first/a.csv"] })
+        // The loop is surely running by now, so this folder can only be noticed through the inbox watch.
+        try inbox.makeFolder("second")
+        try inbox.write("second/b.csv")
+        #expect(await eventually { collector.names == ["first/a.csv", "second/b.csv"] })
+    }
+
+    @Test func symbolicLinksAreNeverYielded() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        try inbox.link("shop/passwd.csv", to: "/etc/passwd")
+        let collector = Collector(try inbox.watcher(.init(quietPeriod: .milliseconds(200))))
+        defer { collector.stop() }
+
+        try inbox.link("shop/later.csv", to: "/etc/passwd")
+        try await Task.sleep(for: .milliseconds(300))
+        try inbox.write("shop/real.csv")
+        #expect(await eventually { collector.names == ["shop/real.csv"] })
+        try await Task.sleep(for: .seconds(1))
+        #expect(collector.names == ["shop/real.csv"])
+    }
+
+    @Test func filesAlreadyThereComeInArrivalOrder() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        try inbox.makeFolder("woo")
+        for (relative, second) in [("shop/c.csv", 300), ("woo/a.csv", 100), ("shop/b.csv", 200)] {
+            try inbox.write(relative)
+            inbox.setModificationTime(relative, seconds: 1_700_000_000 + second, nanoseconds: 0)
+        }
+        let collector = Collector(try inbox.watcher(.init(quietPeriod: .milliseconds(200))))
+        defer { collector.stop() }
+        #expect(await eventually { collector.received.count == 3 })
+        #expect(collector.names == ["woo/a.csv", "shop/b.csv", "shop/c.csv"])
+    }
+
+    @Test func onlyTheConfiguredRoutesAreWatched() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("other")
+        let configuration = InboxWatcher.Configuration(
+            routes: ["shop"], quietPeriod: .milliseconds(200), rescanInterval: .seconds(3600))
+        let collector = Collector(try inbox.watcher(configuration))
+        defer { collector.stop() }
+
+        try inbox.write("other/ignored.csv")
+        try await Task.sleep(for: .milliseconds(300))
+        // The route's folder does not exist at start: it is picked up when it appears.
+        try inbox.makeFolder("shop")
+        try inbox.write("shop/wanted.csv")
+        #expect(await eventually { collector.names == ["shop/wanted.csv"] })
+        try await Task.sleep(for: .seconds(1))
+        #expect(collector.names == ["shop/wanted.csv"])
+    }
+
+    @Test func aFileIsOfferedAgainAfterForgetOrAChange() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        try inbox.write("shop/a.csv", "v1\n")
+        let watcher = try inbox.watcher(.init(quietPeriod: .milliseconds(200)))
+        let collector = Collector(watcher)
+        defer { collector.stop() }
+
+        #expect(await eventually { collector.received.count == 1 })
+        let first = try #require(collector.received.first?.file)
+        watcher.forget(first)
+        #expect(await eventually { collector.received.count == 2 })
+        #expect(collector.received.last?.file == first)
+
+        try inbox.write("shop/a.csv", "version 2\n")
+        #expect(await eventually { collector.received.count == 3 })
+        #expect(collector.received.last?.file.size == 10)
+        try await Task.sleep(for: .seconds(1))
+        #expect(collector.received.count == 3)
+    }
+
+    @Test func aFileThatLeavesAndComesBackIsOfferedAgain() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        try inbox.makeFolder("archive")
+        try inbox.write("shop/a.csv")
+        let collector = Collector(try inbox.watcher(.init(routes: ["shop"], quietPeriod: .milliseconds(200))))
+        defer { collector.stop() }
+
+        #expect(await eventually { collector.received.count == 1 })
+        // Same inode, size and time when it comes back, and maybe before the watcher looked:
+        // only the departure event makes it new again.
+        inbox.rename("shop/a.csv", "archive/a.csv")
+        inbox.rename("archive/a.csv", "shop/a.csv")
+        #expect(await eventually { collector.received.count == 2 })
+        #expect(collector.received[0].file == collector.received[1].file)
+    }
+
+    @Test func rescansAloneFindFilesWithoutInotify() async throws {
+        let inbox = try TemporaryInbox()
+        let baseline = openInotifyDescriptors()
+        let configuration = InboxWatcher.Configuration(
+            quietPeriod: .milliseconds(200), rescanInterval: .milliseconds(250), usesInotify: false)
+        let collector = Collector(try inbox.watcher(configuration))
+        defer { collector.stop() }
+
+        try inbox.makeFolder("shop")
+        try inbox.write("shop/a.csv.part")
+        try inbox.write("shop/b.csv")
+        #expect(await eventually { collector.names == ["shop/b.csv"] })
+        #expect(openInotifyDescriptors() == baseline)
+    }
+
+    @Test func cancellingTheConsumerClosesTheDescriptor() async throws {
+        let inbox = try TemporaryInbox()
+        let baseline = openInotifyDescriptors()
+        let collector = Collector(try inbox.watcher(.init()))
+        #expect(await eventually { openInotifyDescriptors() == baseline + 1 })
+        collector.stop()
+        #expect(await eventually(within: .seconds(5)) { openInotifyDescriptors() == baseline })
+    }
+
+    @Test func leavingTheLoopClosesTheDescriptor() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        try inbox.write("shop/a.csv")
+        let baseline = openInotifyDescriptors()
+        let watcher = try inbox.watcher(.init(quietPeriod: .milliseconds(100)))
+        for await file in watcher {
+            #expect(file.name == "a.csv")
+            #expect(openInotifyDescriptors() == baseline + 1)
+            break
+        }
+        #expect(await eventually(within: .seconds(5)) { openInotifyDescriptors() == baseline })
+    }
+}
