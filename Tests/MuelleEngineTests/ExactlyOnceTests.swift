@@ -1,0 +1,78 @@
+import Foundation
+import MuelleLedger
+import Testing
+
+/// The exactly-once promise, proven by SIGKILL: kill `muelle run` mid-batch at a random moment,
+/// restart it, and every input's orders are in the outbox exactly once, nothing partial or
+/// temporary is visible, and the ledger agrees with the disk.
+@Suite(.serialized) struct ExactlyOnceTests {
+    static let files = 240
+    static let ordersPerFile = 2
+
+    static func page(_ file: Int) -> String {
+        let orders = (0..<ordersPerFile).map { n -> String in
+            let id = 3_000_000_000 + file * 10 + n
+            return """
+                {"id": \(id), "status": "paid", "date_created": "2026-11-0\(1 + file % 9)T10:0\(n):00.000-05:00",
+                 "currency_id": "COP", "total_amount": \(1000 + file), "buyer": {"first_name": "Cliente", "last_name": "Nº \(file)"},
+                 "order_items": [{"item": {"seller_sku": "SKU-\(file % 7)", "title": "Producto \(file)"}, "quantity": \(1 + n), "unit_price": \(1000 + file).50}],
+                 "tags": ["paid"]}
+                """
+        }
+        return "{\"results\": [\(orders.joined(separator: ",\n"))], \"paging\": {\"offset\": \(file)}}"
+    }
+
+    /// Kill moments as "after this many originals were archived" — different each run.
+    @Test(arguments: [0.15, 0.5, 0.85])
+    func sigkillMidBatchThenRestartYieldsEveryOrderExactlyOnce(_ fraction: Double) throws {
+        let bench = try Workbench(mappings: ["mercadolibre-orders"])
+        defer { bench.remove() }
+        for file in 0..<Self.files { try bench.drop("mercadolibre-orders", String(format: "page-%04d.json", file), Self.page(file)) }
+
+        let threshold = Int(Double(Self.files) * fraction) + Int.random(in: -10...10)
+        let process = bench.start(["run", "--quiet-ms", "20", "--concurrency", "1"])
+        try process.run()
+        let reached = Workbench.eventually(within: 60) { bench.files("archive/mercadolibre-orders").count >= threshold }
+        // A random extra moment inside the next file's processing.
+        Thread.sleep(forTimeInterval: Double.random(in: 0...0.01))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(reached)
+        #expect(process.terminationReason == .uncaughtSignal)
+        let archivedAtKill = bench.files("archive/mercadolibre-orders").count
+        #expect(archivedAtKill < Self.files, "the kill must land mid-batch")
+
+        let restart = try bench.muelle(["run", "--once"])
+        #expect(restart.status == 0, "\(restart.stderr)")
+
+        // Every input's orders exactly once.
+        let ids = try bench.orders().compactMap { $0["external_id"] as? String }
+        var seen: [String: Int] = [:]
+        for id in ids { seen[id, default: 0] += 1 }
+        #expect(seen.count == Self.files * Self.ordersPerFile)
+        #expect(seen.values.allSatisfy { $0 == 1 }, "duplicated: \(seen.filter { $0.value > 1 }.keys.sorted())")
+        #expect(try bench.ndjson("outbox/order-updates").isEmpty)
+
+        // Nothing partial or temporary is visible to downstream.
+        for name in bench.files("outbox/orders") { #expect(name.hasSuffix(".ndjson") && !name.hasPrefix("."), "\(name)") }
+        for name in bench.files("outbox/reports") { #expect(name.hasSuffix(".json") && !name.contains("duplicate"), "\(name)") }
+        #expect(bench.files("outbox/reports").count == Self.files)
+        for name in bench.files("outbox/orders") {
+            let text = try bench.read("outbox/orders/" + name)
+            #expect(text.hasSuffix("}\n"), "\(name) ends mid-record")
+        }
+
+        // The ledger agrees with the disk.
+        #expect(bench.files("inbox/mercadolibre-orders").isEmpty)
+        #expect(bench.files("archive/mercadolibre-orders").count == Self.files)
+        let ledger = try Ledger.open(path: bench.root + "/.muelle/ledger.sqlite")
+        let inputs = try ledger.inputs(limit: 10_000)
+        #expect(inputs.count == Self.files)
+        #expect(inputs.allSatisfy { $0.state == .processed && $0.moved })
+        #expect(Set(inputs.map(\.name)).count == Self.files)
+        #expect(try ledger.orderCount() == Self.files * Self.ordersPerFile)
+        for entry in inputs {
+            #expect(bench.exists(entry.destination ?? "-"), "\(entry.name) is not where the ledger says")
+        }
+    }
+}

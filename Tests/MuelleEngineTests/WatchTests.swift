@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// `muelle run` watching: drops are picked up as they arrive, and SIGTERM lets the file in hand finish.
+@Suite(.serialized) struct WatchTests {
+    @Test func aDropBecomesOrdersWhileWatchingAndSigtermStopsCleanly() throws {
+        let bench = try Workbench(mappings: ["mercadolibre-orders"])
+        defer { bench.remove() }
+        let process = bench.start(["run", "--quiet-ms", "100"])
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.5)
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: Workbench.repository + "/examples/inbox/mercadolibre-orders/orders_search_2026-11-03.json"))
+        let dropped = Date()
+        try data.write(to: URL(fileURLWithPath: bench.root + "/inbox/mercadolibre-orders/.incoming.tmp"))
+        try FileManager.default.moveItem(atPath: bench.root + "/inbox/mercadolibre-orders/.incoming.tmp", toPath: bench.root + "/inbox/mercadolibre-orders/page.json")
+        let arrived = Workbench.eventually(within: 5) { !bench.files("outbox/orders").isEmpty }
+        let latency = Date().timeIntervalSince(dropped)
+        #expect(arrived)
+        // DESIGN: within a second; generous here because CI machines are shared.
+        #expect(latency < 3, "drop → outbox took \(latency) s")
+        #expect(try bench.orders().count == 2)
+
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = Workbench.eventually(within: 10) { !process.isRunning }
+        #expect(stopped)
+        if stopped { #expect(process.terminationStatus == 0) } else { process.terminate() }
+    }
+
+    @Test func sigtermFinishesTheFileInHand() throws {
+        let bench = try Workbench(mappings: ["mercadolibre-orders"])
+        defer { bench.remove() }
+        // A large page takes a while to map; SIGTERM arrives while it is in hand.
+        let orders = (0..<20_000).map { i in
+            #"{"id": \#(5_000_000 + i), "status": "paid", "date_created": "2026-11-01T10:00:00.000-05:00", "currency_id": "COP", "total_amount": 100, "buyer": {"first_name": "A", "last_name": "B"}, "order_items": [{"item": {"seller_sku": "S\#(i % 50)", "title": "T"}, "quantity": 1, "unit_price": 100}], "tags": []}"#
+        }
+        try bench.drop("mercadolibre-orders", "big.json", "{\"results\": [\n" + orders.joined(separator: ",\n") + "\n]}")
+        let process = bench.start(["run", "--quiet-ms", "50"])
+        try process.run()
+        let inHand = Workbench.eventually(within: 10) { !bench.files(".muelle/staging").isEmpty }
+        #expect(inHand)
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = Workbench.eventually(within: 60) { !process.isRunning }
+        #expect(stopped)
+        if !stopped { process.terminate(); return }
+        #expect(process.terminationStatus == 0)
+        #expect(bench.files("inbox/mercadolibre-orders").isEmpty, "the file in hand was finished")
+        #expect(try bench.orders().count == 20_000)
+    }
+}
