@@ -85,7 +85,8 @@ extension JSONParser {
         let key = try parseStringBody(build: buildKey) ?? ""
         try skipWhitespace()
         guard try source.peek() == UInt8(ascii: ":") else {
-            throw syntaxError("expected ':' after the member name \"\(key)\", found \(describe(try source.peek()))")
+            let name = buildKey ? "the member name \"\(key)\"" : "a member name"
+            throw syntaxError("expected ':' after \(name), found \(describe(try source.peek()))")
         }
         try advance()
         try skipWhitespace()
