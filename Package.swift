@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "MuelleReadersTests", dependencies: ["MuelleReaders"]),
         .testTarget(name: "MuelleIntakeTests", dependencies: ["MuelleIntake"]),
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
-        .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore"]),
+        .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping"]),
     ],
     swiftLanguageModes: [.v6]
 )

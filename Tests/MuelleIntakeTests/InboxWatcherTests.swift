@@ -17,14 +17,22 @@ import Testing
         let chunk = Data(repeating: UInt8(ascii: "x"), count: 4096)
         try Data().write(to: URL(fileURLWithPath: inbox.path("shop/big.csv")))
         let handle = try #require(FileHandle(forWritingAtPath: inbox.path("shop/big.csv")))
-        var lastWriteStarted = ContinuousClock.now
-        for _ in 0 ..< 10 {
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(collector.names.isEmpty, "yielded while still growing")
-            lastWriteStarted = .now
-            try handle.write(contentsOf: chunk)
+        // The writer runs on a thread of its own: a cooperative pool busy with other suites must not
+        // stretch its pauses past the quiet period and make it look finished.
+        let writes = WriteLog()
+        let writer = Thread {
+            for _ in 0 ..< 10 {
+                Thread.sleep(forTimeInterval: 0.1)
+                writes.record(yieldedSoFar: collector.names.count)
+                handle.write(chunk)
+            }
+            try? handle.close()
+            writes.finish()
         }
-        try handle.close()
+        writer.start()
+        #expect(await eventually { writes.finished })
+        let lastWriteStarted = writes.lastWrite
+        #expect(writes.yieldedWhileGrowing == 0, "yielded while still growing")
 
         #expect(await eventually { !collector.received.isEmpty })
         let arrival = try #require(collector.received.first)
@@ -197,4 +205,24 @@ import Testing
         }
         #expect(await eventually(within: .seconds(5)) { openInotifyDescriptors() == baseline })
     }
+}
+
+/// What the writer thread saw, read by the test after it finished.
+final class WriteLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _last = ContinuousClock.now
+    private var _yielded = 0
+    private var _finished = false
+
+    func record(yieldedSoFar: Int) {
+        lock.withLock {
+            _last = .now
+            _yielded = max(_yielded, yieldedSoFar)
+        }
+    }
+
+    func finish() { lock.withLock { _finished = true } }
+    var finished: Bool { lock.withLock { _finished } }
+    var lastWrite: ContinuousClock.Instant { lock.withLock { _last } }
+    var yieldedWhileGrowing: Int { lock.withLock { _yielded } }
 }
