@@ -4,44 +4,85 @@ import Foundation
 public enum ExactDecimal {
     /// Parses `text` written with the given separators ("1.234,56" with `decimal: ","`, `thousands: "."`).
     /// Returns `nil` unless the whole text is one number: "12,5x", "1.2.3" and "" are not numbers.
+    /// Surrounding spaces are allowed. Up to 18 significant digits are built from an integer mantissa,
+    /// without any text round trip; longer numbers and exponents go through Foundation's exact parser.
     public static func parse(_ text: String, decimalSeparator: Character = ".", thousandsSeparator: Character? = nil) -> Decimal? {
-        var digits = ""
-        digits.reserveCapacity(text.utf8.count)
-        var sawDigit = false
-        var sawDecimal = false
-        var sawExponent = false
-        var index = text.startIndex
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        index = trimmed.startIndex
-        if index < trimmed.endIndex, trimmed[index] == "-" || trimmed[index] == "+" {
-            if trimmed[index] == "-" { digits.append("-") }
-            index = trimmed.index(after: index)
+        guard let decimalByte = decimalSeparator.asciiValue else { return nil }
+        let thousandsByte = thousandsSeparator?.asciiValue ?? 0
+        var text = text
+        return text.withUTF8 { parse(utf8: $0, decimal: decimalByte, thousands: thousandsByte) }
+    }
+
+    static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>, decimal: UInt8, thousands: UInt8) -> Decimal? {
+        var start = 0, end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        var index = start
+        var negative = false
+        if index < end, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
         }
-        while index < trimmed.endIndex {
-            let c = trimmed[index]
-            if c.isASCII, c.isNumber {
-                digits.append(c)
+        var mantissa: UInt64 = 0
+        var digits = 0, fractionDigits = 0
+        var sawDecimal = false, sawDigit = false
+        while index < end {
+            let b = bytes[index]
+            if b >= 0x30 && b <= 0x39 {
                 sawDigit = true
-            } else if c == decimalSeparator, !sawDecimal, !sawExponent {
-                digits.append(".")
-                sawDecimal = true
-            } else if let thousandsSeparator, c == thousandsSeparator, !sawDecimal, sawDigit {
-                // Grouping is only accepted before the decimal separator.
-            } else if (c == "e" || c == "E"), sawDigit, !sawExponent {
-                digits.append("e")
-                sawExponent = true
-                let next = trimmed.index(after: index)
-                if next < trimmed.endIndex, trimmed[next] == "-" || trimmed[next] == "+" {
-                    digits.append(trimmed[next])
-                    index = next
+                if digits == 0 && b == 0x30 && !sawDecimal {
+                    // Leading zeros carry no digits.
+                } else {
+                    digits += 1
+                    guard digits <= 18 else { return slowParse(bytes, start, end, decimal: decimal, thousands: thousands) }
+                    mantissa = mantissa * 10 + UInt64(b - 0x30)
                 }
+                if sawDecimal { fractionDigits += 1 }
+            } else if b == decimal, !sawDecimal {
+                sawDecimal = true
+            } else if thousands != 0, b == thousands, !sawDecimal, sawDigit {
+                // Grouping is only accepted before the decimal separator.
+            } else if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+                return slowParse(bytes, start, end, decimal: decimal, thousands: thousands)
             } else {
                 return nil
             }
-            index = trimmed.index(after: index)
+            index += 1
         }
-        guard sawDigit, digits.last != "e", digits.last != "-", digits.last != "+" else { return nil }
-        return Decimal(string: digits, locale: posix)
+        guard sawDigit else { return nil }
+        return Decimal(sign: negative && mantissa != 0 ? .minus : .plus, exponent: -fractionDigits, significand: Decimal(mantissa))
+    }
+
+    /// Long mantissas and exponents: normalise the text and let Foundation parse it exactly.
+    private static func slowParse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, decimal: UInt8, thousands: UInt8) -> Decimal? {
+        var normalised: [UInt8] = []
+        var sawDigit = false, sawDecimal = false, sawExponent = false
+        var index = start
+        while index < end {
+            let b = bytes[index]
+            switch b {
+            case 0x30...0x39: normalised.append(b); sawDigit = true
+            case UInt8(ascii: "-"), UInt8(ascii: "+"):
+                guard index == start || (sawExponent && (normalised.last == UInt8(ascii: "e"))) else { return nil }
+                normalised.append(b)
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                guard sawDigit, !sawExponent else { return nil }
+                sawExponent = true
+                normalised.append(UInt8(ascii: "e"))
+            default:
+                if b == decimal, !sawDecimal, !sawExponent {
+                    sawDecimal = true
+                    normalised.append(UInt8(ascii: "."))
+                } else if thousands != 0, b == thousands, !sawDecimal, sawDigit {
+                    break
+                } else {
+                    return nil
+                }
+            }
+            index += 1
+        }
+        guard sawDigit, let last = normalised.last, last >= 0x30 && last <= 0x39 || last == UInt8(ascii: ".") else { return nil }
+        return Decimal(string: String(decoding: normalised, as: UTF8.self), locale: posix)
     }
 
     /// Plain decimal text with exactly `scale` fraction digits, rounded half away from zero.

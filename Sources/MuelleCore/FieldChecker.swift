@@ -21,6 +21,11 @@ struct FieldChecker {
         let v = value(field)
         if v.isBlank { return .null }
         guard let text = v.text else { throw fail(field, "must be text, not a list or object") }
+        // Most values need no trimming; checking both ends first avoids Foundation's slow path.
+        if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
+           !first.properties.isWhitespace, !last.properties.isWhitespace {
+            return .string(text)
+        }
         return .string(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -50,10 +55,27 @@ struct FieldChecker {
 
     func timestamp(_ field: String) throws -> String {
         let text = try requiredText(field)
-        guard text.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$"#, options: .regularExpression) != nil else {
+        guard Self.isTimestampWithOffset(text) else {
             throw fail(field, "\"\(text)\" is not an ISO 8601 time with offset; convert it with `datetime:`", code: .badDate)
         }
         return text
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ss[.fraction](±HH:MM|Z)`, checked byte by byte.
+    static func isTimestampWithOffset(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.upperBound <= b.count && range.allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 } }
+        guard b.count >= 20, digits(0..<4), b[4] == 0x2D, digits(5..<7), b[7] == 0x2D, digits(8..<10), b[10] == UInt8(ascii: "T"),
+              digits(11..<13), b[13] == 0x3A, digits(14..<16), b[16] == 0x3A, digits(17..<19) else { return false }
+        var i = 19
+        if b[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+            guard i > start else { return false }
+        }
+        if i == b.count - 1 { return b[i] == UInt8(ascii: "Z") }
+        return i == b.count - 6 && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) && digits(i + 1..<i + 3) && b[i + 3] == 0x3A && digits(i + 4..<i + 6)
     }
 
     func oneOf(_ field: String, _ allowed: [String], required: Bool) throws -> String? {
@@ -77,13 +99,13 @@ struct FieldChecker {
         return n
     }
 
-    func money(_ field: String, required: Bool) throws -> Decimal? {
+    func money(_ field: String, required: Bool) throws -> Amount? {
         let v = value(field)
         if v.isBlank {
             if required { throw fail(field, "is required but the mapping produced no value", code: .missingField) }
             return nil
         }
-        guard let text = v.text, let amount = ExactDecimal.parse(text) else {
+        guard let text = v.text, let amount = Amount(text) else {
             throw fail(field, "\"\(v.text ?? "")\" is not an amount; convert it with `decimal:`", code: .badNumber)
         }
         return amount
@@ -114,5 +136,45 @@ struct FieldChecker {
         return try items.enumerated().map { i, item in
             try build(FieldChecker(object: item, path: "\(name(field))[\(i + 1)]", position: position))
         }
+    }
+}
+
+/// An exact amount: integer fixed-point while it fits (fast), `Decimal` beyond.
+struct Amount {
+    private var exact: ExactNumber?
+    private var value: Decimal
+
+    static let zero = Amount(exact: ExactNumber(mantissa: 0, scale: 0), value: 0)
+
+    private init(exact: ExactNumber?, value: Decimal) {
+        self.exact = exact
+        self.value = value
+    }
+
+    init?(_ text: String) {
+        if let exact = ExactNumber(text) {
+            self.init(exact: exact, value: exact.decimal)
+        } else if let value = ExactDecimal.parse(text) {
+            self.init(exact: nil, value: value)
+        } else {
+            return nil
+        }
+    }
+
+    static func + (a: Amount, b: Amount) -> Amount {
+        Amount(exact: a.exact.flatMap { x in b.exact.flatMap { x.adding($0) } }, value: a.value + b.value)
+    }
+
+    static func - (a: Amount, b: Amount) -> Amount {
+        Amount(exact: a.exact.flatMap { x in b.exact.flatMap { x.subtracting($0) } }, value: a.value - b.value)
+    }
+
+    func times(_ n: Int) -> Amount {
+        Amount(exact: exact.flatMap { $0.multiplying(ExactNumber(mantissa: Int64(n), scale: 0)) }, value: value * Decimal(n))
+    }
+
+    /// Money text in `scale` fraction digits, rounded half away from zero.
+    func formatted(scale: Int) -> String {
+        exact?.formatted(scale: scale) ?? ExactDecimal.format(value, scale: scale)
     }
 }

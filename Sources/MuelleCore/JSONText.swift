@@ -1,76 +1,134 @@
-/// Writes `Value`s as JSON text: keys in their given order, numbers exactly as held, no `Double`.
+/// Writes `Value`s as JSON: keys in their given order, numbers exactly as held, no `Double`.
+///
+/// The writer appends UTF-8 bytes to a buffer; text that needs no escaping (almost all of it)
+/// is copied in one go.
 public enum JSONText {
     /// One line of JSON (NDJSON-ready: no raw newline can appear inside).
     public static func compact(_ value: Value) -> String {
-        var out = ""
-        write(value, into: &out, indent: nil, level: 0)
-        return out
+        var out: [UInt8] = []
+        write(value, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Indented JSON for reports and golden files that people read and diff.
     public static func pretty(_ value: Value) -> String {
-        var out = ""
-        write(value, into: &out, indent: "  ", level: 0)
-        return out
+        var out: [UInt8] = []
+        write(value, into: &out, indent: 2, level: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    public static func write(_ value: Value, into out: inout String, indent: String?, level: Int) {
+    /// Compact JSON appended to `out`.
+    public static func write(_ value: Value, into out: inout [UInt8]) {
+        write(value, into: &out, indent: nil, level: 0)
+    }
+
+    /// Compact JSON of an object appended to `out`; returns the offset where member `key` starts
+    /// (its leading comma), so a caller can hash everything but that member without writing twice.
+    public static func writeObject(_ object: ValueObject, into out: inout [UInt8], markingMember key: String) -> Int? {
+        var mark: Int?
+        out.append(UInt8(ascii: "{"))
+        for (i, name) in object.keys.names.enumerated() {
+            if name == key { mark = out.count }
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(name, into: &out)
+            out.append(UInt8(ascii: ":"))
+            write(object.values[i], into: &out, indent: nil, level: 1)
+        }
+        out.append(UInt8(ascii: "}"))
+        return mark
+    }
+
+    static func write(_ value: Value, into out: inout [UInt8], indent: Int?, level: Int) {
         switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n
+        case .null: out.append(contentsOf: nullBytes)
+        case .bool(let b): out.append(contentsOf: b ? trueBytes : falseBytes)
+        case .number(let n): out.append(contentsOf: n.utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(contentsOf: emptyArray); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent, level + 1)
                 write(item, into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let object):
-            if object.count == 0 { out += "{}"; return }
-            out += "{"
-            for (i, (key, item)) in object.pairs.enumerated() {
-                if i > 0 { out += "," }
+            if object.count == 0 { out.append(contentsOf: emptyObject); return }
+            out.append(UInt8(ascii: "{"))
+            for (i, name) in object.keys.names.enumerated() where i < object.values.count {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent, level + 1)
-                writeString(key, into: &out)
-                out += indent == nil ? ":" : ": "
-                write(item, into: &out, indent: indent, level: level + 1)
+                writeString(name, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
+                write(object.values[i], into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func newline(_ out: inout String, _ indent: String?, _ level: Int) {
+    private static let nullBytes = Array("null".utf8), trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+    private static let emptyArray = Array("[]".utf8), emptyObject = Array("{}".utf8)
+
+    private static func newline(_ out: inout [UInt8], _ indent: Int?, _ level: Int) {
         guard let indent else { return }
-        out += "\n"
-        for _ in 0..<level { out += indent }
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
     }
 
-    public static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+    /// A JSON string; `"`, `\`, control characters and U+2028/U+2029 are escaped.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                var escape: [UInt8]?
+                var width = 1
+                if b == UInt8(ascii: "\"") { escape = quoteEscape }
+                else if b == UInt8(ascii: "\\") { escape = backslashEscape }
+                else if b < 0x20 { escape = controlEscape(b) }
+                else if b == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 {
+                    // U+2028 and U+2029 are valid JSON but end lines in JavaScript.
+                    escape = Array((bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                    width = 3
+                }
+                if let escape {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                    out.append(contentsOf: escape)
+                    i += width
+                    runStart = i
                 } else {
-                    out.unicodeScalars.append(scalar)
+                    i += 1
                 }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static let quoteEscape = Array("\\\"".utf8), backslashEscape = Array("\\\\".utf8)
+
+    private static func controlEscape(_ b: UInt8) -> [UInt8] {
+        switch b {
+        case 0x0A: return Array("\\n".utf8)
+        case 0x0D: return Array("\\r".utf8)
+        case 0x09: return Array("\\t".utf8)
+        default:
+            let hex = Array("0123456789abcdef".utf8)
+            return Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+        }
+    }
+
+    /// Appends a JSON string to a `String` (for writers that build text).
+    public static func writeString(_ s: String, into out: inout String) {
+        var bytes: [UInt8] = []
+        writeString(s, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -67,29 +67,29 @@ public enum OrderContract {
                 ("postal_code", try a.text("postal_code")), ("country", try a.country("country")), ("phone", try a.text("phone")),
             ])
         }
-        var itemsTotal: Decimal = 0
+        var itemsTotal = Amount.zero
         let lines = try check.list("lines", minimum: 1) { l in
             let quantity = try l.quantity("quantity")
-            let unitPrice = try l.money("unit_price", required: true) ?? 0
-            let total = try l.money("total", required: false) ?? unitPrice * Decimal(quantity)
-            itemsTotal += total
+            let unitPrice = try l.money("unit_price", required: true) ?? .zero
+            let total = try l.money("total", required: false) ?? unitPrice.times(quantity)
+            itemsTotal = itemsTotal + total
             return .object([
                 ("product_key", .string(try l.requiredText("product_key"))), ("sku", try l.text("sku")), ("title", try l.text("title")),
                 ("quantity", .number(String(quantity))),
-                ("unit_price", .string(ExactDecimal.format(unitPrice, scale: scale))),
-                ("total", .string(ExactDecimal.format(total, scale: scale))),
+                ("unit_price", .string(unitPrice.formatted(scale: scale))),
+                ("total", .string(total.formatted(scale: scale))),
             ])
         }
         let totals = try check.nested("totals", required: false) { t in
             let items = try t.money("items", required: false) ?? itemsTotal
-            let shipping = try t.money("shipping", required: false) ?? 0
-            let discount = try t.money("discount", required: false) ?? 0
-            let tax = try t.money("tax", required: false) ?? 0
+            let shipping = try t.money("shipping", required: false) ?? .zero
+            let discount = try t.money("discount", required: false) ?? .zero
+            let tax = try t.money("tax", required: false) ?? .zero
             let grand = try t.money("grand_total", required: false) ?? items + shipping - discount
             return .object([
-                ("items", .string(ExactDecimal.format(items, scale: scale))), ("shipping", .string(ExactDecimal.format(shipping, scale: scale))),
-                ("discount", .string(ExactDecimal.format(discount, scale: scale))), ("tax", .string(ExactDecimal.format(tax, scale: scale))),
-                ("grand_total", .string(ExactDecimal.format(grand, scale: scale))),
+                ("items", .string(items.formatted(scale: scale))), ("shipping", .string(shipping.formatted(scale: scale))),
+                ("discount", .string(discount.formatted(scale: scale))), ("tax", .string(tax.formatted(scale: scale))),
+                ("grand_total", .string(grand.formatted(scale: scale))),
             ])
         }
         var sourcePairs: [(String, Value)] = [

@@ -143,13 +143,21 @@ public struct LedgerTransaction {
         return entry.id ?? db.lastInsertedRowID
     }
 
-    /// The imported order with this id, if any.
+    /// The imported order with this id, if any. Called once per mapped order: the statement is cached.
     public func order(id: String) throws -> OrderEntry? {
-        try OrderEntry.fetchOne(db, key: id)
+        try OrderEntry.fetchOne(db.cachedStatement(sql: "SELECT * FROM \"order\" WHERE id = ?"), arguments: [id])
     }
 
+    /// Inserts or replaces an order's row (one cached statement, whichever it is).
     public func save(_ order: OrderEntry) throws {
-        try order.save(db)
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO "order" (id, route, status, fingerprint, document, firstInput, lastInput, importedAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET route = excluded.route, status = excluded.status, fingerprint = excluded.fingerprint,
+                document = excluded.document, lastInput = excluded.lastInput, updatedAt = excluded.updatedAt
+            """)
+        try statement.execute(arguments: [order.id, order.route, order.status, order.fingerprint, order.document,
+                                          order.firstInput, order.lastInput, order.importedAt, order.updatedAt])
     }
 
     public func deleteOrders(ids: [String]) throws -> Int {

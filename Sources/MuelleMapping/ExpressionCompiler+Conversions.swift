@@ -5,7 +5,8 @@ import Yams
 extension ExpressionCompiler {
     func integer(_ call: FunctionCall) -> CompiledExpression {
         unary(call) { [label = call.argument.string] value, scope in
-            guard let text = value.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .null }
+            guard let text = value.text, !text.allSatisfy(\.isWhitespace) else { return .null }
+            if let whole = ExactNumber(text)?.wholeValue { return .number(String(whole)) }
             // "2.0" is a whole number in many JSON exports; "2.5" is not.
             guard let number = ExactDecimal.parse(text), number == number.rounded(scale: 0) else {
                 throw MuelleError(.badNumber, "\"\(text)\" is not a whole number", at: scope.position.with(field: label))
@@ -17,12 +18,15 @@ extension ExpressionCompiler {
     func decimal(_ call: FunctionCall) -> CompiledExpression {
         let decimalSeparator = singleCharacter(call, "decimal_separator") ?? "."
         let thousandsSeparator = singleCharacter(call, "thousands_separator")
+        let decimalByte = decimalSeparator.asciiValue ?? UInt8(ascii: ".")
+        let thousandsByte = thousandsSeparator?.asciiValue ?? 0
         if decimalSeparator == thousandsSeparator {
             source.error("the decimal and thousands separators must differ", at: call.option("thousands_separator"))
         }
         return unary(call) { [label = call.argument.string] value, scope in
             if case .number = value, decimalSeparator == "." { return value }
             guard let text = value.text, !text.allSatisfy(\.isWhitespace) else { return .null }
+            if let exact = ExactNumber(text, decimal: decimalByte, thousands: thousandsByte) { return .number(exact.text()) }
             guard let number = ExactDecimal.parse(text, decimalSeparator: decimalSeparator, thousandsSeparator: thousandsSeparator) else {
                 let expected = thousandsSeparator.map { "with '\(decimalSeparator)' for decimals and '\($0)' for thousands" } ?? "with '\(decimalSeparator)' for decimals"
                 throw MuelleError(.badNumber, "\"\(text)\" is not a decimal number \(expected)", at: scope.position.with(field: label))
@@ -81,6 +85,7 @@ extension ExpressionCompiler {
         }
         let name = call.name
         return CompiledExpression { scope in
+            if let fast = try Self.fixedPointArithmetic(name, operands, scale: scale, scope: &scope) { return fast }
             var result: Decimal?
             for operand in operands {
                 let value = try operand(&scope)
@@ -102,6 +107,27 @@ extension ExpressionCompiler {
             if let scale { return .number(ExactDecimal.format(result, scale: scale)) }
             return .number(ExactDecimal.plain(result))
         }
+    }
+
+    /// Integer fixed-point arithmetic for the usual small amounts; nil hands over to `Decimal`
+    /// (division, overflow, long numbers, or anything that is not a plain number).
+    static func fixedPointArithmetic(_ name: String, _ operands: [CompiledExpression], scale: Int?, scope: inout EvalScope) throws -> Value? {
+        guard name != "divide" else { return nil }
+        var result: ExactNumber?
+        for operand in operands {
+            let value = try operand(&scope)
+            guard let text = value.text, let number = ExactNumber(text) else { return nil }
+            guard let acc = result else { result = number; continue }
+            switch name {
+            case "multiply": result = acc.multiplying(number)
+            case "add": result = acc.adding(number)
+            default: result = acc.subtracting(number)
+            }
+            if result == nil { return nil }
+        }
+        guard let result else { return nil }
+        if let scale { return result.formatted(scale: scale).map(Value.number) }
+        return .number(result.text())
     }
 
     /// A value as a `Decimal`, read exactly ("." decimals; convert other notations with `decimal:` first).

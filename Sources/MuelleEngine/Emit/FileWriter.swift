@@ -31,6 +31,11 @@ final class FileWriter {
         buffer.append(0x0A)
     }
 
+    func write(bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.flushSize { try flush() }
+    }
+
     func flush() throws {
         var offset = 0
         while offset < buffer.count {

@@ -20,16 +20,29 @@ enum ContentHash {
         return (hex(hasher.finalize()), size)
     }
 
-    /// The fingerprint of a normalised record: its content without `source`, which changes with
-    /// every file it arrives in even when the order itself has not changed.
-    static func fingerprint(of record: Value) -> String {
-        guard case .object(let object) = record else { return hex(SHA256.hash(data: Data(JSONText.compact(record).utf8))) }
-        let content = Value.object(object.pairs.filter { $0.0 != "source" })
-        return hex(SHA256.hash(data: Data(JSONText.compact(content).utf8)))
+    /// A normalised record as compact JSON, and its fingerprint: the hash of its content without
+    /// `source`, which changes with every file it arrives in even when the order has not changed.
+    /// One serialisation serves both (the contract writes `source` last).
+    static func serialise(_ record: Value, into json: inout [UInt8]) -> String {
+        let start = json.count
+        guard case .object(let object) = record else {
+            JSONText.write(record, into: &json)
+            return hex(SHA256.hash(data: json[start...]))
+        }
+        let sourceAt = JSONText.writeObject(object, into: &json, markingMember: "source") ?? json.count
+        return hex(SHA256.hash(data: json[start..<sourceAt]))
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -16,6 +16,7 @@ final class StagedOrders {
     private(set) var count = 0
     /// Mapped records the route's filter did not select (imported only if already known).
     private(set) var unselected = 0
+    private var line: [UInt8] = []
 
     init(directory: String) throws {
         ordersPath = directory + "/orders.ndjson"
@@ -27,8 +28,11 @@ final class StagedOrders {
     func append(_ record: Value, selected: Bool) throws {
         let id = record["id"]?.text ?? ""
         let status = record["status"]?.text ?? ""
-        try orders.writeLine(JSONText.compact(record))
-        try index.writeLine("\(id)\t\(ContentHash.fingerprint(of: record))\t\(status)\t\(selected ? 1 : 0)")
+        line.removeAll(keepingCapacity: true)
+        let fingerprint = ContentHash.serialise(record, into: &line)
+        line.append(0x0A)
+        try orders.write(bytes: line)
+        try index.writeLine("\(id)\t\(fingerprint)\t\(status)\t\(selected ? 1 : 0)")
         count += 1
         if !selected { unselected += 1 }
     }
@@ -51,7 +55,7 @@ final class StagedOrders {
     }
 }
 
-/// Lines of a UTF-8 file, streamed.
+/// Lines of a UTF-8 file, streamed a buffer at a time.
 final class LineReader {
     private let source: ByteSource
     private var bytes: [UInt8] = []
@@ -62,11 +66,19 @@ final class LineReader {
 
     func next() throws -> String? {
         bytes.removeAll(keepingCapacity: true)
-        while let byte = try source.next() {
-            if byte == 0x0A { return String(decoding: bytes, as: UTF8.self) }
-            bytes.append(byte)
+        while true {
+            let (taken, complete) = try source.withBufferedBytes { buffer -> (Int, Bool) in
+                if let newline = buffer.firstIndex(of: 0x0A) {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<newline]))
+                    return (newline + 1, true)
+                }
+                bytes.append(contentsOf: buffer)
+                return (buffer.count, false)
+            }
+            if taken == 0 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            source.consume(taken)
+            if complete { return String(decoding: bytes, as: UTF8.self) }
         }
-        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 }
 
