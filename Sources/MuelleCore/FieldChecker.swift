@@ -22,8 +22,8 @@ struct FieldChecker {
         if v.isBlank { return .null }
         guard let text = v.text else { throw fail(field, "must be text, not a list or object") }
         // Most values need no trimming; checking both ends first avoids Foundation's slow path.
-        if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
-           !first.properties.isWhitespace, !last.properties.isWhitespace {
+        if !Value.needsTrimming(text) {
+            if case .string = v { return v }
             return .string(text)
         }
         return .string(text.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -22,20 +22,22 @@ public enum JSONText {
         write(value, into: &out, indent: nil, level: 0)
     }
 
-    /// Compact JSON of an object appended to `out`; returns the offset where member `key` starts
-    /// (its leading comma), so a caller can hash everything but that member without writing twice.
-    public static func writeObject(_ object: ValueObject, into out: inout [UInt8], markingMember key: String) -> Int? {
-        var mark: Int?
+    /// Compact JSON of an object appended to `out`; returns where each member starts (its leading
+    /// comma), then where the closing brace is, so a caller can hash members without writing twice.
+    public static func writeObject(_ object: ValueObject, into out: inout [UInt8]) -> [Int] {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(object.count + 1)
         out.append(UInt8(ascii: "{"))
-        for (i, name) in object.keys.names.enumerated() {
-            if name == key { mark = out.count }
+        for (i, name) in object.keys.names.enumerated() where i < object.values.count {
+            offsets.append(out.count)
             if i > 0 { out.append(UInt8(ascii: ",")) }
             writeString(name, into: &out)
             out.append(UInt8(ascii: ":"))
             write(object.values[i], into: &out, indent: nil, level: 1)
         }
+        offsets.append(out.count)
         out.append(UInt8(ascii: "}"))
-        return mark
+        return offsets
     }
 
     static func write(_ value: Value, into out: inout [UInt8], indent: Int?, level: Int) {

@@ -19,6 +19,18 @@ public enum OrderContract {
         "totals": ["items", "shipping", "discount", "tax", "grand_total"],
     ]
 
+    /// Field names in contract order, shared by every normalised order.
+    enum Keys {
+        static let order = KeyTable(["kind", "id", "platform", "account", "external_id", "created_at", "status", "payment_status",
+                                     "currency", "customer", "shipping_address", "lines", "totals", "source"])
+        static let customer = KeyTable(["name", "email", "phone", "tax_id"])
+        static let address = KeyTable(["name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"])
+        static let line = KeyTable(["product_key", "sku", "title", "quantity", "unit_price", "total"])
+        static let totals = KeyTable(["items", "shipping", "discount", "tax", "grand_total"])
+        static let source = KeyTable(["route", "file", "sha256", "record", "line"])
+        static let sourceWithoutLine = KeyTable(["route", "file", "sha256", "record"])
+    }
+
     public struct Identity: Sendable {
         public var platform: String
         public var account: String
@@ -58,14 +70,13 @@ public enum OrderContract {
         let paymentStatus = try check.oneOf("payment_status", paymentStatuses, required: false)
 
         let customer = try check.nested("customer", required: false) { c in
-            .object([("name", try c.text("name")), ("email", try c.text("email")), ("phone", try c.text("phone")), ("tax_id", try c.text("tax_id"))])
+            .object(ValueObject(keys: Keys.customer, values: [try c.text("name"), try c.text("email"), try c.text("phone"), try c.text("tax_id")]))
         }
         let address = try check.nested("shipping_address", required: false) { a in
-            .object([
-                ("name", try a.text("name")), ("company", try a.text("company")), ("line1", try a.text("line1")),
-                ("line2", try a.text("line2")), ("city", try a.text("city")), ("region", try a.text("region")),
-                ("postal_code", try a.text("postal_code")), ("country", try a.country("country")), ("phone", try a.text("phone")),
-            ])
+            .object(ValueObject(keys: Keys.address, values: [
+                try a.text("name"), try a.text("company"), try a.text("line1"), try a.text("line2"), try a.text("city"),
+                try a.text("region"), try a.text("postal_code"), try a.country("country"), try a.text("phone"),
+            ]))
         }
         var itemsTotal = Amount.zero
         let lines = try check.list("lines", minimum: 1) { l in
@@ -73,12 +84,10 @@ public enum OrderContract {
             let unitPrice = try l.money("unit_price", required: true) ?? .zero
             let total = try l.money("total", required: false) ?? unitPrice.times(quantity)
             itemsTotal = itemsTotal + total
-            return .object([
-                ("product_key", .string(try l.requiredText("product_key"))), ("sku", try l.text("sku")), ("title", try l.text("title")),
-                ("quantity", .number(String(quantity))),
-                ("unit_price", .string(unitPrice.formatted(scale: scale))),
-                ("total", .string(total.formatted(scale: scale))),
-            ])
+            return .object(ValueObject(keys: Keys.line, values: [
+                .string(try l.requiredText("product_key")), try l.text("sku"), try l.text("title"), .number(String(quantity)),
+                .string(unitPrice.formatted(scale: scale)), .string(total.formatted(scale: scale)),
+            ]))
         }
         let totals = try check.nested("totals", required: false) { t in
             let items = try t.money("items", required: false) ?? itemsTotal
@@ -86,25 +95,18 @@ public enum OrderContract {
             let discount = try t.money("discount", required: false) ?? .zero
             let tax = try t.money("tax", required: false) ?? .zero
             let grand = try t.money("grand_total", required: false) ?? items + shipping - discount
-            return .object([
-                ("items", .string(items.formatted(scale: scale))), ("shipping", .string(shipping.formatted(scale: scale))),
-                ("discount", .string(discount.formatted(scale: scale))), ("tax", .string(tax.formatted(scale: scale))),
-                ("grand_total", .string(grand.formatted(scale: scale))),
-            ])
+            return .object(ValueObject(keys: Keys.totals, values: [
+                .string(items.formatted(scale: scale)), .string(shipping.formatted(scale: scale)), .string(discount.formatted(scale: scale)),
+                .string(tax.formatted(scale: scale)), .string(grand.formatted(scale: scale)),
+            ]))
         }
-        var sourcePairs: [(String, Value)] = [
-            ("route", .string(source.route)), ("file", .string(source.file)), ("sha256", .string(source.sha256)),
-            ("record", .number(String(source.record))),
-        ]
-        if let line = source.line { sourcePairs.append(("line", .number(String(line)))) }
-        return .object([
-            ("kind", .string("order")), ("id", .string(id(identity, externalID: externalID))),
-            ("platform", .string(identity.platform)), ("account", .string(identity.account)),
-            ("external_id", .string(externalID)), ("created_at", .string(createdAt)),
-            ("status", .string(status ?? "")), ("payment_status", paymentStatus.map(Value.string) ?? .null),
-            ("currency", .string(currency)),
-            ("customer", customer), ("shipping_address", address), ("lines", .array(lines)), ("totals", totals),
-            ("source", .object(sourcePairs)),
-        ])
+        var sourceValues: [Value] = [.string(source.route), .string(source.file), .string(source.sha256), .number(String(source.record))]
+        if let line = source.line { sourceValues.append(.number(String(line))) }
+        return .object(ValueObject(keys: Keys.order, values: [
+            .string("order"), .string(id(identity, externalID: externalID)), .string(identity.platform), .string(identity.account),
+            .string(externalID), .string(createdAt), .string(status ?? ""), paymentStatus.map(Value.string) ?? .null, .string(currency),
+            customer, address, .array(lines), totals,
+            .object(ValueObject(keys: source.line == nil ? Keys.sourceWithoutLine : Keys.source, values: sourceValues)),
+        ]))
     }
 }

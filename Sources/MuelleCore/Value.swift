@@ -25,7 +25,7 @@ public enum Value: Sendable, Equatable {
     public var isBlank: Bool {
         switch self {
         case .null: return true
-        case .string(let s): return s.allSatisfy(\.isWhitespace)
+        case .string(let s): return Self.isBlank(s)
         case .array(let a): return a.isEmpty
         default: return false
         }
@@ -34,6 +34,25 @@ public enum Value: Sendable, Equatable {
     public subscript(key: String) -> Value? {
         if case .object(let o) = self { return o[key] }
         return nil
+    }
+
+    /// Empty or only whitespace; ASCII is checked byte by byte, other text by its characters.
+    public static func isBlank(_ s: String) -> Bool {
+        for byte in s.utf8 {
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D: continue
+            case 0x80...: return s.allSatisfy(\.isWhitespace)
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Whether text has whitespace at either end (the common answer, no, is found without Foundation).
+    public static func needsTrimming(_ s: String) -> Bool {
+        guard let first = s.utf8.first, let last = s.utf8.last else { return false }
+        func suspicious(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b >= 0x80 }
+        return suspicious(first) || suspicious(last)
     }
 
     /// Builds an object from ordered pairs; later duplicates of a key win on lookup.

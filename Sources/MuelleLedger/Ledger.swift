@@ -62,7 +62,7 @@ public struct Ledger: Sendable {
                 t.column("route", .text).notNull()
                 t.column("status", .text).notNull()
                 t.column("fingerprint", .text).notNull()
-                t.column("document", .text).notNull()
+                t.column("fields", .text).notNull()
                 t.column("firstInput", .integer).notNull()
                 t.column("lastInput", .integer).notNull()
                 t.column("importedAt", .text).notNull()
@@ -151,12 +151,12 @@ public struct LedgerTransaction {
     /// Inserts or replaces an order's row (one cached statement, whichever it is).
     public func save(_ order: OrderEntry) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO "order" (id, route, status, fingerprint, document, firstInput, lastInput, importedAt, updatedAt)
+            INSERT INTO "order" (id, route, status, fingerprint, fields, firstInput, lastInput, importedAt, updatedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET route = excluded.route, status = excluded.status, fingerprint = excluded.fingerprint,
-                document = excluded.document, lastInput = excluded.lastInput, updatedAt = excluded.updatedAt
+                fields = excluded.fields, lastInput = excluded.lastInput, updatedAt = excluded.updatedAt
             """)
-        try statement.execute(arguments: [order.id, order.route, order.status, order.fingerprint, order.document,
+        try statement.execute(arguments: [order.id, order.route, order.status, order.fingerprint, order.fields,
                                           order.firstInput, order.lastInput, order.importedAt, order.updatedAt])
     }
 

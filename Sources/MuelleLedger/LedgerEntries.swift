@@ -58,19 +58,20 @@ public struct OrderEntry: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var route: String
     public var status: String
     public var fingerprint: String
-    /// The last normalised order (compact JSON), to tell what changed when it comes again.
-    public var document: String
+    /// Digests of each field of the last normalised order (`name=hex;…`), to tell which fields
+    /// changed when it comes again.
+    public var fields: String
     public var firstInput: Int64
     public var lastInput: Int64
     public var importedAt: String
     public var updatedAt: String
 
-    public init(id: String, route: String, status: String, fingerprint: String, document: String, firstInput: Int64, lastInput: Int64, importedAt: String, updatedAt: String) {
+    public init(id: String, route: String, status: String, fingerprint: String, fields: String, firstInput: Int64, lastInput: Int64, importedAt: String, updatedAt: String) {
         self.id = id
         self.route = route
         self.status = status
         self.fingerprint = fingerprint
-        self.document = document
+        self.fields = fields
         self.firstInput = firstInput
         self.lastInput = lastInput
         self.importedAt = importedAt

@@ -129,7 +129,8 @@ extension DateTimePattern.Parsed {
     func iso8601(offsetSeconds offset: Int) -> String {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         var text = "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))"
-        let trimmedFraction = fraction.replacingOccurrences(of: "0+$", with: "", options: .regularExpression)
+        var trimmedFraction = Substring(fraction)
+        while trimmedFraction.last == "0" { trimmedFraction = trimmedFraction.dropLast() }
         if !trimmedFraction.isEmpty { text += "." + trimmedFraction }
         let sign = offset < 0 ? "-" : "+"
         let magnitude = abs(offset)

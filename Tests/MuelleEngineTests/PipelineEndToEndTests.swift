@@ -131,6 +131,7 @@ import Testing
         #expect(status?["from"] as? String == "ready_to_ship")
         #expect(status?["to"] as? String == "ready_to_ship")
         #expect((updates.first?["order"] as? [String: Any])?["payment_status"] as? String == "partially_refunded")
+        #expect(updates.first?["changed"] as? [String] == ["payment_status"])
         let report = try bench.report(try #require(bench.files("outbox/reports").first { !$0.contains("duplicate") && (try? bench.report($0)["file"] as? String) == "page2.json" }))
         let counts = try #require(report["counts"] as? [String: Any])
         #expect(counts["updated"] as? Int == 1)

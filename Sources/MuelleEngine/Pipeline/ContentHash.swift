@@ -23,14 +23,29 @@ enum ContentHash {
     /// A normalised record as compact JSON, and its fingerprint: the hash of its content without
     /// `source`, which changes with every file it arrives in even when the order has not changed.
     /// One serialisation serves both (the contract writes `source` last).
-    static func serialise(_ record: Value, into json: inout [UInt8]) -> String {
+    static func serialise(_ record: Value, into json: inout [UInt8]) -> (fingerprint: String, fields: String) {
         let start = json.count
         guard case .object(let object) = record else {
             JSONText.write(record, into: &json)
-            return hex(SHA256.hash(data: json[start...]))
+            return (hex(SHA256.hash(data: json[start...])), "")
         }
-        let sourceAt = JSONText.writeObject(object, into: &json, markingMember: "source") ?? json.count
-        return hex(SHA256.hash(data: json[start..<sourceAt]))
+        let offsets = JSONText.writeObject(object, into: &json)
+        let sourceAt = object.keys.index(of: "source").map { offsets[$0] } ?? json.count - 1
+        var fields = ""
+        for (i, name) in object.keys.names.enumerated() where name != "source" {
+            fields += "\(name)=\(fnv1a(json[offsets[i]..<offsets[i + 1]]));"
+        }
+        return (hex(SHA256.hash(data: json[start..<sourceAt])), fields)
+    }
+
+    /// A short, fast digest of one field, enough to tell whether it changed.
+    private static func fnv1a(_ bytes: ArraySlice<UInt8>) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return String(hash, radix: 36)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -1,13 +1,13 @@
 import MuelleCore
-import MuelleReaders
 import MuelleLedger
+import MuelleReaders
 
 /// Mapped orders of one file, written to the staging folder while the file is read, so memory
 /// stays flat and nothing reaches the outbox before the whole file is known to be good.
 ///
 /// Two aligned files: the orders as NDJSON, and an index line per order
-/// (`id \t fingerprint \t status \t selected`)
-/// so the commit can classify orders against the ledger without parsing JSON again.
+/// (`id \t fingerprint \t status \t selected \t field digests`), so the commit can classify
+/// orders against the ledger without parsing JSON again.
 final class StagedOrders {
     let ordersPath: String
     let indexPath: String
@@ -29,61 +29,43 @@ final class StagedOrders {
         let id = record["id"]?.text ?? ""
         let status = record["status"]?.text ?? ""
         line.removeAll(keepingCapacity: true)
-        let fingerprint = ContentHash.serialise(record, into: &line)
+        let digests = ContentHash.serialise(record, into: &line)
         line.append(0x0A)
         try orders.write(bytes: line)
-        try index.writeLine("\(id)\t\(fingerprint)\t\(status)\t\(selected ? 1 : 0)")
+        try index.writeLine("\(id)\t\(digests.fingerprint)\t\(status)\t\(selected ? 1 : 0)\t\(digests.fields)")
         count += 1
         if !selected { unselected += 1 }
     }
 
     func sync() throws {
-        try orders.flush()
+        try orders.sync()
         try index.flush()
     }
 
-    /// Reads the staged orders back in order, with their index lines.
-    func forEach(_ body: (_ json: String, _ id: String, _ fingerprint: String, _ status: String, _ selected: Bool) throws -> Void) throws {
-        guard count > 0 else { return }
-        let jsonLines = try LineReader(path: ordersPath)
-        let indexLines = try LineReader(path: indexPath)
-        while let json = try jsonLines.next(), let line = try indexLines.next() {
+    struct IndexEntry {
+        var id: String
+        var fingerprint: String
+        var status: String
+        var selected: Bool
+        var fields: String
+
+        init?(_ line: String) {
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard parts.count == 4 else { continue }
-            try body(json, String(parts[0]), String(parts[1]), String(parts[2]), parts[3] == "1")
-        }
-    }
-}
-
-/// Lines of a UTF-8 file, streamed a buffer at a time.
-final class LineReader {
-    private let source: ByteSource
-    private var bytes: [UInt8] = []
-
-    init(path: String) throws {
-        source = try ByteSource(path: path, fileName: path)
-    }
-
-    func next() throws -> String? {
-        bytes.removeAll(keepingCapacity: true)
-        while true {
-            let (taken, complete) = try source.withBufferedBytes { buffer -> (Int, Bool) in
-                if let newline = buffer.firstIndex(of: 0x0A) {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<newline]))
-                    return (newline + 1, true)
-                }
-                bytes.append(contentsOf: buffer)
-                return (buffer.count, false)
-            }
-            if taken == 0 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
-            source.consume(taken)
-            if complete { return String(decoding: bytes, as: UTF8.self) }
+            guard parts.count == 5 else { return nil }
+            (id, fingerprint, status) = (String(parts[0]), String(parts[1]), String(parts[2]))
+            selected = parts[3] == "1"
+            fields = String(parts[4])
         }
     }
 }
 
 /// Decides, inside the commit transaction, what each mapped order is: new (emitted as an order),
-/// unchanged (skipped), or changed (emitted as an order update) — never a second order.
+/// unchanged (skipped), changed (emitted as an order update, never a second order), or not
+/// selected by the filter and unknown (filtered).
+///
+/// The first pass reads only the index and records one decision byte per order in the staging
+/// folder; when every order is new — a first import — the staged NDJSON is published as it is,
+/// otherwise a second pass copies each order to where its decision sends it.
 struct OrderClassifier {
     let tx: LedgerTransaction
     let route: String
@@ -99,34 +81,51 @@ struct OrderClassifier {
         var outputs: [String] = []
     }
 
+    private enum Decision: UInt8 {
+        case new = 0x4E, unchanged = 0x55, update = 0x43, filtered = 0x46
+    }
+
     func classify(_ staged: StagedOrders, newOrdersTo ordersPath: String, updatesTo updatesPath: String, staging: String) throws -> Result {
         var result = Result()
+        guard staged.count > 0 else { return result }
+        let decisionsPath = staging + "/" + UniqueName.next() + ".decisions"
+        let decisions = try FileWriter(path: decisionsPath)
+        let updatesMeta = try FileWriter(path: decisionsPath + ".updates")
+        let index = try LineReader(path: staged.indexPath)
+        while let line = try index.next() {
+            guard let entry = StagedOrders.IndexEntry(line) else { continue }
+            let decision = try decide(entry, updatesMeta: updatesMeta)
+            switch decision {
+            case .new: result.imported += 1
+            case .unchanged: result.unchanged += 1
+            case .update: result.updated += 1
+            case .filtered: result.filtered += 1
+            }
+            try decisions.write(bytes: [decision.rawValue])
+        }
+        try decisions.flush()
+        try updatesMeta.flush()
+
+        if result.imported == staged.count {
+            try FileSystem.publish(staged.ordersPath, as: ordersPath)
+            result.outputs.append(ordersPath)
+            return result
+        }
         var newOrders: FileWriter?
         var updates: FileWriter?
-        try staged.forEach { json, id, fingerprint, status, selected in
-            if let known = try tx.order(id: id) {
-                guard known.fingerprint != fingerprint else {
-                    result.unchanged += 1
-                    return
-                }
-                if updates == nil { updates = try FileWriter(path: staging + "/" + UniqueName.next() + ".updates") }
-                try updates?.writeLine(OrderUpdate.line(orderID: id, from: known.status, to: status, orderJSON: json))
-                var changed = known
-                changed.status = status
-                changed.fingerprint = fingerprint
-                changed.document = json
-                changed.lastInput = inputID
-                changed.updatedAt = at
-                try tx.save(changed)
-                result.updated += 1
-            } else if !selected {
-                result.filtered += 1
-            } else {
+        let orders = try LineReader(path: staged.ordersPath)
+        let decided = try ByteSource(path: decisionsPath, fileName: decisionsPath)
+        let meta = try LineReader(path: decisionsPath + ".updates")
+        while let json = try orders.next(), let byte = try decided.next() {
+            switch Decision(rawValue: byte) {
+            case .new?:
                 if newOrders == nil { newOrders = try FileWriter(path: staging + "/" + UniqueName.next() + ".orders") }
                 try newOrders?.writeLine(json)
-                try tx.save(OrderEntry(id: id, route: route, status: status, fingerprint: fingerprint, document: json,
-                                          firstInput: inputID, lastInput: inputID, importedAt: at, updatedAt: at))
-                result.imported += 1
+            case .update?:
+                if updates == nil { updates = try FileWriter(path: staging + "/" + UniqueName.next() + ".updates") }
+                try updates?.writeLine(OrderUpdate.line(meta: try meta.next() ?? "", orderJSON: json))
+            default:
+                continue
             }
         }
         for (writer, final) in [(newOrders, ordersPath), (updates, updatesPath)] {
@@ -137,18 +136,59 @@ struct OrderClassifier {
         }
         return result
     }
+
+    private func decide(_ entry: StagedOrders.IndexEntry, updatesMeta: FileWriter) throws -> Decision {
+        guard let known = try tx.order(id: entry.id) else {
+            guard entry.selected else { return .filtered }
+            try tx.save(OrderEntry(id: entry.id, route: route, status: entry.status, fingerprint: entry.fingerprint, fields: entry.fields,
+                                   firstInput: inputID, lastInput: inputID, importedAt: at, updatedAt: at))
+            return .new
+        }
+        guard known.fingerprint != entry.fingerprint else { return .unchanged }
+        try updatesMeta.writeLine(OrderUpdate.meta(orderID: entry.id, from: known.status, to: entry.status,
+                                                   changed: FieldDigests.changed(known.fields, entry.fields)))
+        var changed = known
+        changed.status = entry.status
+        changed.fingerprint = entry.fingerprint
+        changed.fields = entry.fields
+        changed.lastInput = inputID
+        changed.updatedAt = at
+        try tx.save(changed)
+        return .update
+    }
 }
 
 /// An order update: an already imported order came again, changed.
 enum OrderUpdate {
-    static func line(orderID: String, from: String, to: String, orderJSON: String) -> String {
-        var out = "{\"kind\":\"order_update\",\"order_id\":"
+    /// Everything but the order itself, decided in the first pass.
+    static func meta(orderID: String, from: String, to: String, changed: [String]) -> String {
+        var out: [UInt8] = Array("{\"kind\":\"order_update\",\"order_id\":".utf8)
         JSONText.writeString(orderID, into: &out)
-        out += ",\"status\":{\"from\":"
+        out += Array(",\"status\":{\"from\":".utf8)
         JSONText.writeString(from, into: &out)
-        out += ",\"to\":"
+        out += Array(",\"to\":".utf8)
         JSONText.writeString(to, into: &out)
-        out += "},\"order\":" + orderJSON + "}"
-        return out
+        out += Array("},\"changed\":".utf8)
+        JSONText.write(.array(changed.map(Value.string)), into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func line(meta: String, orderJSON: String) -> String {
+        meta + ",\"order\":" + orderJSON + "}"
+    }
+}
+
+/// Per-field digests of a normalised order (`name=hex;…`), kept in the ledger so an update can
+/// say which fields changed without keeping whole orders.
+enum FieldDigests {
+    static func changed(_ old: String, _ new: String) -> [String] {
+        func parse(_ text: String) -> [(String, Substring)] {
+            text.split(separator: ";").compactMap { pair in
+                guard let eq = pair.firstIndex(of: "=") else { return nil }
+                return (String(pair[..<eq]), pair[pair.index(after: eq)...])
+            }
+        }
+        let before = Dictionary(parse(old), uniquingKeysWith: { a, _ in a })
+        return parse(new).filter { before[$0.0] != $0.1 }.map(\.0)
     }
 }
