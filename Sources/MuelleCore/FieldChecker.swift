@@ -9,6 +9,8 @@ struct FieldChecker {
 
     private func name(_ field: String) -> String { path.isEmpty ? field : "\(path).\(field)" }
 
+    func failure(_ field: String, _ message: String, code: MuelleError.Code) -> MuelleError { fail(field, message, code: code) }
+
     private func fail(_ field: String, _ message: String, code: MuelleError.Code = .invalidRecord) -> MuelleError {
         var where_ = position
         where_.field = name(field)

@@ -15,7 +15,7 @@ public enum OrderContract {
         "": ["external_id", "created_at", "status", "payment_status", "currency", "customer", "shipping_address", "lines", "totals"],
         "customer": ["name", "email", "phone", "tax_id"],
         "shipping_address": ["name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"],
-        "lines": ["product_key", "sku", "title", "quantity", "unit_price", "total"],
+        "lines": ["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"],
         "totals": ["items", "shipping", "discount", "tax", "grand_total"],
     ]
 
@@ -25,18 +25,25 @@ public enum OrderContract {
                                      "currency", "customer", "shipping_address", "lines", "totals", "source"])
         static let customer = KeyTable(["name", "email", "phone", "tax_id"])
         static let address = KeyTable(["name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"])
-        static let line = KeyTable(["product_key", "sku", "title", "quantity", "unit_price", "total"])
+        static let line = KeyTable(["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"])
         static let totals = KeyTable(["items", "shipping", "discount", "tax", "grand_total"])
         static let source = KeyTable(["route", "file", "sha256", "record", "line"])
         static let sourceWithoutLine = KeyTable(["route", "file", "sha256", "record"])
     }
 
+    /// Line fields a route may choose as its product key.
+    public static let productKeyFields = ["sku", "barcode", "platform_item_id"]
+
     public struct Identity: Sendable {
         public var platform: String
         public var account: String
-        public init(platform: String, account: String) {
+        /// The line field that identifies products on this route (`sku`, `barcode`, `platform_item_id`);
+        /// nil when the mapping sets `product_key` itself.
+        public var productKey: String?
+        public init(platform: String, account: String, productKey: String? = nil) {
             self.platform = platform
             self.account = account
+            self.productKey = productKey
         }
     }
 
@@ -84,8 +91,17 @@ public enum OrderContract {
             let unitPrice = try l.money("unit_price", required: true) ?? .zero
             let total = try l.money("total", required: false) ?? unitPrice.times(quantity)
             itemsTotal = itemsTotal + total
+            let productKey: String
+            if let chosen = identity.productKey {
+                guard case .string(let key) = try l.text(chosen) else {
+                    throw l.failure(chosen, "has no value, but \(chosen) is this route's product key (route: product_key), so every line needs one", code: .missingField)
+                }
+                productKey = key
+            } else {
+                productKey = try l.requiredText("product_key")
+            }
             return .object(ValueObject(keys: Keys.line, values: [
-                .string(try l.requiredText("product_key")), try l.text("sku"), try l.text("title"), .number(String(quantity)),
+                .string(productKey), try l.text("sku"), try l.text("barcode"), try l.text("platform_item_id"), try l.text("title"), .number(String(quantity)),
                 .string(unitPrice.formatted(scale: scale)), .string(total.formatted(scale: scale)),
             ]))
         }

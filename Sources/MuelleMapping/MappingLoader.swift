@@ -13,26 +13,57 @@ public enum MappingLoader {
         } catch {
             throw MappingLoadError([MappingDiagnostic(file: displayName, line: 1, column: 1, message: "cannot read the mapping: \(error.localizedDescription)")])
         }
-        let route = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return try compile(yaml: text, route: route, file: displayName)
+        let url = URL(fileURLWithPath: path)
+        let route = url.deletingPathExtension().lastPathComponent
+        let folder = url.deletingLastPathComponent()
+        let displayFolder = (displayName as NSString).deletingLastPathComponent
+        return try compile(yaml: text, route: route, file: displayName) { base in
+            let basePath = folder.appendingPathComponent(base.hasSuffix(".yaml") ? base : base + ".yaml").path
+            guard let text = try? String(contentsOfFile: basePath, encoding: .utf8) else { return nil }
+            return (text, displayFolder.isEmpty ? (basePath as NSString).lastPathComponent : displayFolder + "/" + (basePath as NSString).lastPathComponent)
+        }
     }
 
+    /// Finds the text of a base mapping named by `extends:` (nil when there is none).
+    public typealias BaseResolver = (String) throws -> (text: String, file: String)?
+
     /// Compiles mapping text; `route` is the route name, `file` names it in messages.
-    public static func compile(yaml text: String, route: String, file: String) throws -> RouteMapping {
+    public static func compile(yaml text: String, route: String, file: String, bases: BaseResolver? = nil) throws -> RouteMapping {
         let source = YAMLSource(file: file, text: text)
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw MappingLoadError([MappingDiagnostic(file: file, line: 1, column: 1, message: "the mapping is empty")])
+        var root = try compose(text, file: file)
+        var seen: Set<String> = [file]
+        // `extends: other-route`: this mapping is the other one with this file's sections laid over it.
+        while let extends = root.member("extends") {
+            guard let name = extends.string, !name.isEmpty else {
+                throw MappingLoadError([diagnostic(file, extends, "'extends' names another mapping of the folder, such as shopify-orders")])
             }
-            root = node
-        } catch let error as YamlError {
-            throw MappingLoadError([yamlDiagnostic(error, file: file, text: text)])
+            guard let base = try bases?(name) else {
+                throw MappingLoadError([diagnostic(file, extends, "'extends' names '\(name)', but there is no mapping \(name).yaml beside this one")])
+            }
+            guard seen.insert(base.file).inserted else {
+                throw MappingLoadError([diagnostic(file, extends, "'extends' goes round in a circle through \(base.file)")])
+            }
+            root = MappingMerge.overlay(root.removingMember("extends"), on: try compose(base.text, file: base.file))
         }
         let mapping = RouteCompiler(source: source, route: route).compile(root)
         if !source.diagnostics.isEmpty { throw MappingLoadError(source.diagnostics) }
         guard let mapping else { throw MappingLoadError([MappingDiagnostic(file: file, line: 1, column: 1, message: "the mapping could not be compiled")]) }
         return mapping
+    }
+
+    private static func compose(_ text: String, file: String) throws -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw MappingLoadError([MappingDiagnostic(file: file, line: 1, column: 1, message: "the mapping is empty")])
+            }
+            return node
+        } catch let error as YamlError {
+            throw MappingLoadError([yamlDiagnostic(error, file: file, text: text)])
+        }
+    }
+
+    private static func diagnostic(_ file: String, _ node: Node, _ message: String) -> MappingDiagnostic {
+        MappingDiagnostic(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, message: message)
     }
 
     private static func yamlDiagnostic(_ error: YamlError, file: String, text: String) -> MappingDiagnostic {
@@ -50,7 +81,7 @@ struct RouteCompiler {
     let source: YAMLSource
     let route: String
 
-    static let sections: Set<String> = ["route", "reader", "group_by", "filter", "fields"]
+    static let sections: Set<String> = ["route", "reader", "group_by", "filter", "import", "fields"]
 
     func compile(_ root: Node) -> RouteMapping? {
         guard let pairs = root.stringKeyedPairs else {
@@ -74,11 +105,20 @@ struct RouteCompiler {
             return nil
         }
         checkContractFields(fieldsNode, object: "")
+        if let productKey = settings.productKey, let lineFields = fieldsNode.member("lines")?.member("fields") {
+            if let own = lineFields.stringKeyedPairs?.first(where: { $0.key == "product_key" }) {
+                source.error("the route's product_key (\(productKey)) decides each line's product_key; remove this one", at: own.keyNode)
+            }
+            if lineFields.member(productKey) == nil {
+                source.error("the route's product_key is \(productKey), but the lines do not map '\(productKey)'", at: fieldsNode.member("lines"))
+            }
+        }
         let fields = compiler.object(fieldPairs)
         return RouteMapping(
             name: route, file: source.file, kind: settings.kind,
-            identity: OrderContract.Identity(platform: settings.platform, account: settings.account),
-            onError: settings.onError, reader: reader.options, groupBy: groupBy, filter: filter, fields: fields)
+            identity: OrderContract.Identity(platform: settings.platform, account: settings.account, productKey: settings.productKey),
+            onError: settings.onError, reader: reader.options, importRules: ImportRules(source: source, node: root.member("import")),
+            groupBy: groupBy, filter: filter, fields: fields)
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.

@@ -1,3 +1,4 @@
+import Foundation
 import MuelleCore
 import MuelleReaders
 
@@ -26,6 +27,7 @@ public struct RouteMapping: Sendable {
     public let identity: OrderContract.Identity
     public let onError: BadRecordPolicy
     public let reader: ReaderOptions
+    public let importRules: ImportRules
     let groupBy: CompiledExpression?
     let filter: CompiledCondition?
     let fields: CompiledExpression
@@ -51,7 +53,7 @@ public struct RouteMapping: Sendable {
     public var groupsRows: Bool { groupBy != nil }
 
     /// Maps one group (one record when the route does not group) onto a normalised record.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source) -> Outcome {
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date()) -> Outcome {
         var scope = EvalScope(group: group)
         let position = scope.position
         let selected: Bool
@@ -64,7 +66,8 @@ public struct RouteMapping: Sendable {
         }
         do {
             let mapped = try fields(&scope)
-            return .mapped(try OrderContract.normalise(mapped, identity: identity, source: source, at: position), selected: selected)
+            let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position)
+            return .mapped(order, selected: selected && importRules.admits(order, now: now))
         } catch where !selected {
             return .filtered
         } catch let error as MuelleError {

@@ -9,8 +9,9 @@ struct RouteSettings {
     var account = "main"
     var onError: BadRecordPolicy = .rejectFile
     var timezone: String?
+    var productKey: String?
 
-    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone"]
+    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key"]
 
     init(source: YAMLSource, node: Node?, root: Node) {
         guard let node else {
@@ -35,6 +36,10 @@ struct RouteSettings {
                     source.error("on_error is reject_file or skip_record, not '\(value)'", at: pair.value)
                 }
             case "timezone": timezone = value
+            case "product_key":
+                if OrderContract.productKeyFields.contains(value) { productKey = value } else {
+                    source.error("product_key is one of \(OrderContract.productKeyFields.joined(separator: ", ")), not '\(value)'", at: pair.value)
+                }
             default:
                 source.error("unknown route setting '\(pair.key)'; settings are \(Self.keys.sorted().joined(separator: ", "))", at: pair.keyNode)
             }

@@ -31,7 +31,7 @@ import Testing
              expected: ["record 1, line 2", "field \"Created at\"", "is not a date/time"]),
         Case(name: "missing required field", route: "shopify-orders", file: "no-sku.csv",
              contents: shopifyHeader + shopifyRow("#1", sku: ""),
-             expected: ["record 1, line 2", "lines[1].product_key", "is required"]),
+             expected: ["record 1, line 2", "lines[1].sku", "has no value, but sku is this route's product key"]),
         Case(name: "malformed CSV quote", route: "shopify-orders", file: "broken-quote.csv",
              contents: shopifyHeader + shopifyRow("#1") + "#2,a@example.com,paid,,EUR,\"19.90,4.90\r\n",
              expected: ["broken-quote.csv", "line 3"]),
