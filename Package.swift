@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "muelle", dependencies: [
-            "MuelleEngine",
+            "MuelleEngine", "MuelleLedger", "MuelleCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

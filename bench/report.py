@@ -41,6 +41,10 @@ def fmt_rate(x):
     return f"{x:,.1f}" if x >= 10 else f"{x:,.2f}"
 
 
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def fmt_seconds(s):
     return f"{s:.3f}" if s < 10 else f"{s:.2f}"
 
@@ -122,8 +126,9 @@ def machine(root, params):
     versions = run("dpkg-query", "-W", "-f", "${Package} ${Version}, ", "miller", "jq", "xmlstarlet",
                    "libxml2-utils", "time").rstrip(", ")
     swift = run("swift", "--version").splitlines()
-    commit = run("git", "describe", "--always", "--dirty", "--abbrev=12")
-    commit_date = run("git", "log", "-1", "--format=%cI")
+    # MUELLE_COMMIT names the commit when the tree is not a git checkout (say, a `git archive` export).
+    commit = os.environ.get("MUELLE_COMMIT") or run("git", "describe", "--always", "--dirty", "--abbrev=12") or "?"
+    commit_date = run("git", "log", "-1", "--format=%cI", os.environ.get("MUELLE_COMMIT", "HEAD")) or "?"
     return [
         f"- Date: {params.get('started', '?')} (UTC), {params.get('duration', '?')} s in all",
         f"- Machine: {os.cpu_count()} CPUs (nproc {run('nproc')}), {cpu}, {mem_kib / 1024 / 1024:.1f} GiB memory",
@@ -203,7 +208,7 @@ def main():
             out.append(f"| {label} | not run | — |")
             return
         m = statistics.median(ups)
-        out.append(f"| {label} | muelle {m:.2f}× the reference's records/s (median of {len(ups)} pairs) | "
+        out.append(f"| {label} | muelle {m:.2f}× the reference's records/s (median of {plural(len(ups), 'pair')}) | "
                    f"{verdict(m >= need)} |")
 
     speed_target("csv", "mlr", 3, "CSV: muelle rows/s ≥ 3× Miller's")
@@ -213,7 +218,7 @@ def main():
     if floor:
         ratio = statistics.median(1 / u for u in floor)
         out.append(f"| XML: within 3× of `xmllint --stream` (muelle time ÷ xmllint time ≤ 3) | "
-                   f"{ratio:.2f} (median of {len(floor)} pairs) | {verdict(ratio <= 3)} |")
+                   f"{ratio:.2f} (median of {plural(len(floor), 'pair')}) | {verdict(ratio <= 3)} |")
     else:
         out.append("| XML: within 3× of `xmllint --stream` | not run | — |")
 

@@ -17,6 +17,7 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let missingField = Code(rawValue: "missing_field")
         public static let unknownStatus = Code(rawValue: "unknown_status")
         public static let unmappedValue = Code(rawValue: "unmapped_value")
+        public static let unknownOrder = Code(rawValue: "unknown_order")
         public static let invalidRecord = Code(rawValue: "invalid_record")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")

@@ -20,15 +20,15 @@ public enum OrderContract {
     ]
 
     /// Field names in contract order, shared by every normalised order.
-    enum Keys {
+    public enum Keys {
         static let order = KeyTable(["kind", "id", "platform", "account", "external_id", "created_at", "status", "payment_status",
                                      "currency", "customer", "shipping_address", "lines", "totals", "source"])
         static let customer = KeyTable(["name", "email", "phone", "tax_id"])
         static let address = KeyTable(["name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"])
         static let line = KeyTable(["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"])
         static let totals = KeyTable(["items", "shipping", "discount", "tax", "grand_total"])
-        static let source = KeyTable(["route", "file", "sha256", "record", "line"])
-        static let sourceWithoutLine = KeyTable(["route", "file", "sha256", "record"])
+        public static let source = KeyTable(["route", "file", "sha256", "record", "line"])
+        public static let sourceWithoutLine = KeyTable(["route", "file", "sha256", "record"])
     }
 
     /// Line fields a route may choose as its product key.

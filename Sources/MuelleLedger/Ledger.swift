@@ -55,6 +55,8 @@ public struct Ledger: Sendable {
                 t.column("error", .text)
                 // Set once the original reached `destination`: the commit comes first, the move after.
                 t.column("moved", .boolean).notNull().defaults(to: false)
+                // Set when an order it imported was forgotten: the same content may be imported again.
+                t.column("released", .boolean).notNull().defaults(to: false)
             }
             try db.create(index: "input_by_content", on: "input", columns: ["route", "sha256"])
             try db.create(table: "order") { t in
@@ -75,7 +77,7 @@ public struct Ledger: Sendable {
     /// The input with this content that was already processed on this route, if any.
     public func processedInput(route: String, sha256: String) throws -> InputEntry? {
         try read { db in
-            try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE route = ? AND sha256 = ? AND state = 'processed' ORDER BY id LIMIT 1", arguments: [route, sha256])
+            try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE route = ? AND sha256 = ? AND state = 'processed' AND released = 0 ORDER BY id LIMIT 1", arguments: [route, sha256])
         }
     }
 
@@ -109,6 +111,38 @@ public struct Ledger: Sendable {
         try read { db in
             if let route { return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\" WHERE route = ?", arguments: [route]) ?? 0 }
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\"") ?? 0
+        }
+    }
+
+    /// Imported orders, newest first, optionally of one route and/or status.
+    public func orders(route: String? = nil, status: String? = nil, limit: Int = 10_000) throws -> [OrderEntry] {
+        try read { db in
+            var sql = "SELECT * FROM \"order\" WHERE 1 = 1"
+            var arguments: StatementArguments = []
+            if let route { sql += " AND route = ?"; arguments += [route] }
+            if let status { sql += " AND status = ?"; arguments += [status] }
+            sql += " ORDER BY importedAt DESC, id LIMIT ?"
+            arguments += [limit]
+            return try OrderEntry.fetchAll(db, sql: sql, arguments: arguments)
+        }
+    }
+
+    public func knownOrder(id: String) throws -> OrderEntry? {
+        try read { db in try OrderEntry.fetchOne(db, key: id) }
+    }
+
+    /// Forgets imported orders so they are imported afresh the next time they arrive — also from
+    /// the very file they came in, which stops counting as already processed. Returns the ids forgotten.
+    public func forgetOrders(ids: [String]) throws -> [String] {
+        try write { tx in
+            var forgotten: [String] = []
+            for id in ids {
+                guard let order = try OrderEntry.fetchOne(tx.db, key: id) else { continue }
+                try tx.db.execute(sql: "UPDATE input SET released = 1 WHERE id IN (?, ?)", arguments: [order.firstInput, order.lastInput])
+                try OrderEntry.deleteOne(tx.db, key: id)
+                forgotten.append(id)
+            }
+            return forgotten
         }
     }
 
@@ -162,6 +196,12 @@ public struct LedgerTransaction {
 
     public func deleteOrders(ids: [String]) throws -> Int {
         try OrderEntry.deleteAll(db, keys: ids)
+    }
+
+    /// How many times this content was processed on the route before (more than zero only after
+    /// `orders forget` released it): outputs of a later import get their own names.
+    public func processedCount(route: String, sha256: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM input WHERE route = ? AND sha256 = ? AND state = 'processed'", arguments: [route, sha256]) ?? 0
     }
 
     /// The id the next inserted input will get (for names decided before the insert).

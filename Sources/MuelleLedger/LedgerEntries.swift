@@ -34,6 +34,8 @@ public struct InputEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var error: String?
     /// The original reached `destination` (it is moved after the commit).
     public var moved = false
+    /// An order it imported was forgotten, so the same content may be imported again.
+    public var released = false
 
     public init(route: String, name: String, size: Int64, sha256: String, state: State, receivedAt: String, finishedAt: String) {
         self.route = route

@@ -104,7 +104,7 @@ struct RouteCompiler {
             source.error("'fields' must be a mapping of output fields", at: fieldsNode)
             return nil
         }
-        checkContractFields(fieldsNode, object: "")
+        checkContractFields(fieldsNode, object: "", contract: settings.kind.contractFields)
         if let productKey = settings.productKey, let lineFields = fieldsNode.member("lines")?.member("fields") {
             if let own = lineFields.stringKeyedPairs?.first(where: { $0.key == "product_key" }) {
                 source.error("the route's product_key (\(productKey)) decides each line's product_key; remove this one", at: own.keyNode)
@@ -122,20 +122,20 @@ struct RouteCompiler {
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.
-    private func checkContractFields(_ node: Node, object: String) {
-        guard let allowed = OrderContract.mappableFields[object], let pairs = node.stringKeyedPairs else { return }
+    private func checkContractFields(_ node: Node, object: String, contract: [String: [String]]) {
+        guard let allowed = contract[object], let pairs = node.stringKeyedPairs else { return }
         for pair in pairs {
             guard allowed.contains(pair.key) else {
-                let scope = object.isEmpty ? "an order" : "'\(object)'"
+                let scope = object.isEmpty ? (contract.count == 1 ? "an order event" : "an order") : "'\(object)'"
                 source.error("\(scope) has no field '\(pair.key)'; its fields are \(allowed.joined(separator: ", "))", at: pair.keyNode)
                 continue
             }
-            guard OrderContract.mappableFields[pair.key] != nil else { continue }
+            guard contract[pair.key] != nil else { continue }
             if pair.key == "lines", let fields = pair.value.member("fields") {
-                checkContractFields(fields, object: "lines")
+                checkContractFields(fields, object: "lines", contract: contract)
             } else if pair.value.member("each") == nil, pair.value.stringKeyedPairs != nil,
                       !(pair.value.stringKeyedPairs ?? []).contains(where: { ExpressionCompiler.functionNames.contains($0.key) }) {
-                checkContractFields(pair.value, object: pair.key)
+                checkContractFields(pair.value, object: pair.key, contract: contract)
             }
         }
     }

@@ -13,8 +13,22 @@ public enum BadRecordPolicy: String, Sendable {
 /// The kind of normalised record a route emits, and the outbox folder it goes to.
 public enum RecordKind: String, Sendable, CaseIterable {
     case orders
+    /// Status events of known orders, emitted as order updates.
+    case orderEvents = "order-events"
 
-    public var outboxFolder: String { rawValue }
+    public var outboxFolder: String {
+        switch self {
+        case .orders: return "orders"
+        case .orderEvents: return "order-updates"
+        }
+    }
+
+    var contractFields: [String: [String]] {
+        switch self {
+        case .orders: return OrderContract.mappableFields
+        case .orderEvents: return EventContract.mappableFields
+        }
+    }
 }
 
 /// One route's mapping file, compiled: reader options plus closures, ready to map records.
@@ -66,8 +80,13 @@ public struct RouteMapping: Sendable {
         }
         do {
             let mapped = try fields(&scope)
-            let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position)
-            return .mapped(order, selected: selected && importRules.admits(order, now: now))
+            switch kind {
+            case .orders:
+                let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position)
+                return .mapped(order, selected: selected && importRules.admits(order, now: now))
+            case .orderEvents:
+                return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
+            }
         } catch where !selected {
             return .filtered
         } catch let error as MuelleError {

@@ -10,7 +10,8 @@ public enum StatusCards {
         public var route: String
         public var platform: String
         public var account: String
-        /// pending (nothing taken yet), synced, or error (the last file was rejected).
+        /// pending (nothing taken yet), syncing (a file is in hand now), synced, or error (the last
+        /// file was rejected).
         public var state: String
         public var lastRun: String?
         public var lastError: String?
@@ -36,11 +37,14 @@ public enum StatusCards {
     public static func cards(workspace: Workspace, routes: [RouteMapping]) throws -> [Card] {
         let ledger: Ledger? = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.open(path: workspace.ledgerPath) : nil
         let scanner = InboxScanner(inboxPath: workspace.inbox)
+        let inHand = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
         return try routes.map { route in
             let last = try ledger?.inputs(route: route.name, limit: 1).first
             let totals = try ledger?.totals(route: route.name) ?? RouteTotals()
             let waiting = (try? scanner.scan(route: route.name).files.count) ?? 0
+            let syncing = inHand.contains { FileProcessor.stagingFolder($0, belongsTo: route.name) }
             let state = switch last?.state {
+            case _ where syncing: "syncing"
             case nil: "pending"
             case .rejected?: "error"
             default: "synced"

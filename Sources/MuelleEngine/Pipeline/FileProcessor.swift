@@ -48,6 +48,7 @@ public struct FileProcessor: Sendable {
             return try recordDuplicate(path: path, entry: entry, of: original, digest: digest)
         }
 
+        // While this folder exists the route is "syncing" (status cards read it).
         let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(getpid())"
         FileSystem.removeTree(staging)
         try FileSystem.makeDirectory(staging)
@@ -71,6 +72,14 @@ public struct FileProcessor: Sendable {
             return try quarantine(path: path, entry: entry, records: summary.records, errors: errors, digest: digest)
         }
         try staged.sync()
+        if mapping.kind == .orderEvents {
+            let unknown = try EventApplier(ledger: ledger).unknownOrders(in: staged, file: name)
+            if !unknown.isEmpty {
+                entry.kept = 0
+                entry.rejected = unknown.count
+                return try quarantine(path: path, entry: entry, records: summary.records, errors: errors + unknown, digest: digest)
+            }
+        }
         return try commit(path: path, entry: entry, records: summary.records, errors: errors, staged: staged, mapping: mapping, digest: digest)
     }
 
@@ -79,21 +88,37 @@ public struct FileProcessor: Sendable {
     private func commit(path: String, entry: InputEntry, records: Int, errors: [MuelleError], staged: StagedOrders,
                         mapping: RouteMapping, digest: String) throws -> FileOutcome {
         var entry = entry
-        entry.destination = "archive/\(mapping.name)/\(digest)-\(entry.name)"
-        entry.report = "outbox/reports/\(mapping.name)-\(digest).json"
-        let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(mapping.name)-\(digest).ndjson"
-        let updatesPath = workspace.outbox("order-updates") + "/\(mapping.name)-\(digest).ndjson"
         try ledger.write { tx in
             let inputID = try tx.nextInputID()
-            let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
-                .classify(staged, newOrdersTo: ordersPath, updatesTo: updatesPath, staging: workspace.staging)
-            entry.kept = result.imported
-            entry.filtered = result.filtered + (entry.filtered - staged.unselected)
-            entry.skipped = result.unchanged
-            entry.updated = result.updated
-            entry.output = result.outputs.map(workspace.relative).joined(separator: "\n")
+            // Names are decided by content, so a redo after a crash rewrites the same files; content
+            // imported again on purpose (after `orders forget`) gets a generation of its own.
+            let generation = try tx.processedCount(route: mapping.name, sha256: entry.sha256)
+            let stem = "\(mapping.name)-\(digest)" + (generation == 0 ? "" : "-\(generation + 1)")
+            entry.destination = "archive/\(mapping.name)/\(digest)" + (generation == 0 ? "" : "-\(generation + 1)") + "-\(entry.name)"
+            entry.report = "outbox/reports/\(stem).json"
+            let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(stem).ndjson"
+            let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
+            var outputs: [String]
+            switch mapping.kind {
+            case .orders:
+                let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
+                    .classify(staged, newOrdersTo: ordersPath, updatesTo: updatesPath, staging: workspace.staging)
+                entry.kept = result.imported
+                entry.filtered = result.filtered + (entry.filtered - staged.unselected)
+                entry.skipped = result.unchanged
+                entry.updated = result.updated
+                outputs = result.outputs
+            case .orderEvents:
+                let result = try EventApplier(ledger: ledger)
+                    .apply(staged, tx: tx, inputID: inputID, at: entry.receivedAt, updatesTo: updatesPath, staging: workspace.staging)
+                entry.kept = 0
+                entry.skipped = result.unchanged
+                entry.updated = result.updated
+                outputs = result.output.map { [$0] } ?? []
+            }
+            entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
-            try writeReport(FileReport(entry: entry, records: records, outputs: result.outputs.map(workspace.relative), errors: errors))
+            try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors))
             entry.id = try tx.insert(entry)
         }
         try move(path, to: entry.destination ?? "", entryID: entry.id)
@@ -160,6 +185,13 @@ public struct FileProcessor: Sendable {
         try FileSystem.publish(path, as: destination)
         try FileSystem.syncDirectory(of: path)
         if let entryID { try ledger.markMoved(id: entryID) }
+    }
+
+    /// Whether a staging folder name (`<route>-<sha12>-<pid>`) is one of `route`'s files in hand.
+    public static func stagingFolder(_ name: String, belongsTo route: String) -> Bool {
+        guard name.hasPrefix(route + "-") else { return false }
+        let rest = name.dropFirst(route.count + 1).split(separator: "-")
+        return rest.count == 2 && rest[0].count == 12 && rest[0].allSatisfy(\.isHexDigit) && rest[1].allSatisfy(\.isNumber)
     }
 
     /// Start-up: moves that completed just before an interruption are recorded as done, so a file

@@ -26,13 +26,16 @@ final class StagedOrders {
     }
 
     func append(_ record: Value, selected: Bool) throws {
-        let id = record["id"]?.text ?? ""
+        // Orders carry their own id; events name the order they are about.
+        let id = (record["id"] ?? record["order_id"])?.text ?? ""
+        let source = record["source"]
+        let position = "\(source?["record"]?.text ?? ""):\(source?["line"]?.text ?? "")"
         let status = record["status"]?.text ?? ""
         line.removeAll(keepingCapacity: true)
         let digests = ContentHash.serialise(record, into: &line)
         line.append(0x0A)
         try orders.write(bytes: line)
-        try index.writeLine("\(id)\t\(digests.fingerprint)\t\(status)\t\(selected ? 1 : 0)\t\(digests.fields)")
+        try index.writeLine("\(id)\t\(digests.fingerprint)\t\(status)\t\(selected ? 1 : 0)\t\(digests.fields)\t\(position)")
         count += 1
         if !selected { unselected += 1 }
     }
@@ -48,13 +51,18 @@ final class StagedOrders {
         var status: String
         var selected: Bool
         var fields: String
+        var record: Int?
+        var line: Int?
 
-        init?(_ line: String) {
-            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard parts.count == 5 else { return nil }
+        init?(_ text: String) {
+            let parts = text.split(separator: "\t", omittingEmptySubsequences: false)
+            guard parts.count == 6 else { return nil }
             (id, fingerprint, status) = (String(parts[0]), String(parts[1]), String(parts[2]))
             selected = parts[3] == "1"
             fields = String(parts[4])
+            let position = parts[5].split(separator: ":", omittingEmptySubsequences: false)
+            record = position.first.flatMap { Int($0) }
+            line = position.count > 1 ? Int(position[1]) : nil
         }
     }
 }

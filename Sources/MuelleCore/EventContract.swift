@@ -1,0 +1,23 @@
+/// A status event about an already imported order (a carrier's tracking webhook, a marketplace's
+/// order-status notification), as a route of kind `order-events` maps it.
+public enum EventContract {
+    public static let mappableFields: [String: [String]] = [
+        "": ["order_id", "status", "occurred_at", "tracking_number", "carrier", "tracking_url", "note"],
+    ]
+
+    static let keys = KeyTable(["kind", "order_id", "status", "occurred_at", "tracking_number", "carrier", "tracking_url", "note", "source"])
+
+    public static func normalise(_ mapped: Value, source: OrderContract.Source, at position: InputPosition) throws -> Value {
+        let check = FieldChecker(object: mapped, path: "", position: position)
+        let orderID = try check.requiredText("order_id")
+        let status = try check.oneOf("status", OrderContract.statuses, required: true) ?? ""
+        let occurredAt = try check.timestamp("occurred_at")
+        var sourceValues: [Value] = [.string(source.route), .string(source.file), .string(source.sha256), .number(String(source.record))]
+        if let line = source.line { sourceValues.append(.number(String(line))) }
+        return .object(ValueObject(keys: keys, values: [
+            .string("order_event"), .string(orderID), .string(status), .string(occurredAt),
+            try check.text("tracking_number"), try check.text("carrier"), try check.text("tracking_url"), try check.text("note"),
+            .object(ValueObject(keys: source.line == nil ? OrderContract.Keys.sourceWithoutLine : OrderContract.Keys.source, values: sourceValues)),
+        ]))
+    }
+}

@@ -1,0 +1,60 @@
+import MuelleCore
+import MuelleLedger
+
+/// Applies status events (routes of kind `order-events`) to the orders they name.
+///
+/// An event about an order muelle never imported cannot be applied: the whole file is quarantined
+/// with a report naming the event, so nothing is lost and `muelle replay` applies it once the
+/// order has been imported. Events that do not change an order's status are skipped.
+struct EventApplier {
+    let ledger: Ledger
+
+    /// Events whose order is unknown, as errors positioned on the event.
+    func unknownOrders(in staged: StagedOrders, file: String) throws -> [MuelleError] {
+        var errors: [MuelleError] = []
+        let index = try LineReader(path: staged.indexPath)
+        while let line = try index.next() {
+            guard let entry = StagedOrders.IndexEntry(line), try ledger.knownOrder(id: entry.id) == nil else { continue }
+            errors.append(MuelleError(.unknownOrder,
+                "no imported order \"\(entry.id)\": an event can only update an order muelle has imported; the file waits in quarantine for `muelle replay` once the order is in",
+                at: InputPosition(file: file, record: entry.record, line: entry.line, field: "order_id")))
+        }
+        return errors
+    }
+
+    struct Result {
+        var updated = 0
+        var unchanged = 0
+        var output: String?
+    }
+
+    /// Inside the commit transaction: one order update per event that changes a status.
+    func apply(_ staged: StagedOrders, tx: LedgerTransaction, inputID: Int64, at: String, updatesTo final: String, staging: String) throws -> Result {
+        var result = Result()
+        var updates: FileWriter?
+        let events = try LineReader(path: staged.ordersPath)
+        let index = try LineReader(path: staged.indexPath)
+        while let json = try events.next(), let line = try index.next() {
+            guard let entry = StagedOrders.IndexEntry(line), entry.selected, var order = try tx.order(id: entry.id) else { continue }
+            guard order.status != entry.status else {
+                result.unchanged += 1
+                continue
+            }
+            if updates == nil { updates = try FileWriter(path: staging + "/" + UniqueName.next() + ".updates") }
+            var text: [UInt8] = Array(OrderUpdate.meta(orderID: entry.id, from: order.status, to: entry.status, changed: ["status"]).utf8)
+            text += Array(",\"event\":".utf8) + Array(json.utf8) + [UInt8(ascii: "}"), 0x0A]
+            try updates?.write(bytes: text)
+            order.status = entry.status
+            order.lastInput = inputID
+            order.updatedAt = at
+            try tx.save(order)
+            result.updated += 1
+        }
+        if let updates {
+            try updates.sync()
+            try FileSystem.publish(updates.path, as: final)
+            result.output = final
+        }
+        return result
+    }
+}
