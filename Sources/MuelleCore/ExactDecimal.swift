@@ -4,8 +4,8 @@ import Foundation
 public enum ExactDecimal {
     /// Parses `text` written with the given separators ("1.234,56" with `decimal: ","`, `thousands: "."`).
     /// Returns `nil` unless the whole text is one number: "12,5x", "1.2.3" and "" are not numbers.
-    /// Surrounding spaces are allowed. Up to 18 significant digits are built from an integer mantissa,
-    /// without any text round trip; longer numbers and exponents go through Foundation's exact parser.
+    /// Surrounding spaces are allowed. Up to 18 significant digits go through `ExactNumber` (no text
+    /// round trip); longer numbers and exponents through Foundation's exact parser.
     public static func parse(_ text: String, decimalSeparator: Character = ".", thousandsSeparator: Character? = nil) -> Decimal? {
         guard let decimalByte = decimalSeparator.asciiValue else { return nil }
         let thousandsByte = thousandsSeparator?.asciiValue ?? 0
@@ -14,43 +14,11 @@ public enum ExactDecimal {
     }
 
     static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>, decimal: UInt8, thousands: UInt8) -> Decimal? {
+        if let exact = ExactNumber.parse(bytes, decimal: decimal, thousands: thousands) { return exact.decimal }
         var start = 0, end = bytes.count
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        var index = start
-        var negative = false
-        if index < end, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-            negative = bytes[index] == UInt8(ascii: "-")
-            index += 1
-        }
-        var mantissa: UInt64 = 0
-        var digits = 0, fractionDigits = 0
-        var sawDecimal = false, sawDigit = false
-        while index < end {
-            let b = bytes[index]
-            if b >= 0x30 && b <= 0x39 {
-                sawDigit = true
-                if digits == 0 && b == 0x30 && !sawDecimal {
-                    // Leading zeros carry no digits.
-                } else {
-                    digits += 1
-                    guard digits <= 18 else { return slowParse(bytes, start, end, decimal: decimal, thousands: thousands) }
-                    mantissa = mantissa * 10 + UInt64(b - 0x30)
-                }
-                if sawDecimal { fractionDigits += 1 }
-            } else if b == decimal, !sawDecimal {
-                sawDecimal = true
-            } else if thousands != 0, b == thousands, !sawDecimal, sawDigit {
-                // Grouping is only accepted before the decimal separator.
-            } else if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
-                return slowParse(bytes, start, end, decimal: decimal, thousands: thousands)
-            } else {
-                return nil
-            }
-            index += 1
-        }
-        guard sawDigit else { return nil }
-        return Decimal(sign: negative && mantissa != 0 ? .minus : .plus, exponent: -fractionDigits, significand: Decimal(mantissa))
+        return slowParse(bytes, start, end, decimal: decimal, thousands: thousands)
     }
 
     /// Long mantissas and exponents: normalise the text and let Foundation parse it exactly.
