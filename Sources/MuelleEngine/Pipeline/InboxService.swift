@@ -36,7 +36,14 @@ public struct InboxService: Service {
                             runner.take(file, summary: &summary, options: options)
                             return !summary.failures.isEmpty
                         }
-                        if failed { watcher.forget(file) }
+                        if failed {
+                            // Offer it again later, not at once: a lasting problem (permissions, a full
+                            // disk) must not turn into a busy loop of retries and log lines.
+                            Task {
+                                try? await Task.sleep(for: options.rescanInterval)
+                                watcher.forget(file)
+                            }
+                        }
                     }
                 }
             }
