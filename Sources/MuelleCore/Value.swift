@@ -98,10 +98,17 @@ public struct ValueObject: Sendable, Equatable {
 /// Key names and their positions, shared by every object with the same shape.
 public final class KeyTable: Sendable {
     public let names: [String]
-    private let positions: [String: Int]
+    /// Only for wide objects (CSV rows): small ones are searched directly, which is cheaper than
+    /// hashing every key of every small JSON or XML object read.
+    private let positions: [String: Int]?
+    private static let hashedAbove = 12
 
     public init(_ names: [String]) {
         self.names = names
+        guard names.count > Self.hashedAbove else {
+            positions = nil
+            return
+        }
         var positions: [String: Int] = [:]
         positions.reserveCapacity(names.count)
         // The last occurrence wins, as in JSON parsers that accept duplicate keys.
@@ -110,5 +117,8 @@ public final class KeyTable: Sendable {
     }
 
     @inline(__always)
-    public func index(of key: String) -> Int? { positions[key] }
+    public func index(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return names.lastIndex(of: key)
+    }
 }

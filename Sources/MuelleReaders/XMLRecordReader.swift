@@ -26,6 +26,8 @@ public final class XMLRecordReader: RecordReader {
     /// Set while a record's subtree is being read, so errors inside it name the record.
     private var recordInProgress: Int?
     private var finished = false
+    /// Element and attribute names by their interned libxml2 pointer (see `localName`).
+    private var names: [UnsafeRawPointer: String] = [:]
     /// Once the document has failed, every later call reports the same failure instead of resuming.
     private var failure: MuelleError?
 
@@ -142,6 +144,8 @@ public final class XMLRecordReader: RecordReader {
                 let done = stack.removeLast()
                 guard !stack.isEmpty else { return SourceRecord(value: done.value, position: position) }
                 stack[stack.count - 1].add(child: done.name, done.value)
+            case XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE where stack[stack.count - 1].isIndentation:
+                continue // layout between child elements: dropped by the builder anyway, so never made a String
             case XML_READER_TYPE_TEXT, XML_READER_TYPE_CDATA, XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
                 stack[stack.count - 1].segment += text(xmlTextReaderConstValue(reader))
             case XML_READER_TYPE_DOCUMENT_TYPE, XML_READER_TYPE_ENTITY_REFERENCE:
@@ -214,10 +218,16 @@ public final class XMLRecordReader: RecordReader {
 
     /// The local name of the current node. libxml2 leaves the prefix on when it is undeclared (and
     /// reports that error), so strip it here to keep keys consistent until the error surfaces.
+    /// Names come from the reader's interned dictionary, so each distinct one becomes a String once.
     private func localName() -> String {
-        let name = text(xmlTextReaderConstLocalName(reader))
-        guard let colon = name.lastIndex(of: ":") else { return name }
-        return String(name[name.index(after: colon)...])
+        guard let pointer = xmlTextReaderConstLocalName(reader) else { return "" }
+        if let known = names[UnsafeRawPointer(pointer)] { return known }
+        var name = text(pointer)
+        if let colon = name.utf8.lastIndex(of: UInt8(ascii: ":")) {
+            name = String(name[name.utf8.index(after: colon)...])
+        }
+        if names.count < 4096 { names[UnsafeRawPointer(pointer)] = name }
+        return name
     }
 }
 
@@ -247,18 +257,21 @@ private struct ElementBuilder {
     var attributes: [(String, Value)] = []
     private var childNames: [String] = []
     private var childValues: [[Value]] = []
-    private var childIndex: [String: Int] = [:]
+
     /// Text kept so far, and the text since the last child start tag (whitespace there may be layout).
     private var kept = ""
     var segment = ""
 
     init(name: String) { self.name = name }
 
+    /// Whitespace here would only be indentation between children.
+    var isIndentation: Bool { !childNames.isEmpty && kept.isEmpty }
+
     mutating func add(child name: String, _ value: Value) {
-        if let index = childIndex[name] {
+        // Elements have few distinct children: a scan beats hashing each name.
+        if let index = childNames.lastIndex(of: name) {
             childValues[index].append(value)
         } else {
-            childIndex[name] = childNames.count
             childNames.append(name)
             childValues.append([value])
         }
@@ -266,7 +279,7 @@ private struct ElementBuilder {
 
     /// Called at each child start tag: whitespace-only text before it is indentation, not data.
     mutating func closeTextSegment() {
-        if !segment.allSatisfy(\.isWhitespace) { kept += segment }
+        if !Value.isBlank(segment) { kept += segment }
         segment = ""
     }
 
@@ -278,8 +291,8 @@ private struct ElementBuilder {
         for (name, values) in zip(childNames, childValues) {
             pairs.append((name, values.count == 1 ? values[0] : .array(values)))
         }
-        let text = segment.allSatisfy(\.isWhitespace) ? kept : kept + segment
-        if !text.allSatisfy(\.isWhitespace) { pairs.append(("#text", .string(text))) }
+        let text = Value.isBlank(segment) ? kept : kept + segment
+        if !Value.isBlank(text) { pairs.append(("#text", .string(text))) }
         return .object(pairs)
     }
 }

@@ -55,14 +55,15 @@ final class StagedOrders {
         var line: Int?
 
         init?(_ text: String) {
-            let parts = text.split(separator: "\t", omittingEmptySubsequences: false)
+            // Split on the UTF-8 bytes: tabs and colons never occur inside a multi-byte character.
+            let parts = text.utf8.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { String(Substring($0)) }
             guard parts.count == 6 else { return nil }
-            (id, fingerprint, status) = (String(parts[0]), String(parts[1]), String(parts[2]))
+            (id, fingerprint, status) = (parts[0], parts[1], parts[2])
             selected = parts[3] == "1"
-            fields = String(parts[4])
-            let position = parts[5].split(separator: ":", omittingEmptySubsequences: false)
-            record = position.first.flatMap { Int($0) }
-            line = position.count > 1 ? Int(position[1]) : nil
+            fields = parts[4]
+            let position = parts[5].utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false).map { Int(String(Substring($0))) }
+            record = position.first ?? nil
+            line = position.count > 1 ? position[1] : nil
         }
     }
 }
