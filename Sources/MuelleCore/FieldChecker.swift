@@ -28,7 +28,7 @@ struct FieldChecker {
             if case .string = v { return v }
             return .string(text)
         }
-        return .string(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        return .string(Value.trimmed(text))
     }
 
     func requiredText(_ field: String) throws -> String {

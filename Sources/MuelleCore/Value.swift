@@ -1,3 +1,5 @@
+import Foundation
+
 /// A record as read from any input format, and a normalised record before it is written.
 ///
 /// Numbers keep the exact text they were written with: money never passes through `Double`,
@@ -51,8 +53,17 @@ public enum Value: Sendable, Equatable {
     /// Whether text has whitespace at either end (the common answer, no, is found without Foundation).
     public static func needsTrimming(_ s: String) -> Bool {
         guard let first = s.utf8.first, let last = s.utf8.last else { return false }
-        func suspicious(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b >= 0x80 }
-        return suspicious(first) || suspicious(last)
+        func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        if space(first) || space(last) { return true }
+        // Non-ASCII ends ("Café", "Ñoño") are letters far more often than exotic spaces: look closer.
+        if first >= 0x80, s.unicodeScalars.first?.properties.isWhitespace == true { return true }
+        if last >= 0x80, s.unicodeScalars.last?.properties.isWhitespace == true { return true }
+        return false
+    }
+
+    /// `s` without surrounding whitespace, touching Foundation only when there is some.
+    public static func trimmed(_ s: String) -> String {
+        needsTrimming(s) ? s.trimmingCharacters(in: .whitespacesAndNewlines) : s
     }
 
     /// Builds an object from ordered pairs; later duplicates of a key win on lookup.

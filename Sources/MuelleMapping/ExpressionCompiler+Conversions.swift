@@ -5,7 +5,7 @@ import Yams
 extension ExpressionCompiler {
     func integer(_ call: FunctionCall) -> CompiledExpression {
         unary(call) { [label = call.argument.string] value, scope in
-            guard let text = value.text, !text.allSatisfy(\.isWhitespace) else { return .null }
+            guard let text = value.text, !Value.isBlank(text) else { return .null }
             if let whole = ExactNumber(text)?.wholeValue { return .number(String(whole)) }
             // "2.0" is a whole number in many JSON exports; "2.5" is not.
             guard let number = ExactDecimal.parse(text), number == number.rounded(scale: 0) else {
@@ -25,7 +25,7 @@ extension ExpressionCompiler {
         }
         return unary(call) { [label = call.argument.string] value, scope in
             if case .number = value, decimalSeparator == "." { return value }
-            guard let text = value.text, !text.allSatisfy(\.isWhitespace) else { return .null }
+            guard let text = value.text, !Value.isBlank(text) else { return .null }
             if let exact = ExactNumber(text, decimal: decimalByte, thousands: thousandsByte) { return .number(exact.text()) }
             guard let number = ExactDecimal.parse(text, decimalSeparator: decimalSeparator, thousandsSeparator: thousandsSeparator) else {
                 let expected = thousandsSeparator.map { "with '\(decimalSeparator)' for decimals and '\($0)' for thousands" } ?? "with '\(decimalSeparator)' for decimals"
@@ -58,7 +58,7 @@ extension ExpressionCompiler {
         }
         let fixedZone = zone
         return unary(call) { [label = call.argument.string] value, scope in
-            guard let text = value.text, !text.allSatisfy(\.isWhitespace) else { return .null }
+            guard let text = value.text, !Value.isBlank(text) else { return .null }
             guard let parsed = pattern.parse(text) else {
                 throw MuelleError(.badDate, "\"\(text)\" is not a date/time in the format \(formatText)", at: scope.position.with(field: label))
             }

@@ -130,8 +130,8 @@ extension ExpressionCompiler {
             for part in parts {
                 let value = try part(&scope)
                 guard let text = value.text else { continue }
-                if skipsBlanks, text.allSatisfy(\.isWhitespace) { continue }
-                texts.append(skipsBlanks ? text.trimmingCharacters(in: .whitespaces) : text)
+                if skipsBlanks, Value.isBlank(text) { continue }
+                texts.append(skipsBlanks ? Value.trimmed(text) : text)
             }
             return texts.isEmpty && skipsBlanks ? .null : .string(texts.joined(separator: separator))
         }

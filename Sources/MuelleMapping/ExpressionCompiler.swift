@@ -99,7 +99,7 @@ struct ExpressionCompiler {
         switch value {
         case .bool(let b): return b
         case .null: return false
-        case .string(let s): return !(s.allSatisfy(\.isWhitespace) || s.lowercased() == "false")
+        case .string(let s): return !(Value.isBlank(s) || s.lowercased() == "false")
         case .number(let n): return ExactDecimal.parse(n).map { $0 != 0 } ?? true
         case .array(let a): return !a.isEmpty
         case .object: return true
