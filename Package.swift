@@ -19,6 +19,9 @@ let package = Package(
     targets: [
         // C libraries: each wrapped once, by exactly one Swift file in the module that imports it.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // Debian's zint ships no .pc file: the module map links it by name.
+        .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
 
         // Pure core: values, errors, normalised records. No I/O.
         .target(name: "MuelleCore"),
@@ -26,6 +29,11 @@ let package = Package(
         .target(name: "MuelleReaders", dependencies: ["MuelleCore", "CLibXML2"]),
         // The mapping language: YAML compiled once into closures.
         .target(name: "MuelleMapping", dependencies: ["MuelleCore", "MuelleReaders", "Yams"]),
+        // Shipping: carrier profiles (YAML with marks), rate-card quotes, tracking numbers, shipment requests. No I/O
+        // beyond reading profiles and resolving secret references.
+        .target(name: "MuelleShipping", dependencies: ["MuelleCore", "MuelleMapping", "Yams"]),
+        // Label and pickup-manifest PDFs (cairo, zint barcodes).
+        .target(name: "MuelleLabels", dependencies: ["MuelleShipping", "MuelleCore", "CCairo", "CZint"]),
         // Intake: which inbox files are ready (stable, not temporary, not symlinks), and the inotify watcher.
         .target(name: "MuelleIntake", dependencies: ["MuelleCore"]),
         // The SQLite ledger.
@@ -49,6 +57,8 @@ let package = Package(
         .testTarget(name: "MuelleReadersTests", dependencies: ["MuelleReaders"]),
         .testTarget(name: "MuelleIntakeTests", dependencies: ["MuelleIntake"]),
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
+        .testTarget(name: "MuelleShippingTests", dependencies: ["MuelleShipping", "MuelleMapping", "MuelleCore"]),
+        .testTarget(name: "MuelleLabelsTests", dependencies: ["MuelleLabels", "MuelleShipping", "MuelleCore"]),
         .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,128 @@
+internal import CCairo
+import MuelleCore
+
+/// A PDF being drawn with cairo: the only place muelle calls cairo.
+///
+/// One instance owns a PDF surface and its context and frees both in `deinit`. Coordinates are PDF
+/// points from the page's top-left corner. Text uses DejaVu Sans through cairo's toy font API, which
+/// embeds the glyphs with their Unicode mapping, so `pdftotext` reads ñ, á, ç, ü and ł back.
+/// Not thread-safe: each rendering makes its own canvas and drops it when done.
+final class PDFCanvas {
+    private let surface: OpaquePointer
+    private let context: OpaquePointer
+    private let path: String
+    private var finished = false
+
+    /// The font every label and manifest uses (Debian's fonts-dejavu-core).
+    static let fontFamily = "DejaVu Sans"
+
+    /// Starts a PDF at `path` whose first page is `width` × `height` points.
+    init(path: String, width: Double, height: Double, title: String) throws {
+        guard let surface = cairo_pdf_surface_create(path, width, height) else {
+            throw MuelleError(.io, "cannot create the PDF \(path)")
+        }
+        guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            let reason = String(cString: cairo_status_to_string(cairo_surface_status(surface)))
+            cairo_surface_destroy(surface)
+            throw MuelleError(.io, "cannot create the PDF \(path): \(reason)")
+        }
+        guard let context = cairo_create(surface) else {
+            cairo_surface_destroy(surface)
+            throw MuelleError(.io, "cannot draw into the PDF \(path)")
+        }
+        self.surface = surface
+        self.context = context
+        self.path = path
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "muelle")
+    }
+
+    deinit {
+        cairo_destroy(context)
+        cairo_surface_destroy(surface)
+    }
+
+    /// Sets the size of the page about to be drawn (before anything is drawn on it).
+    func setPageSize(width: Double, height: Double) {
+        cairo_pdf_surface_set_size(surface, width, height)
+    }
+
+    /// Ends the current page; drawing after it goes on a new one.
+    func showPage() {
+        cairo_show_page(context)
+    }
+
+    /// Writes the rest of the PDF and reports any error cairo met while drawing.
+    func finish() throws {
+        guard !finished else { return }
+        finished = true
+        cairo_surface_finish(surface)
+        let status = cairo_status(context) == CAIRO_STATUS_SUCCESS ? cairo_surface_status(surface) : cairo_status(context)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw MuelleError(.io, "cannot write the PDF \(path): \(String(cString: cairo_status_to_string(status)))")
+        }
+    }
+
+    // MARK: Shapes
+
+    func fillRectangle(x: Double, y: Double, width: Double, height: Double, gray: Double = 0) {
+        cairo_set_source_rgb(context, gray, gray, gray)
+        cairo_rectangle(context, x, y, width, height)
+        cairo_fill(context)
+    }
+
+    func strokeRectangle(x: Double, y: Double, width: Double, height: Double, lineWidth: Double) {
+        cairo_set_source_rgb(context, 0, 0, 0)
+        cairo_set_line_width(context, lineWidth)
+        cairo_rectangle(context, x, y, width, height)
+        cairo_stroke(context)
+    }
+
+    func line(fromX: Double, fromY: Double, toX: Double, toY: Double, lineWidth: Double) {
+        cairo_set_source_rgb(context, 0, 0, 0)
+        cairo_set_line_width(context, lineWidth)
+        cairo_move_to(context, fromX, fromY)
+        cairo_line_to(context, toX, toY)
+        cairo_stroke(context)
+    }
+
+    /// Fills many rectangles as one path: a barcode's bars or modules.
+    func fillRectangles(_ rectangles: [Rectangle]) {
+        cairo_set_source_rgb(context, 0, 0, 0)
+        for rectangle in rectangles {
+            cairo_rectangle(context, rectangle.x, rectangle.y, rectangle.width, rectangle.height)
+        }
+        cairo_fill(context)
+    }
+
+    // MARK: Text
+
+    func setFont(size: Double, bold: Bool) {
+        cairo_select_font_face(context, Self.fontFamily, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(context, size)
+    }
+
+    /// How far `text` advances in `size` points (bold or not).
+    func textWidth(_ text: String, size: Double, bold: Bool) -> Double {
+        setFont(size: size, bold: bold)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(context, text, &extents)
+        return extents.x_advance
+    }
+
+    /// Draws `text` with its baseline at `baseline`, starting at `x`.
+    func showText(_ text: String, x: Double, baseline: Double, size: Double, bold: Bool) {
+        setFont(size: size, bold: bold)
+        cairo_set_source_rgb(context, 0, 0, 0)
+        cairo_move_to(context, x, baseline)
+        cairo_show_text(context, text)
+    }
+}
+
+/// A rectangle in points, top-left origin.
+struct Rectangle: Sendable, Equatable {
+    var x: Double
+    var y: Double
+    var width: Double
+    var height: Double
+}

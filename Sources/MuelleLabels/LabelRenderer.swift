@@ -1,0 +1,164 @@
+import Foundation
+import MuelleCore
+import MuelleShipping
+
+/// Prints shipping labels as PDF: one page per parcel at the carrier's exact label size, with carrier
+/// and service, sender and recipient, order reference, weight, "n/m", the tracking number as Code 128
+/// (whole 203-dpi dots per module) and in words, and a QR code of the tracking URL.
+///
+/// Synchronous and blocking (cairo): callers run it off the cooperative thread pool.
+public enum LabelRenderer {
+    /// Writes the labels of one shipment to `path` (one page per parcel).
+    public static func render(_ label: ShipmentLabel, to path: String) throws {
+        try renderBatch([label], to: path)
+    }
+
+    /// Writes the labels of many shipments into one PDF, in order, for printing a run's batch at once.
+    /// Pages keep each carrier's own size.
+    public static func renderBatch(_ labels: [ShipmentLabel], to path: String) throws {
+        guard let first = labels.first else { throw MuelleError(.badValue, "no labels to print into \(path)") }
+        let canvas = try PDFCanvas(path: path, width: first.size.widthPoints, height: first.size.heightPoints,
+                                   title: labels.count == 1 ? "Labels \(first.request.reference)" : "Labels (\(labels.count) shipments)")
+        var firstPage = true
+        for label in labels {
+            for parcel in label.parcels {
+                if !firstPage { canvas.showPage() }
+                firstPage = false
+                canvas.setPageSize(width: label.size.widthPoints, height: label.size.heightPoints)
+                try LabelPage(canvas: canvas, label: label, parcel: parcel).draw()
+            }
+        }
+        canvas.showPage()
+        try canvas.finish()
+    }
+}
+
+/// The layout of one label page, in bands from top to bottom.
+struct LabelPage {
+    let canvas: PDFCanvas
+    let label: ShipmentLabel
+    let parcel: ShipmentLabel.ParcelLabel
+
+    static let margin = 8.0
+    static let rule = 0.8
+
+    var width: Double { label.size.widthPoints }
+    var height: Double { label.size.heightPoints }
+    var inner: Double { width - 2 * Self.margin }
+
+    func draw() throws {
+        // Band heights as shares of the page, so 4×6 in, A6 and 10×15 cm all fill their page.
+        let content = height - 2 * Self.margin
+        var top = Self.margin
+        let bands: [(share: Double, draw: (Rectangle) throws -> Void)] = [
+            (0.08, drawHeader), (0.13, drawSender), (0.27, drawRecipient), (0.11, drawDetails), (0.20, drawBarcode), (0.21, drawQRCode),
+        ]
+        for (index, band) in bands.enumerated() {
+            let box = Rectangle(x: Self.margin, y: top, width: inner, height: content * band.share)
+            try band.draw(box)
+            top += box.height
+            if index < bands.count - 1 { canvas.line(fromX: Self.margin, fromY: top, toX: width - Self.margin, toY: top, lineWidth: Self.rule) }
+        }
+    }
+
+    private func padded(_ box: Rectangle, _ padding: Double = 3) -> Rectangle {
+        Rectangle(x: box.x, y: box.y + padding, width: box.width, height: box.height - 2 * padding)
+    }
+
+    private func drawHeader(_ box: Rectangle) {
+        let box = padded(box, 4)
+        let request = label.request
+        canvas.drawLine(request.carrierName, in: Rectangle(x: box.x, y: box.y, width: box.width * 0.55, height: box.height), maxSize: 16, minSize: 7, bold: true)
+        let service = [request.service.name, request.service.level.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+        canvas.drawText([.init(text: service, bold: true)], in: Rectangle(x: box.x + box.width * 0.57, y: box.y, width: box.width * 0.43, height: box.height),
+                        maxSize: 10, minSize: 5, alignment: .right)
+    }
+
+    private func drawSender(_ box: Rectangle) {
+        let box = padded(box)
+        canvas.drawLine("FROM", in: box, maxSize: 6.5, minSize: 6.5, bold: true)
+        let sender = label.request.sender
+        let paragraphs = address(sender, nameScale: 1.1, cityBold: false)
+        canvas.drawText(paragraphs, in: Rectangle(x: box.x + 30, y: box.y, width: box.width - 30, height: box.height), maxSize: 8, minSize: 4)
+    }
+
+    private func drawRecipient(_ box: Rectangle) {
+        let box = padded(box)
+        canvas.drawLine("TO", in: box, maxSize: 8, minSize: 8, bold: true)
+        let paragraphs = address(label.request.recipient, nameScale: 1.25, cityBold: true)
+        canvas.drawText(paragraphs, in: Rectangle(x: box.x + 30, y: box.y, width: box.width - 30, height: box.height), maxSize: 11, minSize: 4.5)
+    }
+
+    private func address(_ address: PostalAddress, nameScale: Double, cityBold: Bool) -> [TextLayout.Paragraph] {
+        var paragraphs: [TextLayout.Paragraph] = [.init(text: address.name, bold: true, scale: nameScale)]
+        if let company = address.company { paragraphs.append(.init(text: company)) }
+        paragraphs.append(.init(text: address.line1))
+        if let line2 = address.line2 { paragraphs.append(.init(text: line2)) }
+        let city = [address.cityLine, address.country].filter { !$0.isEmpty }.joined(separator: " · ")
+        paragraphs.append(.init(text: city, bold: cityBold))
+        let contact = [address.cityCode.map { "DANE \($0)" }, address.taxID.map { "ID \($0)" }, address.phone.map { "Tel. \($0)" }]
+            .compactMap { $0 }.joined(separator: "  ")
+        if !contact.isEmpty { paragraphs.append(.init(text: contact)) }
+        return paragraphs
+    }
+
+    private func drawDetails(_ box: Rectangle) {
+        let box = padded(box)
+        let request = label.request
+        var details = [
+            "Ref. \(request.reference)",
+            "Weight \(ExactDecimal.plain(parcel.parcel.weightKg)) kg · \(dimensions)",
+        ]
+        if let cod = request.cashOnDelivery, cod > 0 {
+            details.append("COD \(request.money(cod)) \(request.currency)")
+        }
+        let left = Rectangle(x: box.x, y: box.y, width: box.width * 0.68, height: box.height)
+        canvas.drawText(details.enumerated().map { .init(text: $0.element, bold: $0.offset != 1) }, in: left, maxSize: 9, minSize: 4.5)
+        let right = Rectangle(x: box.x + box.width * 0.7, y: box.y, width: box.width * 0.3, height: box.height)
+        canvas.drawLine("PARCEL", in: right, maxSize: 6.5, minSize: 6.5, bold: true, alignment: .center)
+        canvas.drawLine(parcel.counter, in: Rectangle(x: right.x, y: right.y + 9, width: right.width, height: right.height - 9),
+                        maxSize: 22, minSize: 8, bold: true, alignment: .center)
+    }
+
+    private var dimensions: String {
+        let p = parcel.parcel
+        return "\(ExactDecimal.plain(p.lengthCm))×\(ExactDecimal.plain(p.widthCm))×\(ExactDecimal.plain(p.heightCm)) cm"
+    }
+
+    private func drawBarcode(_ box: Rectangle) throws {
+        let symbol = try BarcodeSymbol.encode(parcel.trackingNumber, as: .code128)
+        // Ten modules of quiet zone on each side; modules of 2 to 4 whole dots (0.25–0.5 mm at 203 dpi).
+        let dotsPerModule = min(4, ((box.width / (symbol.widthModules + 20)) / PrinterDots.dot).rounded(.down))
+        guard dotsPerModule >= 2 else {
+            throw MuelleError(.badValue, "the tracking number \(parcel.trackingNumber) is too long to print as Code 128 on a \(label.size.name) label")
+        }
+        let module = dotsPerModule * PrinterDots.dot
+        let barsWidth = symbol.widthModules * module
+        let x = PrinterDots.snapped(box.x + (box.width - barsWidth) / 2)
+        let textHeight = 17.0
+        let barHeight = box.height - textHeight - 8
+        canvas.fillRectangles(symbol.placed(x: x, y: PrinterDots.snapped(box.y + 5), moduleWidth: module, height: barHeight))
+        canvas.drawLine(parcel.trackingNumber, in: Rectangle(x: box.x, y: box.y + 5 + barHeight + 3, width: box.width, height: textHeight),
+                        maxSize: 14, minSize: 7, bold: true, alignment: .center)
+    }
+
+    private func drawQRCode(_ box: Rectangle) throws {
+        let symbol = try BarcodeSymbol.encode(parcel.trackingURL, as: .qrCode)
+        // Four modules of quiet zone around the code; 2 to 5 whole dots per module.
+        let fit = min(box.height, box.width * 0.45) / (symbol.widthModules + 8)
+        let dotsPerModule = min(5, (fit / PrinterDots.dot).rounded(.down))
+        guard dotsPerModule >= 2 else {
+            throw MuelleError(.badValue, "the tracking URL \(parcel.trackingURL) is too long for a QR code on a \(label.size.name) label")
+        }
+        let module = dotsPerModule * PrinterDots.dot
+        let side = symbol.widthModules * module
+        let x = PrinterDots.snapped(box.x + 4 * module - Self.margin / 2)
+        let y = PrinterDots.snapped(box.y + (box.height - side) / 2)
+        canvas.fillRectangles(symbol.placed(x: x, y: y, moduleWidth: module, height: side))
+        let textX = x + side + 4 * module
+        let agreement = label.request.agreement
+        let contract = "\(agreement.name) · \(agreement.clientID)" + (agreement.division.map { "/\($0)" } ?? "")
+        canvas.drawText([.init(text: "Track your parcel", bold: true), .init(text: parcel.trackingURL), .init(text: contract)],
+                        in: Rectangle(x: textX, y: box.y + 6, width: box.x + box.width - textX, height: box.height - 10), maxSize: 7, minSize: 4)
+    }
+}
