@@ -42,13 +42,13 @@ let package = Package(
         ]),
         // Adapters that touch the world: intake, pipeline, emit, commands.
         .target(name: "MuelleEngine", dependencies: [
-            "MuelleCore", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake",
+            "MuelleCore", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake", "MuelleShipping", "MuelleLabels",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "muelle", dependencies: [
-            "MuelleEngine", "MuelleLedger", "MuelleCore",
+            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -71,6 +71,37 @@ public struct Ledger: Sendable {
                 t.column("updatedAt", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: shipments") { db in
+            try db.create(table: "shipment") { t in
+                t.primaryKey("orderID", .text)
+                t.column("carrier", .text).notNull()
+                t.column("agreement", .text).notNull()
+                t.column("service", .text).notNull()
+                t.column("trackingNumbers", .text).notNull()
+                t.column("label", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("manifest", .text)
+                t.column("createdAt", .text).notNull()
+                t.column("createdOn", .text).notNull()
+                t.column("document", .text).notNull()
+                // What its pickup-manifest rows need: "recipient \t city \t kg per parcel \t cash on delivery".
+                t.column("manifestRow", .text).notNull()
+            }
+            try db.create(table: "trackingSerial") { t in
+                t.column("carrier", .text).notNull()
+                t.column("agreement", .text).notNull()
+                t.column("lastSerial", .integer).notNull()
+                t.primaryKey(["carrier", "agreement"])
+            }
+            try db.create(table: "manifest") { t in
+                t.primaryKey("id", .text)
+                t.column("carrier", .text).notNull()
+                t.column("agreement", .text).notNull()
+                t.column("date", .text).notNull()
+                t.column("closedAt", .text).notNull()
+                t.column("files", .text).notNull()
+            }
+        }
         return migrator
     }
 

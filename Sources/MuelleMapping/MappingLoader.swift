@@ -81,7 +81,7 @@ struct RouteCompiler {
     let source: YAMLSource
     let route: String
 
-    static let sections: Set<String> = ["route", "reader", "group_by", "filter", "import", "fields"]
+    static let sections: Set<String> = ["route", "reader", "group_by", "filter", "import", "shipping", "fields"]
 
     func compile(_ root: Node) -> RouteMapping? {
         guard let pairs = root.stringKeyedPairs else {
@@ -118,6 +118,7 @@ struct RouteCompiler {
             name: route, file: source.file, kind: settings.kind,
             identity: OrderContract.Identity(platform: settings.platform, account: settings.account, productKey: settings.productKey),
             onError: settings.onError, reader: reader.options, importRules: ImportRules(source: source, node: root.member("import")),
+            shipping: ShippingSettings(source: source, node: root.member("shipping")),
             groupBy: groupBy, filter: filter, fields: fields)
     }
 

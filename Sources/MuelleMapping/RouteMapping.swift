@@ -42,6 +42,8 @@ public struct RouteMapping: Sendable {
     public let onError: BadRecordPolicy
     public let reader: ReaderOptions
     public let importRules: ImportRules
+    /// Which imported orders become shipments; nil when the route ships nothing.
+    public let shipping: ShippingSettings?
     let groupBy: CompiledExpression?
     let filter: CompiledCondition?
     let fields: CompiledExpression

@@ -64,6 +64,15 @@ public struct PickupManifest: Sendable, Equatable {
         public var weightKg: Decimal
         /// The shipment's cash on delivery, on its first parcel's row only, so the column adds up.
         public var cashOnDelivery: Decimal?
+
+        public init(trackingNumber: String, reference: String, recipient: String, city: String, weightKg: Decimal, cashOnDelivery: Decimal?) {
+            self.trackingNumber = trackingNumber
+            self.reference = reference
+            self.recipient = recipient
+            self.city = city
+            self.weightKg = weightKg
+            self.cashOnDelivery = cashOnDelivery
+        }
     }
 
     public var carrierName: String

@@ -10,13 +10,16 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let workspace = options.workspace
-        let (routes, diagnostics) = workspace.loadMappings()
+        let (routes, routeDiagnostics) = workspace.loadMappings()
+        let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
+        let diagnostics = routeDiagnostics + profileDiagnostics
         for diagnostic in diagnostics { print(diagnostic.description) }
         if !diagnostics.isEmpty {
             printError("\(diagnostics.count) error(s) in \(Set(diagnostics.map(\.file)).count) mapping file(s)")
             throw ExitCode(2)
         }
         for route in routes { print("ok  \(workspace.relative(workspace.mappings))/\(route.name).yaml") }
+        for code in profiles.keys.sorted() { print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml") }
     }
 }
 

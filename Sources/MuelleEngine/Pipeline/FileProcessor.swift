@@ -4,6 +4,7 @@ import MuelleCore
 import MuelleLedger
 import MuelleMapping
 import MuelleReaders
+import MuelleShipping
 
 /// What became of one input file.
 public struct FileOutcome: Sendable {
@@ -23,11 +24,14 @@ public struct FileProcessor: Sendable {
     public let workspace: Workspace
     public let ledger: Ledger
     public let logger: Logger
+    /// Carrier profiles by code, for routes that ship what they import.
+    public let profiles: [String: CarrierProfile]
 
-    public init(workspace: Workspace, ledger: Ledger, logger: Logger) {
+    public init(workspace: Workspace, ledger: Ledger, logger: Logger, profiles: [String: CarrierProfile] = [:]) {
         self.workspace = workspace
         self.ledger = ledger
         self.logger = logger
+        self.profiles = profiles
     }
 
     public func process(path: String, name: String, mapping: RouteMapping, progress: ((Int, Int) -> Void)? = nil) throws -> FileOutcome {
@@ -99,6 +103,8 @@ public struct FileProcessor: Sendable {
             let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(stem).ndjson"
             let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
             var outputs: [String]
+            var shipments = 0
+            var notes: [MuelleError] = []
             switch mapping.kind {
             case .orders:
                 let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
@@ -108,6 +114,13 @@ public struct FileProcessor: Sendable {
                 entry.skipped = result.unchanged
                 entry.updated = result.updated
                 outputs = result.outputs
+                if let shipping = mapping.shipping, result.outputs.contains(ordersPath) {
+                    let shipped = try ShipmentMaker(workspace: workspace, profiles: profiles, settings: shipping, tx: tx, at: entry.receivedAt)
+                        .make(fromOrders: ordersPath, stem: stem, staging: workspace.staging)
+                    outputs += shipped.outputs
+                    shipments = shipped.shipments
+                    notes += shipped.notShippable
+                }
             case .orderEvents:
                 let result = try EventApplier(ledger: ledger)
                     .apply(staged, tx: tx, inputID: inputID, at: entry.receivedAt, updatesTo: updatesPath, staging: workspace.staging)
@@ -118,7 +131,8 @@ public struct FileProcessor: Sendable {
             }
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
-            try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors))
+            try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
+                                       shipments: mapping.shipping == nil ? nil : shipments))
             entry.id = try tx.insert(entry)
         }
         try move(path, to: entry.destination ?? "", entryID: entry.id)

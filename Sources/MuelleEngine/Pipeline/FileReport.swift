@@ -9,6 +9,17 @@ struct FileReport {
     var outputs: [String]
     var errors: [MuelleError]
     var duplicateOf: InputEntry?
+    /// Shipments created from the imported orders, on routes that ship.
+    var shipments: Int?
+
+    init(entry: InputEntry, records: Int, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil) {
+        self.entry = entry
+        self.records = records
+        self.outputs = outputs
+        self.errors = errors
+        self.duplicateOf = duplicateOf
+        self.shipments = shipments
+    }
 
     var value: Value {
         var pairs: [(String, Value)] = [
@@ -24,6 +35,7 @@ struct FileReport {
             ("outputs", .array(outputs.map(Value.string))),
             ("original", entry.destination.map(Value.string) ?? .null),
         ]
+        if let shipments { pairs.append(("shipments", .number(String(shipments)))) }
         if let duplicateOf {
             pairs.append(("duplicate_of", .object([
                 ("file", .string(duplicateOf.name)), ("received_at", .string(duplicateOf.receivedAt)),

@@ -56,7 +56,8 @@ public struct Runner: Sendable {
     /// Loads every mapping; any mapping error is a configuration error (exit 2), listed in full.
     public init(workspace: Workspace, logger: Logger) throws {
         let (routes, diagnostics) = workspace.loadMappings()
-        if !diagnostics.isEmpty { throw MappingLoadError(diagnostics) }
+        let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
+        if !diagnostics.isEmpty || !profileDiagnostics.isEmpty { throw MappingLoadError(diagnostics + profileDiagnostics) }
         if routes.isEmpty {
             throw MuelleError(.configuration, "no mappings in \(workspace.relative(workspace.mappings)): add mappings/<route>.yaml for each inbox/<route>/")
         }
@@ -65,7 +66,7 @@ public struct Runner: Sendable {
         self.routes = routes
         self.ledger = try Ledger.open(path: workspace.ledgerPath)
         self.logger = logger
-        self.processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger)
+        self.processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: profiles)
     }
 
     public func route(named name: String) -> RouteMapping? { routes.first { $0.name == name } }

@@ -1,6 +1,7 @@
 import Foundation
 import MuelleCore
 import MuelleMapping
+import MuelleShipping
 
 /// A muelle workspace: `mappings/`, `inbox/<route>/`, `outbox/<kind>/`, and muelle's own folders.
 ///
@@ -56,6 +57,41 @@ public struct Workspace: Sendable {
         return (routes, diagnostics)
     }
 
+    /// The carrier profiles in `mappings/carriers/`, checked against what the routes' `shipping:`
+    /// sections ask of them (the carrier, its services and agreements must exist).
+    public func loadCarrierProfiles(for routes: [RouteMapping]) -> (profiles: [String: CarrierProfile], diagnostics: [MappingDiagnostic]) {
+        let folder = mappings + "/carriers"
+        guard FileManager.default.fileExists(atPath: folder) else {
+            let wanted = routes.compactMap { route in route.shipping.map { (route, $0) } }
+            return ([:], wanted.map { route, shipping in
+                MappingDiagnostic(file: route.file, line: 1, column: 1, message: "shipping uses carrier '\(shipping.carrier)', but there is no mappings/carriers/ folder")
+            })
+        }
+        let (loaded, diagnostics) = CarrierProfileLoader.loadAll(folder: folder, displayFolder: relative(folder))
+        let profiles = Dictionary(loaded.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        var problems = diagnostics
+        for route in routes {
+            guard let shipping = route.shipping else { continue }
+            guard let profile = profiles[shipping.carrier] else {
+                problems.append(MappingDiagnostic(file: route.file, line: 1, column: 1,
+                    message: "shipping uses carrier '\(shipping.carrier)', but there is no mappings/carriers/\(shipping.carrier).yaml"))
+                continue
+            }
+            let services = [shipping.service] + shipping.rules.compactMap(\.service)
+            let agreements = [shipping.agreement] + shipping.rules.map(\.agreement)
+            for service in services where (try? profile.service(service)) == nil {
+                problems.append(MappingDiagnostic(file: route.file, line: 1, column: 1, message: "carrier \(shipping.carrier) has no service '\(service)'"))
+            }
+            for agreement in agreements where (try? profile.agreement(agreement)) == nil {
+                problems.append(MappingDiagnostic(file: route.file, line: 1, column: 1, message: "carrier \(shipping.carrier) has no agreement '\(agreement ?? "")'"))
+            }
+            if (try? profile.sender(shipping.sender)) == nil {
+                problems.append(MappingDiagnostic(file: route.file, line: 1, column: 1, message: "carrier \(shipping.carrier) has no sender '\(shipping.sender ?? "")'"))
+            }
+        }
+        return (profiles, problems)
+    }
+
     /// Creates the folders muelle writes to.
     public func prepare(routes: [RouteMapping]) throws {
         var folders = [inbox, outbox, archive, quarantine, state, staging, outbox("reports")]
@@ -64,6 +100,9 @@ public struct Workspace: Sendable {
             folders.append(outbox(route.kind.outboxFolder))
         }
         folders.append(outbox("order-updates"))
+        if routes.contains(where: { $0.shipping != nil }) {
+            folders += ["shipments", "labels", "tracking", "manifests"].map(outbox)
+        }
         for folder in folders {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

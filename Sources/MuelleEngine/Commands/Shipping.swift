@@ -1,0 +1,123 @@
+import Foundation
+import MuelleCore
+import MuelleLabels
+import MuelleLedger
+import MuelleShipping
+
+/// Pickup manifests and voids: the shipping commands that change the ledger.
+public enum ShippingDesk {
+    public struct ClosedManifest: Sendable {
+        public var id: String
+        public var parcels: Int
+        public var files: [String]
+    }
+
+    /// `muelle manifest close`: every open shipment of the carrier (all carriers when nil) created up
+    /// to `date` goes on one manifest per carrier and agreement — the pickup request (JSON and CSV)
+    /// and the manifest PDF in `outbox/manifests/`. Closing again finds nothing open: no duplicate.
+    public static func closeManifests(runner: Runner, carrier: String?, date: String) throws -> [ClosedManifest] {
+        let workspace = runner.workspace
+        let profiles = runner.processor.profiles
+        let carriers = carrier.map { [$0] } ?? profiles.keys.sorted()
+        var closed: [ClosedManifest] = []
+        try FileSystem.makeDirectory(workspace.outbox("manifests"))
+        for code in carriers {
+            guard let profile = profiles[code] else {
+                throw MuelleError(.configuration, "no carrier profile mappings/carriers/\(code).yaml")
+            }
+            try runner.ledger.write { tx in
+                let open = try tx.openShipments(carrier: code, upTo: date)
+                for (agreementName, shipments) in Dictionary(grouping: open, by: \.agreement).sorted(by: { $0.key < $1.key }) {
+                    let agreement = try profile.agreement(agreementName)
+                    let n = try tx.manifestCount(carrier: code, agreement: agreementName, date: date) + 1
+                    let id = "\(code)-\(ShipmentMaker.fileName(agreementName))-\(date)-\(n)"
+                    var manifest = PickupManifest(carrierName: profile.name, agreement: agreement, date: date,
+                                                  sender: try? profile.sender(nil).address, currency: profile.rateCard.currency,
+                                                  decimals: profile.rateCard.decimals, labels: [])
+                    manifest.rows = shipments.flatMap(rows)
+                    let files = try publish(manifest, id: id, workspace: workspace)
+                    for var shipment in shipments {
+                        shipment.manifest = id
+                        try tx.save(shipment)
+                    }
+                    try tx.save(ManifestEntry(id: id, carrier: code, agreement: agreementName, date: date, closedAt: Timestamp.now(),
+                                              files: files.map(workspace.relative)))
+                    closed.append(ClosedManifest(id: id, parcels: manifest.rows.count, files: files.map(workspace.relative)))
+                }
+            }
+        }
+        return closed
+    }
+
+    private static func rows(_ shipment: ShipmentEntry) -> [PickupManifest.Row] {
+        let fields = shipment.manifestRow.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 4 else { return [] }
+        return shipment.trackingNumberList.enumerated().map { i, number in
+            PickupManifest.Row(trackingNumber: number, reference: shipment.orderID, recipient: fields[0], city: fields[1],
+                               weightKg: ExactDecimal.parse(fields[2]) ?? 0, cashOnDelivery: i == 0 ? ExactDecimal.parse(fields[3]) : nil)
+        }
+    }
+
+    /// The pickup request as JSON and CSV, and the PDF the driver signs; staged, then renamed in.
+    private static func publish(_ manifest: PickupManifest, id: String, workspace: Workspace) throws -> [String] {
+        let base = workspace.outbox("manifests") + "/" + id
+        let pdf = workspace.staging + "/" + UniqueName.next() + ".pdf"
+        try ManifestRenderer.render(manifest, to: pdf)
+        let request = Value.object([
+            ("kind", .string("pickup_request")), ("manifest", .string(id)), ("carrier", .string(manifest.carrierName)),
+            ("agreement", .object([("name", .string(manifest.agreement.name)), ("client_id", .string(manifest.agreement.clientID)),
+                                   ("division", manifest.agreement.division.map(Value.string) ?? .null)])),
+            ("date", .string(manifest.date)), ("parcels", .number(String(manifest.rows.count))),
+            ("total_weight_kg", .number(ExactDecimal.plain(manifest.totalWeightKg))),
+            ("total_cash_on_delivery", .string(manifest.money(manifest.totalCashOnDelivery))), ("currency", .string(manifest.currency)),
+            ("rows", .array(manifest.rows.map { row in
+                .object([("tracking_number", .string(row.trackingNumber)), ("reference", .string(row.reference)),
+                         ("recipient", .string(row.recipient)), ("city", .string(row.city)),
+                         ("weight_kg", .number(ExactDecimal.plain(row.weightKg))),
+                         ("cash_on_delivery", row.cashOnDelivery.map { .string(manifest.money($0)) } ?? .null)])
+            })),
+        ])
+        var csv = "tracking_number,reference,recipient,city,weight_kg,cash_on_delivery\n"
+        for row in manifest.rows {
+            csv += [row.trackingNumber, row.reference, row.recipient, row.city, ExactDecimal.plain(row.weightKg),
+                    row.cashOnDelivery.map(manifest.money) ?? ""].map(csvField).joined(separator: ",") + "\n"
+        }
+        try FileSystem.writeAtomically(JSONText.pretty(request) + "\n", to: base + ".json", staging: workspace.staging)
+        try FileSystem.writeAtomically(csv, to: base + ".csv", staging: workspace.staging)
+        try FileSystem.publish(pdf, as: base + ".pdf")
+        return [base + ".json", base + ".csv", base + ".pdf"]
+    }
+
+    private static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    /// `muelle shipments void KEY`: cancels a shipment not yet handed over on a closed manifest and
+    /// tells the marketplace (a tracking update with status `voided`). Its tracking numbers stay used.
+    public static func void(key: String, runner: Runner) throws -> ShipmentEntry {
+        let workspace = runner.workspace
+        return try runner.ledger.write { tx in
+            guard let found = try runner.ledger.shipment(key: key), var shipment = try tx.shipment(orderID: found.orderID) else {
+                throw MuelleError(.configuration, "no shipment for '\(key)' (give an order id or a tracking number)")
+            }
+            if let manifest = shipment.manifest {
+                throw MuelleError(.configuration, "the shipment of \(shipment.orderID) is on closed manifest \(manifest): it was handed over and cannot be voided")
+            }
+            guard shipment.state != "voided" else {
+                throw MuelleError(.configuration, "the shipment of \(shipment.orderID) is already voided")
+            }
+            shipment.state = "voided"
+            try tx.save(shipment)
+            let update = Value.object([
+                ("kind", .string("tracking_update")), ("order_id", .string(shipment.orderID)), ("carrier", .string(shipment.carrier)),
+                ("tracking_number", .string(shipment.trackingNumberList.first ?? "")),
+                ("parcels", .array(shipment.trackingNumberList.map(Value.string))), ("status", .string("voided")),
+            ])
+            try FileSystem.makeDirectory(workspace.outbox("tracking"))
+            try FileSystem.writeAtomically(JSONText.compact(update) + "\n",
+                                           to: workspace.outbox("tracking") + "/void-\(ShipmentMaker.fileName(shipment.orderID)).ndjson",
+                                           staging: workspace.staging)
+            return shipment
+        }
+    }
+}

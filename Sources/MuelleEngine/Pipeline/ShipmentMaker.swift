@@ -1,0 +1,149 @@
+import Foundation
+import MuelleCore
+import MuelleLabels
+import MuelleLedger
+import MuelleMapping
+import MuelleReaders
+import MuelleShipping
+
+/// Turns newly imported orders into shipments, inside the same ledger transaction that imports
+/// them: a shipment request, a label PDF per shipment (one page per parcel), a tracking update for
+/// the marketplace, and one merged PDF of the batch for the printer. Everything is staged and
+/// published before the commit, so a crash either leaves nothing the ledger knows of (a redo
+/// allocates the same tracking numbers and rewrites the same names) or a complete, recorded batch.
+struct ShipmentMaker {
+    let workspace: Workspace
+    let profiles: [String: CarrierProfile]
+    let settings: ShippingSettings
+    let tx: LedgerTransaction
+    let at: String
+
+    struct Result {
+        var shipments = 0
+        var notShippable: [MuelleError] = []
+        var outputs: [String] = []
+    }
+
+    func make(fromOrders ordersPath: String, stem: String, staging: String) throws -> Result {
+        var result = Result()
+        guard let profile = profiles[settings.carrier] else {
+            throw MuelleError(.configuration, "no carrier profile mappings/carriers/\(settings.carrier).yaml")
+        }
+        let requests = try FileWriter(path: staging + "/" + UniqueName.next() + ".shipments")
+        let tracking = try FileWriter(path: staging + "/" + UniqueName.next() + ".tracking")
+        let labelRecords = try FileWriter(path: staging + "/" + UniqueName.next() + ".labels")
+        var labels: [ShipmentLabel] = []
+        var pdfs: [(String, String)] = []
+        let orders = try RecordReaders.open(path: ordersPath, fileName: (ordersPath as NSString).lastPathComponent, options: .ndjson)
+        while let record = try orders.next() {
+            let order = record.value
+            guard let orderID = order["id"]?.text, try tx.shipment(orderID: orderID) == nil,
+                  let plan = try settings.plan(for: order) else { continue }
+            do {
+                let label = try makeLabel(order: order, orderID: orderID, plan: plan, profile: profile)
+                let labelFile = "outbox/labels/\(Self.fileName(orderID)).pdf"
+                let temporary = staging + "/" + UniqueName.next() + ".pdf"
+                try LabelRenderer.render(label, to: temporary)
+                pdfs.append((temporary, workspace.root + "/" + labelFile))
+                let request = label.request.value
+                try requests.writeLine(JSONText.compact(request))
+                try labelRecords.writeLine(JSONText.compact(label.record(file: labelFile)))
+                try tracking.writeLine(JSONText.compact(trackingUpdate(order: order, label: label, status: "label_created")))
+                try tx.save(ShipmentEntry(orderID: orderID, carrier: profile.code, agreement: label.request.agreement.name,
+                                          service: label.request.service.code, trackingNumbers: label.parcels.map(\.trackingNumber),
+                                          label: labelFile, createdAt: at, createdOn: String(at.prefix(10)), document: JSONText.compact(request),
+                                          manifestRow: Self.manifestRow(label)))
+                labels.append(label)
+                result.shipments += 1
+            } catch let error as MuelleError where error.code == .notShippable || error.code == .badValue {
+                result.notShippable.append(error.located(field: "shipping"))
+            }
+        }
+        guard !labels.isEmpty else { return result }
+        try FileSystem.makeDirectory(workspace.outbox("labels"))
+        for (temporary, final) in pdfs {
+            try FileSystem.publish(temporary, as: final)
+            result.outputs.append(final)
+        }
+        let batch = staging + "/" + UniqueName.next() + ".pdf"
+        try LabelRenderer.renderBatch(labels, to: batch)
+        let batchFinal = workspace.outbox("labels") + "/batch-\(stem).pdf"
+        try FileSystem.publish(batch, as: batchFinal)
+        result.outputs.append(batchFinal)
+        for (writer, folder) in [(requests, "shipments"), (tracking, "tracking"), (labelRecords, "labels")] {
+            try writer.sync()
+            try FileSystem.makeDirectory(workspace.outbox(folder))
+            let final = workspace.outbox(folder) + "/\(stem).ndjson"
+            try FileSystem.publish(writer.path, as: final)
+            result.outputs.append(final)
+        }
+        return result
+    }
+
+    private func makeLabel(order: Value, orderID: String, plan: ShippingSettings.Plan, profile: CarrierProfile) throws -> ShipmentLabel {
+        guard let address = order["shipping_address"], let recipient = PostalAddress(orderAddress: address, customer: order["customer"]) else {
+            throw MuelleError(.notShippable, "order \(orderID) has no shipping address to ship to")
+        }
+        let parcels = self.parcels(for: order, profile: profile)
+        let declared = order["totals"]?["grand_total"]?.text.flatMap { ExactDecimal.parse($0) }
+        var titles: [String] = []
+        if case .array(let lines)? = order["lines"] { titles = lines.compactMap { $0["title"]?.text } }
+        let contents = titles.joined(separator: ", ")
+        let request = try profile.shipmentRequest(reference: orderID, service: plan.service, agreement: plan.agreement, sender: settings.sender,
+                                                  recipient: recipient, parcels: parcels, declaredValue: declared,
+                                                  cashOnDelivery: plan.cashOnDelivery, contents: contents.isEmpty ? nil : String(contents.prefix(120)))
+        var allocator = try profile.trackingAllocator(for: request.agreement, lastSerial: try tx.lastTrackingSerial(carrier: profile.code, agreement: request.agreement.name))
+        let numbers = try allocator.next(parcels.count)
+        if let last = allocator.lastSerial { try tx.setLastTrackingSerial(last, carrier: profile.code, agreement: request.agreement.name) }
+        return try ShipmentLabel(request: request, trackingNumbers: numbers.map { $0.number }, profile: profile)
+    }
+
+    /// Items × weight per item, split into equal parcels when over the carrier's parcel limit.
+    private func parcels(for order: Value, profile: CarrierProfile) -> [Parcel] {
+        var items: Decimal = 0
+        if case .array(let lines)? = order["lines"] {
+            for line in lines { items += line["quantity"]?.text.flatMap { ExactDecimal.parse($0) } ?? 1 }
+        }
+        let total = max(items, 1) * settings.weightPerItemKg
+        var count = 1
+        if let limit = profile.maxParcelWeightKg, limit > 0 {
+            while total / Decimal(count) > limit { count += 1 }
+        }
+        let each = (total / Decimal(count)).rounded(scale: 3, up: true)
+        return (0..<count).map { _ in Parcel(weightKg: each, lengthCm: settings.boxCm.length, widthCm: settings.boxCm.width, heightCm: settings.boxCm.height) }
+    }
+
+    /// What goes back to the marketplace account of the order: carrier, parcel numbers, tracking URL.
+    func trackingUpdate(order: Value, label: ShipmentLabel, status: String) -> Value {
+        .object([
+            ("kind", .string("tracking_update")), ("order_id", order["id"] ?? .null), ("platform", order["platform"] ?? .null),
+            ("account", order["account"] ?? .null), ("external_id", order["external_id"] ?? .null),
+            ("carrier", .string(label.request.carrierName)), ("tracking_number", .string(label.trackingNumber)),
+            ("tracking_url", .string(label.trackingURL)), ("status", .string(status)),
+            ("parcels", .array(label.parcels.map { .object([("number", .string($0.trackingNumber)), ("tracking_url", .string($0.trackingURL)), ("counter", .string($0.counter))]) })),
+        ])
+    }
+
+    static func manifestRow(_ label: ShipmentLabel) -> String {
+        let r = label.request
+        return [r.recipient.name, r.recipient.city, ExactDecimal.plain(r.parcels.first?.weightKg ?? 0),
+                r.cashOnDelivery.map(ExactDecimal.plain) ?? ""].map { $0.replacingOccurrences(of: "\t", with: " ") }.joined(separator: "\t")
+    }
+
+    /// A file name for an order id that cannot leave its folder (`shopify:main:1050` → `shopify_main_1050`).
+    static func fileName(_ id: String) -> String {
+        String(id.unicodeScalars.map { scalar -> Character in
+            let c = Character(scalar)
+            return (c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == ".")) ? c : "_"
+        })
+    }
+}
+
+extension Decimal {
+    func rounded(scale: Int, up: Bool) -> Decimal {
+        var input = self
+        var result = Decimal()
+        NSDecimalRound(&result, &input, scale, up ? .up : .plain)
+        return result
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import MuelleCore
+import MuelleEngine
+import MuelleShipping
+
+struct Quote: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Price a shipment per service, with the breakdown, from a carrier profile's rate card.")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "Carrier profile (mappings/carriers/<carrier>.yaml).") var carrier: String
+    @Option(help: "Only this service.") var service: String?
+    @Option(help: "Destination country (ISO alpha-2).") var country: String
+    @Option(help: "Destination postal code.") var postalCode: String?
+    @Option(help: "Destination city code (8-digit DANE code in Colombia).") var cityCode: String?
+    @Option(help: "Destination region.") var region: String?
+    @Option(help: "Weight of each parcel in kg.") var weight: String
+    @Option(help: "Dimensions of each parcel in cm, LxWxH.") var dims: String = "30x20x10"
+    @Option(help: "Number of parcels.") var parcels: Int = 1
+    @Option(help: "Cash to collect on delivery.") var cod: String?
+    @Option(help: "Declared value.") var declared: String?
+    @Flag(help: "Stable JSON instead of text.") var json = false
+
+    func run() async throws {
+        let workspace = options.workspace
+        let profile = try CarrierProfileLoader.load(path: workspace.mappings + "/carriers/\(carrier).yaml", displayName: "mappings/carriers/\(carrier).yaml")
+        let sides = dims.lowercased().split(separator: "x").compactMap { ExactDecimal.parse(String($0)) }
+        guard let kg = ExactDecimal.parse(weight), sides.count == 3 else {
+            throw ValidationError("--weight is kilograms (2.5) and --dims is LxWxH in cm (30x20x10)")
+        }
+        let boxes = Array(repeating: Parcel(weightKg: kg, lengthCm: sides[0], widthCm: sides[1], heightCm: sides[2]), count: max(1, parcels))
+        let destination = PostalAddress(name: "", line1: "", city: "", cityCode: cityCode, region: region, postalCode: postalCode, country: country.uppercased())
+        let cash = cod.flatMap { ExactDecimal.parse($0) }
+        let value = declared.flatMap { ExactDecimal.parse($0) }
+        let quotes = try service.map { [try profile.quote(service: $0, destination: destination, parcels: boxes, declaredValue: value, cashOnDelivery: cash)] }
+            ?? profile.quotes(destination: destination, parcels: boxes, declaredValue: value, cashOnDelivery: cash)
+        if json {
+            print(JSONText.pretty(.object([("quotes", .array(quotes.map(\.value)))])))
+            return
+        }
+        for quote in quotes {
+            print("\(quote.carrier) \(quote.service)  zone \(quote.zone)  total \(quote.money(quote.total)) \(quote.currency)")
+            for (i, parcel) in quote.parcels.enumerated() {
+                print("  parcel \(i + 1): actual \(ExactDecimal.plain(parcel.actualKg)) kg, volumetric \(ExactDecimal.plain(parcel.volumetricKg)) kg → charged \(ExactDecimal.plain(parcel.chargeableKg)) kg" + (parcel.volumetricWins ? " (volumetric)" : ""))
+            }
+            print("  base \(quote.money(quote.base))" + (quote.minimumChargeAdjustment > 0 ? " + minimum charge \(quote.money(quote.minimumChargeAdjustment))" : ""))
+            for surcharge in quote.surcharges { print("  + \(surcharge.name) \(quote.money(surcharge.amount))") }
+            if quote.cashOnDeliveryFee > 0 { print("  + cash on delivery fee \(quote.money(quote.cashOnDeliveryFee))") }
+        }
+    }
+}
+
+struct Labels: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Find the label of a shipment again.", subcommands: [Get.self])
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the label PDF's path for an order id or a tracking number.")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "Order id (platform:account:external_id) or tracking number.") var key: String
+
+        func run() async throws {
+            guard let shipment = try openLedger(options.workspace)?.shipment(key: key) else {
+                printError("no shipment for '\(key)'")
+                throw ExitCode(1)
+            }
+            print(options.workspace.root + "/" + shipment.label)
+        }
+    }
+}
+
+struct Manifest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Pickup manifests.", subcommands: [Close.self])
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close the day's manifest: a pickup request (JSON, CSV) and a manifest PDF per carrier and agreement.")
+        @OptionGroup var options: WorkspaceOptions
+        @Option(help: "Only this carrier.") var carrier: String?
+        @Option(help: "Shipments created up to this day (yyyy-MM-dd); default today.") var date: String?
+
+        func run() async throws {
+            let runner = try Runner(workspace: options.workspace, logger: options.logger())
+            let day = date ?? String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+            let closed = try ShippingDesk.closeManifests(runner: runner, carrier: carrier, date: day)
+            if closed.isEmpty { print("nothing to close: no open shipments up to \(day)") }
+            for manifest in closed { print("closed \(manifest.id): \(manifest.parcels) parcel(s) → \(manifest.files.joined(separator: ", "))") }
+        }
+    }
+}
+
+struct Shipments: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Shipments.", subcommands: [Void.self])
+
+    struct Void: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Void a shipment not yet on a closed manifest.")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: "Order id or tracking number.") var key: String
+
+        func run() async throws {
+            let runner = try Runner(workspace: options.workspace, logger: options.logger())
+            do {
+                let shipment = try ShippingDesk.void(key: key, runner: runner)
+                print("voided \(shipment.orderID) (\(shipment.trackingNumbers))")
+            } catch let error as MuelleError {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
+    }
+}
