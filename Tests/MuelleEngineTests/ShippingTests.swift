@@ -6,9 +6,7 @@ import Testing
 /// one label PDF (decoded back with zbarimg), one tracking update — once, across restarts and kills.
 @Suite(.serialized) struct ShippingTests {
     static func shippingBench() throws -> Workbench {
-        let bench = try Workbench(mappings: ["shopify-orders"])
-        try FileManager.default.copyItem(atPath: Workbench.repository + "/mappings/carriers", toPath: bench.root + "/mappings/carriers")
-        return bench
+        try Workbench(mappings: ["shopify-orders"])
     }
 
     static func tool(_ name: String, _ arguments: [String]) throws -> String {

@@ -23,6 +23,8 @@ struct Workbench {
     init(mappings: [String] = ["shopify-orders", "mercadolibre-orders", "cdiscount-orders"]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("muelle-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/mappings", withIntermediateDirectories: true)
+        // Carrier profiles come along: routes that ship need theirs.
+        try FileManager.default.copyItem(atPath: Self.repository + "/mappings/carriers", toPath: root + "/mappings/carriers")
         for name in mappings {
             try FileManager.default.copyItem(atPath: Self.repository + "/mappings/\(name).yaml", toPath: root + "/mappings/\(name).yaml")
             try FileManager.default.createDirectory(atPath: root + "/inbox/\(name)", withIntermediateDirectories: true)
