@@ -67,11 +67,11 @@ import Testing
         check.arguments = ["python3", "-c", """
             import json, sys, glob, warnings, jsonschema
             warnings.simplefilter('ignore')  # RefResolver: deprecated in new jsonschema, the only way in Debian 12's
-            order = json.load(open(sys.argv[1] + '/order.schema.json'))
-            update = json.load(open(sys.argv[1] + '/order-update.schema.json'))
-            store = {s['$id']: s for s in (order, update)}
+            load = lambda name: json.load(open(sys.argv[1] + '/' + name + '.schema.json'))
+            order, update, shipment, tracking = load('order'), load('order-update'), load('shipment-request'), load('tracking-update')
+            store = {s['$id']: s for s in (order, update, shipment, tracking)}
             counts = []
-            for schema, folder in ((order, 'orders'), (update, 'order-updates')):
+            for schema, folder in ((order, 'orders'), (update, 'order-updates'), (shipment, 'shipments'), (tracking, 'tracking')):
                 resolver = jsonschema.RefResolver.from_schema(schema, store=store)
                 validator = jsonschema.Draft202012Validator(schema, resolver=resolver)
                 n = 0
@@ -87,8 +87,9 @@ import Testing
         let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         check.waitUntilExit()
         #expect(check.terminationStatus == 0, "schema validation failed (is python3-jsonschema installed?)")
-        // 6 orders + 2 of the outlet account; 1 changed order, 1 carrier event, 1 marketplace event.
-        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "8 3")
+        // 6 orders + 2 of the outlet account; 1 changed order, 1 carrier event, 1 marketplace event;
+        // the 4 Shopify orders (both accounts) shipped, each with its tracking update.
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "8 3 4 4")
     }
 
     @Test func sameContentAgainUnderAnyNameIsADuplicateAndEmitsNothing() throws {
