@@ -106,6 +106,13 @@ extension LedgerTransaction {
 }
 
 extension Ledger {
+    /// Whether a manifest of this carrier was closed for `date`.
+    public func hasManifest(carrier: String, date: String) throws -> Bool {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM manifest WHERE carrier = ? AND date = ?", arguments: [carrier, date]) ?? 0 > 0
+        }
+    }
+
     /// The shipment of an order id, or of a tracking number.
     public func shipment(key: String) throws -> ShipmentEntry? {
         try read { db in

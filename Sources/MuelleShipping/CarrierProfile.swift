@@ -25,6 +25,8 @@ public struct CarrierProfile: Sendable {
     public var trackingNumbers: TrackingNumberScheme?
     public var rateCard: RateCard
     public var maxParcelWeightKg: Decimal?
+    /// When the day's manifest closes by itself while `muelle run` watches.
+    public var pickupCutoff: PickupCutoff?
 
     /// The service with this code, or an error listing the ones there are.
     public func service(_ code: String) throws -> CarrierService {
@@ -160,5 +162,29 @@ public struct Sender: Sendable, Equatable {
     public init(id: String, address: PostalAddress) {
         self.id = id
         self.address = address
+    }
+}
+
+/// The carrier's daily cut-off: after it, the day's shipments are handed over on a manifest.
+public struct PickupCutoff: Sendable, Equatable {
+    public var hour: Int
+    public var minute: Int
+    /// IANA zone of the cut-off time (the depot's local time).
+    public var timeZone: String
+
+    public init(hour: Int, minute: Int, timeZone: String) {
+        self.hour = hour
+        self.minute = minute
+        self.timeZone = timeZone
+    }
+
+    /// The local day (`yyyy-MM-dd`) at `date`, and whether the cut-off has passed on it.
+    public func status(at date: Date) -> (day: String, passed: Bool) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let day = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        let now = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        return (day, now >= hour * 60 + minute)
     }
 }

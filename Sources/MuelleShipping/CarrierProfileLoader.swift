@@ -71,7 +71,7 @@ struct ProfileCompiler {
     let code: String
 
     static let sections = ["carrier", "country", "account", "secrets", "agreements", "services", "senders", "tracking_url",
-                           "label_size", "tracking_numbers", "max_parcel_weight_kg", "rate_card"]
+                           "label_size", "tracking_numbers", "max_parcel_weight_kg", "pickup", "rate_card"]
 
     func compile(_ root: Node) -> CarrierProfile? {
         guard let top = source.members(root, of: "a carrier profile", allowed: Self.sections) else { return nil }
@@ -91,10 +91,33 @@ struct ProfileCompiler {
            agreements.contains(where: { $0.trackingRange != nil }) {
             source.error("agreements have tracking ranges but the profile has no tracking_numbers section (prefix, check_digit)", at: agreementNode)
         }
+        let cutoff = top["pickup"].flatMap { compilePickup($0.value) }
         guard let name, let trackingURL, let labelSize, let rateCard else { return nil }
-        return CarrierProfile(code: code, name: name, file: source.file, country: country, account: account, secrets: secrets,
-                              agreements: agreements, services: services, senders: senders, trackingURLTemplate: trackingURL,
-                              labelSize: labelSize, trackingNumbers: trackingNumbers, rateCard: rateCard, maxParcelWeightKg: maxWeight)
+        var profile = CarrierProfile(code: code, name: name, file: source.file, country: country, account: account, secrets: secrets,
+                                     agreements: agreements, services: services, senders: senders, trackingURLTemplate: trackingURL,
+                                     labelSize: labelSize, trackingNumbers: trackingNumbers, rateCard: rateCard, maxParcelWeightKg: maxWeight)
+        profile.pickupCutoff = cutoff
+        return profile
+    }
+
+    /// `pickup: { cutoff: "17:00", timezone: America/Bogota }`.
+    private func compilePickup(_ node: Node) -> PickupCutoff? {
+        guard let members = source.members(node, of: "pickup", allowed: ["cutoff", "timezone"]) else { return nil }
+        guard let cutoffNode = members["cutoff"]?.value, let text = source.text(cutoffNode, "cutoff") else {
+            source.error("pickup needs a cutoff time such as \"17:00\"", at: node)
+            return nil
+        }
+        let parts = text.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else {
+            source.error("the cutoff is a time of day such as \"17:00\", not '\(text)'", at: cutoffNode)
+            return nil
+        }
+        let zone = members["timezone"].flatMap { source.text($0.value, "timezone") } ?? "UTC"
+        if TimeZone(identifier: zone) == nil, let zoneNode = members["timezone"]?.value {
+            source.error("unknown time zone '\(zone)' (use an IANA name such as America/Bogota)", at: zoneNode)
+            return nil
+        }
+        return PickupCutoff(hour: parts[0], minute: parts[1], timeZone: zone)
     }
 
     func countryCode(_ node: Node, _ what: String) -> String? {

@@ -124,4 +124,46 @@ import Testing
         #expect(quote.status == 0)
         #expect(quote.stdout.contains("volumetric 4.8 kg"))
     }
+
+    @Test func aHeavyOrderIsSplitIntoParcelsEachWithItsOwnNumber() throws {
+        let bench = try Self.shippingBench()
+        defer { bench.remove() }
+        // 100 items × 0.4 kg = 40 kg, over the carrier's 31.5 kg limit: two parcels of 20 kg.
+        let row = RejectionTests.shopifyRow("#7777").replacingOccurrences(of: ",1,Camiseta,", with: ",100,Camiseta,")
+        try bench.drop("shopify-orders", "bulk.csv", RejectionTests.shopifyHeader + row)
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        let update = try #require(try bench.ndjson("outbox/tracking").first)
+        let parcels = try #require(update["parcels"] as? [[String: Any]])
+        #expect(parcels.map { $0["counter"] as? String } == ["1/2", "2/2"])
+        let numbers = parcels.compactMap { $0["number"] as? String }
+        #expect(Set(numbers).count == 2)
+        let label = bench.root + "/outbox/labels/shopify_main_7777.pdf"
+        #expect(try Self.tool("pdfinfo", [label]).contains("Pages:           2"))
+        let text = try Self.tool("pdftotext", [label, "-"])
+        #expect(text.contains("1/2") && text.contains("2/2") && text.contains("20 kg"))
+        _ = try Self.tool("pdftoppm", ["-r", "203", "-png", label, bench.root + "/bulk"])
+        for (page, number) in numbers.enumerated() {
+            #expect(try Self.tool("zbarimg", ["--raw", "-q", bench.root + "/bulk-\(page + 1).png"]).contains(number))
+        }
+    }
+
+    @Test func theManifestClosesByItselfAtTheCutoffWhileWatching() throws {
+        let bench = try Self.shippingBench()
+        defer { bench.remove() }
+        // A cut-off that has always passed: the first shipments of the day are handed over at once.
+        let profile = try bench.read("mappings/carriers/eu-parcel.yaml")
+            .replacingOccurrences(of: #"pickup: { cutoff: "17:00", timezone: Europe/Madrid }"#, with: #"pickup: { cutoff: "00:00", timezone: UTC }"#)
+        try bench.write("mappings/carriers/eu-parcel.yaml", profile)
+        let process = bench.start(["run", "--quiet-ms", "50", "--rescan-seconds", "1"])
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        try bench.dropExample("shopify-orders", "orders_export_1.csv")
+        #expect(Workbench.eventually(within: 20) { bench.files("outbox/manifests").contains { $0.hasSuffix("-1.pdf") } })
+        Thread.sleep(forTimeInterval: 2)
+        #expect(bench.files("outbox/manifests").filter { $0.hasSuffix(".pdf") }.count == 1, "once per carrier and day")
+        kill(process.processIdentifier, SIGTERM)
+        #expect(Workbench.eventually(within: 10) { !process.isRunning })
+        let csv = try #require(bench.files("outbox/manifests").first { $0.hasSuffix(".csv") })
+        #expect(try bench.read("outbox/manifests/" + csv).contains("shopify:main:1052"))
+    }
 }

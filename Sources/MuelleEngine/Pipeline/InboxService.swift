@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MuelleIntake
 import ServiceLifecycle
@@ -48,6 +49,17 @@ public struct InboxService: Service {
                 }
             }
             let routeQueues = queues
+            if runner.processor.profiles.values.contains(where: { $0.pickupCutoff != nil }) {
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        var closer = CutoffCloser(runner: runner)
+                        while !Task.isCancelled {
+                            closer.closeDue(at: Date())
+                            try? await Task.sleep(for: options.rescanInterval)
+                        }
+                    }
+                }
+            }
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     for await file in watcher {
