@@ -14,7 +14,7 @@ public enum OrderContract {
     public static let mappableFields: [String: [String]] = [
         "": ["external_id", "created_at", "status", "payment_status", "currency", "customer", "shipping_address", "lines", "totals"],
         "customer": ["name", "email", "phone", "tax_id"],
-        "shipping_address": ["name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"],
+        "shipping_address": ["name", "company", "line1", "line2", "city", "city_code", "region", "postal_code", "country", "phone"],
         "lines": ["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"],
         "totals": ["items", "shipping", "discount", "tax", "grand_total"],
     ]
@@ -24,7 +24,7 @@ public enum OrderContract {
         static let order = KeyTable(["kind", "id", "platform", "account", "external_id", "created_at", "status", "payment_status",
                                      "currency", "customer", "shipping_address", "lines", "totals", "source"])
         static let customer = KeyTable(["name", "email", "phone", "tax_id"])
-        static let address = KeyTable(["name", "company", "line1", "line2", "city", "region", "postal_code", "country", "phone"])
+        static let address = KeyTable(["name", "company", "line1", "line2", "city", "city_code", "region", "postal_code", "country", "phone"])
         static let line = KeyTable(["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"])
         static let totals = KeyTable(["items", "shipping", "discount", "tax", "grand_total"])
         public static let source = KeyTable(["route", "file", "sha256", "record", "line"])
@@ -81,7 +81,7 @@ public enum OrderContract {
         }
         let address = try check.nested("shipping_address", required: false) { a in
             .object(ValueObject(keys: Keys.address, values: [
-                try a.text("name"), try a.text("company"), try a.text("line1"), try a.text("line2"), try a.text("city"),
+                try a.text("name"), try a.text("company"), try a.text("line1"), try a.text("line2"), try a.text("city"), try a.text("city_code"),
                 try a.text("region"), try a.text("postal_code"), try a.country("country"), try a.text("phone"),
             ]))
         }
