@@ -48,7 +48,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "muelle", dependencies: [
-            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping",
+            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping", "MuelleReaders",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

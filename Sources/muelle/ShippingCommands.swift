@@ -2,18 +2,20 @@ import ArgumentParser
 import Foundation
 import MuelleCore
 import MuelleEngine
+import MuelleReaders
 import MuelleShipping
 
 struct Quote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Price a shipment per service, with the breakdown, from a carrier profile's rate card.")
     @OptionGroup var options: WorkspaceOptions
-    @Option(help: "Carrier profile (mappings/carriers/<carrier>.yaml).") var carrier: String
+    @Option(help: "Carrier profile (mappings/carriers/<carrier>.yaml); from the file when --file is given.") var carrier: String?
+    @Option(help: "A shipment request (JSON, as in outbox/shipments/): quote its recipient and parcels again.") var file: String?
     @Option(help: "Only this service.") var service: String?
-    @Option(help: "Destination country (ISO alpha-2).") var country: String
+    @Option(help: "Destination country (ISO alpha-2).") var country: String?
     @Option(help: "Destination postal code.") var postalCode: String?
     @Option(help: "Destination city code (8-digit DANE code in Colombia).") var cityCode: String?
     @Option(help: "Destination region.") var region: String?
-    @Option(help: "Weight of each parcel in kg.") var weight: String
+    @Option(help: "Weight of each parcel in kg.") var weight: String?
     @Option(help: "Dimensions of each parcel in cm, LxWxH.") var dims: String = "30x20x10"
     @Option(help: "Number of parcels.") var parcels: Int = 1
     @Option(help: "Cash to collect on delivery.") var cod: String?
@@ -22,15 +24,24 @@ struct Quote: AsyncParsableCommand {
 
     func run() async throws {
         let workspace = options.workspace
-        let profile = try CarrierProfileLoader.load(path: workspace.mappings + "/carriers/\(carrier).yaml", displayName: "mappings/carriers/\(carrier).yaml")
-        let sides = dims.lowercased().split(separator: "x").compactMap { ExactDecimal.parse(String($0)) }
-        guard let kg = ExactDecimal.parse(weight), sides.count == 3 else {
-            throw ValidationError("--weight is kilograms (2.5) and --dims is LxWxH in cm (30x20x10)")
+        let shipment = try file.map(ShipmentFile.read)
+        guard let code = carrier ?? shipment?.carrier else { throw ValidationError("give --carrier, or --file with a shipment request") }
+        let profile = try CarrierProfileLoader.load(path: workspace.mappings + "/carriers/\(code).yaml", displayName: "mappings/carriers/\(code).yaml")
+        let boxes: [Parcel]
+        let destination: PostalAddress
+        if let shipment {
+            boxes = shipment.parcels
+            destination = shipment.recipient
+        } else {
+            let sides = dims.lowercased().split(separator: "x").compactMap { ExactDecimal.parse(String($0)) }
+            guard let kg = weight.flatMap({ ExactDecimal.parse($0) }), sides.count == 3, let country else {
+                throw ValidationError("give --country, --weight in kilograms (2.5) and --dims LxWxH in cm (30x20x10), or --file")
+            }
+            boxes = Array(repeating: Parcel(weightKg: kg, lengthCm: sides[0], widthCm: sides[1], heightCm: sides[2]), count: max(1, parcels))
+            destination = PostalAddress(name: "", line1: "", city: "", cityCode: cityCode, region: region, postalCode: postalCode, country: country.uppercased())
         }
-        let boxes = Array(repeating: Parcel(weightKg: kg, lengthCm: sides[0], widthCm: sides[1], heightCm: sides[2]), count: max(1, parcels))
-        let destination = PostalAddress(name: "", line1: "", city: "", cityCode: cityCode, region: region, postalCode: postalCode, country: country.uppercased())
-        let cash = cod.flatMap { ExactDecimal.parse($0) }
-        let value = declared.flatMap { ExactDecimal.parse($0) }
+        let cash = cod.flatMap { ExactDecimal.parse($0) } ?? shipment?.cashOnDelivery
+        let value = declared.flatMap { ExactDecimal.parse($0) } ?? shipment?.declaredValue
         let quotes = try service.map { [try profile.quote(service: $0, destination: destination, parcels: boxes, declaredValue: value, cashOnDelivery: cash)] }
             ?? profile.quotes(destination: destination, parcels: boxes, declaredValue: value, cashOnDelivery: cash)
         if json {
@@ -105,5 +116,35 @@ struct Shipments: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+}
+
+/// A shipment request read back from its JSON (one object, or the first line of an NDJSON file).
+struct ShipmentFile {
+    var carrier: String?
+    var recipient: PostalAddress
+    var parcels: [Parcel]
+    var cashOnDelivery: Decimal?
+    var declaredValue: Decimal?
+
+    static func read(_ path: String) throws -> ShipmentFile {
+        let reader = try RecordReaders.open(path: path, fileName: (path as NSString).lastPathComponent,
+                                            options: path.hasSuffix(".ndjson") ? .ndjson : .json(recordsPath: nil))
+        guard let record = try reader.next()?.value else { throw ValidationError("\(path) holds no shipment request") }
+        func decimal(_ value: Value?) -> Decimal? { value?.text.flatMap { ExactDecimal.parse($0) } }
+        guard let recipientValue = record["recipient"], let recipient = PostalAddress(orderAddress: recipientValue) else {
+            throw ValidationError("\(path): the shipment request has no recipient address")
+        }
+        var parcels: [Parcel] = []
+        if case .array(let items)? = record["parcels"] {
+            for item in items {
+                guard let kg = decimal(item["weight_kg"]), let l = decimal(item["length_cm"]), let w = decimal(item["width_cm"]),
+                      let h = decimal(item["height_cm"]) else { throw ValidationError("\(path): a parcel lacks weight_kg or dimensions") }
+                parcels.append(Parcel(weightKg: kg, lengthCm: l, widthCm: w, heightCm: h))
+            }
+        }
+        guard !parcels.isEmpty else { throw ValidationError("\(path): the shipment request has no parcels") }
+        return ShipmentFile(carrier: record["carrier"]?.text, recipient: recipient, parcels: parcels,
+                            cashOnDelivery: decimal(record["cash_on_delivery"]), declaredValue: decimal(record["declared_value"]))
     }
 }

@@ -123,6 +123,15 @@ import Testing
         let quote = try bench.muelle(["quote", "--carrier", "eu-parcel", "--country", "DE", "--postal-code", "10115", "--weight", "2.5", "--dims", "40x30x20", "--service", "standard"])
         #expect(quote.status == 0)
         #expect(quote.stdout.contains("volumetric 4.8 kg"))
+
+        // Quoting a shipment request file again gives the quote it was created with.
+        let request = try #require(try bench.ndjson("outbox/shipments").first { $0["reference"] as? String == "shopify:main:1052" })
+        let requestFile = bench.root + "/request.json"
+        try JSONSerialization.data(withJSONObject: request).write(to: URL(fileURLWithPath: requestFile))
+        let again = try bench.muelle(["quote", "--file", requestFile, "--service", "express", "--json"])
+        #expect(again.status == 0)
+        let total = (request["quote"] as? [String: Any])?["total"] as? String
+        #expect(total != nil && again.stdout.contains("\"total\": \"\(total ?? "-")\""))
     }
 
     @Test func aHeavyOrderIsSplitIntoParcelsEachWithItsOwnNumber() throws {

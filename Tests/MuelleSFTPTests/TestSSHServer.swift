@@ -25,7 +25,8 @@ final class TestSSHServer: Sendable {
     let configPath: String
     let logPath: String
     private let jailRoot: String?
-    private let process = Mutex<Process?>(nil)
+    /// The listener's pid while it runs.
+    private let listener = Mutex<pid_t?>(nil)
 
     init(partnerRoutes: [String] = []) throws {
         _ = try TestAccounts.prepared.get()
@@ -104,25 +105,31 @@ final class TestSSHServer: Sendable {
     }
 
     /// Starts sshd (again, after `stop` or `kill`, on the same port) and waits until it listens.
+    ///
+    /// Spawned with posix_spawn rather than Foundation's `Process`: sshd closes the descriptors it inherits,
+    /// which `Process` takes for an exit and answers with a blocking `waitpid` that stalls every other
+    /// `Process` of the test run until sshd ends.
     func start() throws {
-        let log = FileHandle(forWritingAtPath: logPath) ?? {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            return FileHandle(forWritingAtPath: logPath)
-        }()
-        guard let log else { throw TestSetupError(description: "cannot write \(logPath)") }
-        log.seekToEndOfFile()
         let listening = "Server listening on 127.0.0.1 port \(port)"
         let before = logText.components(separatedBy: listening).count
-        let sshd = Process()
-        sshd.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
-        sshd.arguments = ["-D", "-e", "-f", configPath]
-        sshd.standardError = log
-        sshd.standardOutput = log
-        try sshd.run()
-        process.withLock { $0 = sshd }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let arguments = ["/usr/sbin/sshd", "-D", "-e", "-f", configPath]
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        guard status == 0 else { throw TestSetupError(description: "cannot start sshd: \(String(cString: strerror(status)))") }
+        listener.withLock { $0 = pid }
         let deadline = ContinuousClock.now + .seconds(10)
         while logText.components(separatedBy: listening).count == before {
-            guard sshd.isRunning, ContinuousClock.now < deadline else {
+            var exitStatus: Int32 = 0
+            guard waitpid(pid, &exitStatus, WNOHANG) == 0, ContinuousClock.now < deadline else {
+                listener.withLock { $0 = nil }
                 throw TestSetupError(description: "sshd did not start:\n\(logText)")
             }
             Thread.sleep(forTimeInterval: 0.01)
@@ -136,13 +143,14 @@ final class TestSSHServer: Sendable {
     func kill() { end(listener: SIGKILL) }
 
     private func end(listener signal: Int32) {
-        guard let sshd = process.withLock({ $0.take() }), sshd.isRunning else { return }
+        guard let pid = listener.withLock({ $0.take() }) else { return }
         // Sessions run in processes of their own (sshd calls setsid), so they are found by parentage,
         // before the listener dies and they are handed to init.
-        let sessions = Self.descendants(of: sshd.processIdentifier)
-        Glibc.kill(sshd.processIdentifier, signal)
+        let sessions = Self.descendants(of: pid)
+        Glibc.kill(pid, signal)
         for session in sessions { Glibc.kill(session, SIGKILL) }
-        sshd.waitUntilExit()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
     }
 
     var logText: String {
