@@ -1,4 +1,5 @@
 import MuelleCore
+import Yams
 
 /// A problem in a mapping file, reported like compiler output so a merchant can find and fix it:
 /// `mappings/shopify-orders.yaml:12:7: error: unknown function 'uper'`.
@@ -16,6 +17,16 @@ public struct MappingDiagnostic: Sendable, Equatable, CustomStringConvertible {
         self.column = column
         self.message = message
         self.snippet = snippet
+    }
+
+    /// A YAML syntax error, at the mark where Yams stopped.
+    public init(yamlError error: YamlError, file: String) {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            self.init(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
+        default:
+            self.init(file: file, line: 1, column: 1, message: "YAML: \(error)")
+        }
     }
 
     public var description: String {

@@ -58,21 +58,12 @@ public enum MappingLoader {
             }
             return node
         } catch let error as YamlError {
-            throw MappingLoadError([yamlDiagnostic(error, file: file, text: text)])
+            throw MappingLoadError([MappingDiagnostic(yamlError: error, file: file)])
         }
     }
 
     private static func diagnostic(_ file: String, _ node: Node, _ message: String) -> MappingDiagnostic {
         MappingDiagnostic(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, message: message)
-    }
-
-    private static func yamlDiagnostic(_ error: YamlError, file: String, text: String) -> MappingDiagnostic {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return MappingDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
-        default:
-            return MappingDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
-        }
     }
 }
 

@@ -46,22 +46,13 @@ public enum CarrierProfileLoader {
             }
             root = node
         } catch let error as YamlError {
-            throw MappingLoadError([yamlDiagnostic(error, file: file)])
+            throw MappingLoadError([MappingDiagnostic(yamlError: error, file: file)])
         }
         let source = ProfileSource(file: file, text: text)
         let profile = ProfileCompiler(source: source, code: code).compile(root)
         if !source.diagnostics.isEmpty { throw MappingLoadError(source.diagnostics) }
         guard let profile else { throw MappingLoadError([MappingDiagnostic(file: file, line: 1, column: 1, message: "the carrier profile could not be compiled")]) }
         return profile
-    }
-
-    private static func yamlDiagnostic(_ error: YamlError, file: String) -> MappingDiagnostic {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return MappingDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
-        default:
-            return MappingDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
-        }
     }
 }
 
