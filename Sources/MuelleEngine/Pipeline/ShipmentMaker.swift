@@ -61,15 +61,12 @@ struct ShipmentMaker {
         }
         guard !labels.isEmpty else { return result }
         try FileSystem.makeDirectory(workspace.outbox("labels"))
-        for (temporary, final) in pdfs {
-            try FileSystem.publish(temporary, as: final)
-            result.outputs.append(final)
-        }
         let batch = staging + "/" + UniqueName.next() + ".pdf"
         try LabelRenderer.renderBatch(labels, to: batch)
         let batchFinal = workspace.outbox("labels") + "/batch-\(stem).pdf"
-        try FileSystem.publish(batch, as: batchFinal)
-        result.outputs.append(batchFinal)
+        let files = pdfs.map { (temporary: $0.0, final: $0.1) } + [(temporary: batch, final: batchFinal)]
+        try FileSystem.publish(files)
+        result.outputs += files.map(\.final)
         for (writer, folder) in [(requests, "shipments"), (tracking, "tracking"), (labelRecords, "labels")] {
             try writer.sync()
             try FileSystem.makeDirectory(workspace.outbox(folder))
