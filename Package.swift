@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // Debian's zint ships no .pc file: the module map links it by name.
         .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
 
         // Pure core: values, errors, normalised records. No I/O.
         .target(name: "MuelleCore"),
@@ -36,6 +37,10 @@ let package = Package(
         .target(name: "MuelleLabels", dependencies: ["MuelleShipping", "MuelleCore", "CCairo", "CZint"]),
         // Intake: which inbox files are ready (stable, not temporary, not symlinks), and the inotify watcher.
         .target(name: "MuelleIntake", dependencies: ["MuelleCore"]),
+        // SFTP with partners (libssh2): pull feeds into the inbox, deliver results; the sshd_config for uploads.
+        .target(name: "MuelleSFTP", dependencies: [
+            "MuelleCore", "MuelleIntake", "CLibSSH2", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The SQLite ledger.
         .target(name: "MuelleLedger", dependencies: [
             "MuelleCore", .product(name: "GRDB", package: "GRDB.swift"),
@@ -56,6 +61,7 @@ let package = Package(
         .testTarget(name: "MuelleCoreTests", dependencies: ["MuelleCore"]),
         .testTarget(name: "MuelleReadersTests", dependencies: ["MuelleReaders"]),
         .testTarget(name: "MuelleIntakeTests", dependencies: ["MuelleIntake"]),
+        .testTarget(name: "MuelleSFTPTests", dependencies: ["MuelleSFTP", "MuelleIntake", "MuelleCore"]),
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
         .testTarget(name: "MuelleShippingTests", dependencies: ["MuelleShipping", "MuelleMapping", "MuelleCore"]),
         .testTarget(name: "MuelleLabelsTests", dependencies: ["MuelleLabels", "MuelleShipping", "MuelleCore"]),

@@ -1,11 +1,12 @@
 import Foundation
+import Glibc
 import MuelleCore
 @testable import MuelleSFTP
 import Testing
 
 /// The client against a real OpenSSH server on loopback: transfers byte for byte, and each way a connection
 /// is refused, with the message a merchant would read.
-@Suite(.serialized, .enabled(if: TestAccounts.available, "needs root and openssh-server (a real sshd)"))
+@Suite(.serialized, .enabled(if: TestAccounts.available, "needs root: runs a real sshd with throwaway accounts"))
 struct SFTPClientTests {
     @Test func listDownloadUploadRoundTripKeepsEveryByte() async throws {
         let server = try TestSSHServer()
@@ -18,6 +19,8 @@ struct SFTPClientTests {
         let data = server.dataFolder
 
         let listing = try await server.client().withConnection { connection throws(MuelleError) in
+            // Blocking libssh2 work runs on the client's own queue, never on the cooperative pool.
+            #expect(SFTPClient.isOnClientQueue)
             let before = try connection.list(data)
             try connection.download(data + "/catalogue.xml", to: local.child("catalogue.xml"))
             try connection.download(data + "/empty.csv", to: local.child("empty.csv"))
@@ -211,6 +214,54 @@ struct SFTPClientTests {
         #expect(error.code == .sftpConnection)
         #expect(error.message.contains("refused the connection"))
         #expect(error.isTransientSFTPFailure)
+    }
+
+    @Test func serverThatNeverSpeaksTimesOut() async throws {
+        // A socket that accepts connections (the kernel's backlog does) but never sends an SSH banner.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 && listen(silent, 4) == 0
+            }
+        }
+        try #require(listening)
+        let endpoint = SFTPEndpoint(host: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port)), user: "x",
+                                    credential: .password(.environment("UNUSED")), hostKey: nil, timeout: .seconds(1))
+        let started = ContinuousClock.now
+        let error = try await #require(throws: MuelleError.self) {
+            try await SFTPClient(endpoint: endpoint).withConnection { _ throws(MuelleError) in }
+        }
+        #expect(error.code == .sftpTimeout)
+        #expect(error.message.contains("did not complete the SSH handshake within 1.0 seconds"))
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func cancellingTheTaskInterruptsATransferAtOnce() async throws {
+        let server = try TestSSHServer()
+        try server.start()
+        let local = try TemporaryFolder()
+        try makeFile(server.dataFolder + "/big.csv", size: 256 << 20, seed: 13)
+        let remote = server.dataFolder + "/big.csv"
+        let target = local.child(".big.csv.part")
+        let client = server.client()
+        let transfer = Task {
+            try await client.withConnection { connection throws(MuelleError) in
+                try connection.download(remote, to: target)
+            }
+        }
+        #expect(await eventually { (fileSize(target) ?? 0) > 4 << 20 })
+        let cancelled = ContinuousClock.now
+        transfer.cancel()
+        let result = await transfer.result
+        #expect(ContinuousClock.now - cancelled < .seconds(3))
+        #expect(throws: MuelleError.self) { try result.get() }
+        if case .failure(let error as MuelleError) = result { #expect(error.code == .sftpCancelled) }
+        #expect(names(in: local.path) == [], "the partial download was deleted")
     }
 
     @Test func connectionUsedAfterItsScopeThrowsInsteadOfCrashing() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// Delivering files to a partner's folder against a real sshd: hidden until complete, once, and patient
 /// with a server that is down.
-@Suite(.serialized, .enabled(if: TestAccounts.available, "needs root and openssh-server (a real sshd)"))
+@Suite(.serialized, .enabled(if: TestAccounts.available, "needs root: runs a real sshd with throwaway accounts"))
 struct SFTPDelivererTests {
     @Test func uploadsUnderAHiddenTemporaryNameThenRenamesAndDeliversOnce() async throws {
         let server = try TestSSHServer()

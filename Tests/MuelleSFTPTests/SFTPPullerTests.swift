@@ -5,7 +5,7 @@ import Testing
 
 /// Pulling a partner's folder into an inbox against a real sshd: every file once, never half, whatever the
 /// server does meanwhile.
-@Suite(.serialized, .enabled(if: TestAccounts.available, "needs root and openssh-server (a real sshd)"))
+@Suite(.serialized, .enabled(if: TestAccounts.available, "needs root: runs a real sshd with throwaway accounts"))
 struct SFTPPullerTests {
     /// A server with a feed folder, an inbox and a puller between them.
     struct Setup {
@@ -175,6 +175,53 @@ struct SFTPPullerTests {
         #expect(fileSize(inbox + "/big.csv") == 128 << 20)
         #expect(names(in: setup.feed) == [])
         #expect(try await puller.pullOnce().taken.isEmpty)
+    }
+
+    @Test func serverThatStopsAnsweringMidTransferTimesOutAndLeavesNothing() async throws {
+        let setup = try Setup()
+        try makeFile(setup.feed + "/big.csv", size: 128 << 20, seed: 6)
+        var endpoint = setup.server.endpoint
+        // Short, but long enough for sshd to set up a session on a busy two-core machine.
+        endpoint.timeout = .seconds(3)
+        let puller = SFTPPuller(client: setup.server.client(endpoint), source: SFTPPullSource(
+            remoteFolder: setup.feed, afterDownload: .delete, inboxFolder: setup.inbox, settleTime: .zero),
+            seen: setup.store)
+        let inbox = setup.inbox
+        let server = setup.server
+        let frozen = Shared<Bool>(false)
+        let freezer = Watcher {
+            guard !frozen.current else { return }
+            for name in names(in: inbox) where name.hasSuffix(".sftp-part") && (fileSize(inbox + "/" + name) ?? 0) > 4 << 20 {
+                server.freezeSessions()
+                frozen.update { $0 = true }
+            }
+        }
+        let report = try await puller.pullOnce()
+        await freezer.stop()
+        server.thawSessions()
+
+        #expect(frozen.current)
+        #expect(report.interruption?.code == .sftpTimeout)
+        #expect(report.interruption?.message.contains("stopped answering for 3.0 seconds") == true)
+        #expect(names(in: inbox) == [])
+        #expect(names(in: setup.feed) == ["big.csv"])
+    }
+
+    @Test func runPullsOnScheduleUntilCancelled() async throws {
+        let setup = try Setup()
+        try write(setup.feed + "/first.csv", "1\n")
+        let puller = setup.puller(after: .delete)
+        let results = Shared<[Result<SFTPPullReport, MuelleError>]>([])
+        let loop = Task {
+            await puller.run(every: .milliseconds(200)) { result in results.update { $0.append(result) } }
+        }
+        #expect(await eventually { results.current.count >= 1 })
+        try write(setup.feed + "/second.csv", "2\n")
+        #expect(await eventually { names(in: setup.inbox) == ["first.csv", "second.csv"] })
+        loop.cancel()
+        await loop.value
+        let taken = results.current.compactMap { try? $0.get() }.flatMap { $0.taken.map(\.localName) }
+        #expect(taken == ["first.csv", "second.csv"])
     }
 
     @Test func pullReconnectsWithBackoffUntilTheServerIsBack() async throws {

@@ -66,6 +66,7 @@ final class TestSSHServer: Sendable {
                 partnerRoutes.map { SFTPPartnerUpload(user: TestAccounts.partner, route: $0) }, chrootRoot: jails)
             jailRoot = jails
             partnerJail = jail
+            Leftovers.track(path: jails)
         }
         configPath = root + "/sshd_config"
         logPath = root + "/sshd.log"
@@ -90,7 +91,10 @@ final class TestSSHServer: Sendable {
 
     deinit {
         stop()
-        if let jailRoot { try? FileManager.default.removeItem(atPath: jailRoot) }
+        if let jailRoot {
+            try? FileManager.default.removeItem(atPath: jailRoot)
+            Leftovers.untrack(path: jailRoot)
+        }
     }
 
     /// The test user, logging in with the client key, host key pinned.
@@ -125,6 +129,7 @@ final class TestSSHServer: Sendable {
         let status = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
         guard status == 0 else { throw TestSetupError(description: "cannot start sshd: \(String(cString: strerror(status)))") }
         listener.withLock { $0 = pid }
+        Leftovers.track(process: pid)
         let deadline = ContinuousClock.now + .seconds(10)
         while logText.components(separatedBy: listening).count == before {
             var exitStatus: Int32 = 0
@@ -142,15 +147,27 @@ final class TestSSHServer: Sendable {
     /// Makes the server vanish at once, sessions and all, as a crash or a pulled cable would.
     func kill() { end(listener: SIGKILL) }
 
+    /// Freezes the session processes (SIGSTOP): the server keeps the connection open but stops answering.
+    func freezeSessions() { signalSessions(SIGSTOP) }
+
+    /// Lets frozen sessions go on (SIGCONT).
+    func thawSessions() { signalSessions(SIGCONT) }
+
+    private func signalSessions(_ signal: Int32) {
+        guard let pid = listener.withLock({ $0 }) else { return }
+        for session in descendants(of: pid) { Glibc.kill(session, signal) }
+    }
+
     private func end(listener signal: Int32) {
         guard let pid = listener.withLock({ $0.take() }) else { return }
         // Sessions run in processes of their own (sshd calls setsid), so they are found by parentage,
         // before the listener dies and they are handed to init.
-        let sessions = Self.descendants(of: pid)
+        let sessions = descendants(of: pid)
         Glibc.kill(pid, signal)
         for session in sessions { Glibc.kill(session, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        Leftovers.untrack(process: pid)
     }
 
     var logText: String {
@@ -158,7 +175,7 @@ final class TestSSHServer: Sendable {
     }
 
     /// Runs the stock OpenSSH `sftp` client in batch mode as `user`, checking the host key strictly.
-    /// `limitKbps` throttles it (`-l`), to make a slow upload.
+    /// `limitKbps` throttles it (`-l`), to make a slow upload in small chunks.
     @discardableResult
     func stockSFTP(user: String = TestAccounts.user, _ commands: [String], limitKbps: Int? = nil) throws -> String {
         let batch = folder.child("batch-" + UUID().uuidString)
@@ -166,7 +183,8 @@ final class TestSSHServer: Sendable {
         var arguments = ["-b", batch, "-i", clientKey, "-P", "\(port)",
                          "-o", "UserKnownHostsFile=\(knownHosts)", "-o", "StrictHostKeyChecking=yes",
                          "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"]
-        if let limitKbps { arguments += ["-l", "\(limitKbps)"] }
+        // sftp's limiter only bites between requests: small requests, one at a time, make it steady.
+        if let limitKbps { arguments += ["-l", "\(limitKbps)", "-B", "8192", "-R", "1"] }
         return try run("/usr/bin/sftp", arguments + ["\(user)@127.0.0.1"])
     }
 
@@ -192,26 +210,5 @@ final class TestSSHServer: Sendable {
         }
         guard bound else { throw TestSetupError(description: "no free port on 127.0.0.1") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Every process below `pid`, from the parent field of /proc/<pid>/stat.
-    private static func descendants(of pid: pid_t) -> [pid_t] {
-        var children: [pid_t: [pid_t]] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let child = pid_t(entry),
-                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let nameEnd = stat.lastIndex(of: ")")
-            else { continue }
-            // After "pid (name) " come the state and then the parent's pid.
-            let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
-            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(child) }
-        }
-        var found: [pid_t] = []
-        var queue = children[pid] ?? []
-        while let next = queue.popLast() {
-            found.append(next)
-            queue += children[next] ?? []
-        }
-        return found
     }
 }

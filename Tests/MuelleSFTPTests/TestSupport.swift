@@ -11,17 +11,86 @@ final class TemporaryFolder: Sendable {
         path = FileManager.default.temporaryDirectory.path + "/\(prefix)-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])
+        Leftovers.track(path: path)
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: path)
+        Leftovers.untrack(path: path)
     }
 
     func child(_ relative: String) -> String { path + "/" + relative }
 }
 
+/// What the tests leave running or lying around when the test process ends — a server still held by a
+/// thread's closure, a folder not yet released — is removed at exit, so no sshd outlives the test run.
+enum Leftovers {
+    private struct State {
+        var processes: Set<pid_t> = []
+        var paths: Set<String> = []
+    }
+
+    private static let state = Mutex(State())
+    private static let installed: Bool = {
+        atexit { Leftovers.removeAll() }
+        return true
+    }()
+
+    static func track(process: pid_t) {
+        _ = installed
+        _ = state.withLock { $0.processes.insert(process) }
+    }
+
+    static func untrack(process: pid_t) {
+        _ = state.withLock { $0.processes.remove(process) }
+    }
+
+    static func track(path: String) {
+        _ = installed
+        _ = state.withLock { $0.paths.insert(path) }
+    }
+
+    static func untrack(path: String) {
+        _ = state.withLock { $0.paths.remove(path) }
+    }
+
+    private static func removeAll() {
+        let left = state.withLock { $0 }
+        for process in left.processes {
+            let below = descendants(of: process)
+            kill(process, SIGKILL)
+            for child in below { kill(child, SIGKILL) }
+            var status: Int32 = 0
+            _ = waitpid(process, &status, 0)
+        }
+        for path in left.paths { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
+
+/// Every process below `pid`, from the parent field of /proc/<pid>/stat.
+func descendants(of pid: pid_t) -> [pid_t] {
+    var children: [pid_t: [pid_t]] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let child = pid_t(entry),
+              let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let nameEnd = stat.lastIndex(of: ")")
+        else { continue }
+        // After "pid (name) " come the state and then the parent's pid.
+        let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+        if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(child) }
+    }
+    var found: [pid_t] = []
+    var queue = children[pid] ?? []
+    while let next = queue.popLast() {
+        found.append(next)
+        queue += children[next] ?? []
+    }
+    return found
+}
+
 /// Runs blocking work (a child process, a large file) on a thread of its own, so that the cooperative
 /// pool (two threads on a two-core machine) stays free for the code under test.
+@discardableResult
 func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
