@@ -47,7 +47,7 @@ let package = Package(
         ]),
         // Adapters that touch the world: intake, pipeline, emit, commands.
         .target(name: "MuelleEngine", dependencies: [
-            "MuelleCore", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake", "MuelleShipping", "MuelleLabels",
+            "MuelleCore", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake", "MuelleShipping", "MuelleLabels", "MuelleSFTP",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "MuelleCoreTests", dependencies: ["MuelleCore"]),
         .testTarget(name: "MuelleReadersTests", dependencies: ["MuelleReaders"]),
         .testTarget(name: "MuelleIntakeTests", dependencies: ["MuelleIntake"]),
-        .testTarget(name: "MuelleSFTPTests", dependencies: ["MuelleSFTP", "MuelleIntake", "MuelleCore"]),
+        .testTarget(name: "MuelleSFTPTests", dependencies: ["MuelleSFTP", "MuelleIntake", "MuelleCore", "MuelleEngine", "MuelleLedger"]),
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
         .testTarget(name: "MuelleShippingTests", dependencies: ["MuelleShipping", "MuelleMapping", "MuelleCore"]),
         .testTarget(name: "MuelleLabelsTests", dependencies: ["MuelleLabels", "MuelleShipping", "MuelleCore"]),

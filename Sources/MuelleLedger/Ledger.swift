@@ -102,6 +102,17 @@ public struct Ledger: Sendable {
                 t.column("files", .text).notNull()
             }
         }
+        migrator.registerMigration("v3: sftp pulls") { db in
+            try db.create(table: "sftpTaken") { t in
+                t.column("source", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("mtime", .integer).notNull()
+                t.column("localName", .text).notNull()
+                t.column("takenAt", .text).notNull()
+                t.primaryKey(["source", "name", "size", "mtime"])
+            }
+        }
         return migrator
     }
 

@@ -72,7 +72,7 @@ struct RouteCompiler {
     let source: YAMLSource
     let route: String
 
-    static let sections: Set<String> = ["route", "reader", "group_by", "filter", "import", "shipping", "fields"]
+    static let sections: Set<String> = ["source", "route", "reader", "group_by", "filter", "import", "shipping", "fields"]
 
     func compile(_ root: Node) -> RouteMapping? {
         guard let pairs = root.stringKeyedPairs else {
@@ -110,6 +110,7 @@ struct RouteCompiler {
             identity: OrderContract.Identity(platform: settings.platform, account: settings.account, productKey: settings.productKey),
             onError: settings.onError, reader: reader.options, importRules: ImportRules(source: source, node: root.member("import")),
             shipping: ShippingSettings(source: source, node: root.member("shipping")),
+            sftpSource: SFTPSourceSettings(source: source, node: root.member("source")),
             groupBy: groupBy, filter: filter, fields: fields)
     }
 

@@ -44,6 +44,8 @@ public struct RouteMapping: Sendable {
     public let importRules: ImportRules
     /// Which imported orders become shipments; nil when the route ships nothing.
     public let shipping: ShippingSettings?
+    /// The partner's SFTP server muelle fetches this route's files from; nil for drops only.
+    public let sftpSource: SFTPSourceSettings?
     let groupBy: CompiledExpression?
     let filter: CompiledCondition?
     let fields: CompiledExpression

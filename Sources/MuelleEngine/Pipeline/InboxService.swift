@@ -49,6 +49,23 @@ public struct InboxService: Service {
                 }
             }
             let routeQueues = queues
+            for route in runner.routes {
+                guard let settings = route.sftpSource else { continue }
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        do {
+                            let puller = try SFTPPulls.puller(for: route, settings: settings, runner: runner)
+                            await puller.run(every: .seconds(settings.everySeconds)) { result in
+                                if case .failure(let error) = result {
+                                    runner.logger.error("could not pull from the partner's server", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
+                                }
+                            }
+                        } catch {
+                            runner.logger.error("the route's SFTP source is not usable", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
+                        }
+                    }
+                }
+            }
             if runner.processor.profiles.values.contains(where: { $0.pickupCutoff != nil }) {
                 group.addTask {
                     await cancelWhenGracefulShutdown {

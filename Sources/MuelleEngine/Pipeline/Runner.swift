@@ -99,6 +99,7 @@ public struct Runner: Sendable {
     public func runOnce(options: RunOptions = RunOptions()) async -> RunSummary {
         recoverFromInterruption()
         warnAboutUnmappedFolders()
+        let pullFailures = await SFTPPulls.pullAll(self)
         let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
         return await withTaskGroup(of: RunSummary.self) { group in
             for mapping in routes {
@@ -107,6 +108,7 @@ public struct Runner: Sendable {
                 }
             }
             var total = RunSummary()
+            total.failures += pullFailures
             for await summary in group { total.merge(summary) }
             return total
         }

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import MuelleCore
+import MuelleLedger
+import MuelleMapping
+import MuelleSFTP
+
+/// Fetches the files of routes with an SFTP `source:` into their inbox folders: once before a
+/// `run --once`, on the route's schedule while `run` watches. What was taken is kept in the ledger,
+/// so a file is fetched once (again only if it changes on the server).
+enum SFTPPulls {
+    static func puller(for route: RouteMapping, settings: SFTPSourceSettings, runner: Runner) throws -> SFTPPuller {
+        let credential: SFTPCredential
+        do {
+            if let password = settings.password {
+                credential = .password(try SecretReference(parsing: password))
+            } else {
+                credential = .privateKey(path: settings.privateKey ?? "", passphrase: try settings.passphrase.map { try SecretReference(parsing: $0) })
+            }
+        } catch { throw error }
+        let endpoint = SFTPEndpoint(host: settings.host, port: settings.port, user: settings.user, credential: credential, hostKey: settings.hostKey)
+        let after: SFTPAfterDownload = switch settings.afterDownload {
+        case .delete: .delete
+        case .leave: .leave
+        case .move(let folder): .move(toFolder: folder)
+        }
+        let source = SFTPPullSource(remoteFolder: settings.folder, pattern: settings.pattern, afterDownload: after,
+                                    inboxFolder: runner.workspace.inbox(route: route.name))
+        return SFTPPuller(client: SFTPClient(endpoint: endpoint, logger: runner.logger), source: source,
+                          seen: LedgerSeenStore(ledger: runner.ledger), logger: runner.logger)
+    }
+
+    /// One pull for every route with a source; failures are logged and the rest goes on.
+    static func pullAll(_ runner: Runner) async -> [String] {
+        var failures: [String] = []
+        for route in runner.routes {
+            guard let settings = route.sftpSource else { continue }
+            do {
+                let report = try await puller(for: route, settings: settings, runner: runner).pull(backoff: Backoff(maximumAttempts: 2))
+                runner.logger.info("pulled from \(settings.user)@\(settings.host)", metadata: [
+                    "muelle.route": "\(route.name)", "taken": "\(report.taken.count)", "failures": "\(report.failures.count)",
+                ])
+                failures += report.failures.map { "\(route.name): \($0.name): \($0.error)" }
+            } catch {
+                runner.logger.error("could not pull from the partner's server", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
+                failures.append("\(route.name): \(error)")
+            }
+        }
+        return failures
+    }
+}
+
+/// The ledger as the record of remote files already taken.
+struct LedgerSeenStore: SFTPSeenStore {
+    let ledger: Ledger
+
+    func hasTaken(_ file: RemoteFile, from source: String) throws(MuelleError) -> Bool {
+        do { return try ledger.hasTakenRemote(source: source, name: file.name, size: file.size, mtime: file.modificationTime) } catch {
+            throw error as? MuelleError ?? MuelleError(.io, "\(error)")
+        }
+    }
+
+    func recordTaken(_ file: RemoteFile, from source: String, as localName: String) throws(MuelleError) {
+        do {
+            try ledger.recordTakenRemote(source: source, name: file.name, size: file.size, mtime: file.modificationTime,
+                                         localName: localName, at: Timestamp.now())
+        } catch {
+            throw error as? MuelleError ?? MuelleError(.io, "\(error)")
+        }
+    }
+}
