@@ -91,6 +91,15 @@ struct FieldChecker {
         return text
     }
 
+    /// A whole number that may be zero (stock).
+    func wholeNumber(_ field: String) throws -> Int {
+        let v = value(field)
+        guard let text = v.text, let n = ExactNumber(text)?.wholeValue, n >= 0, n <= Int64(Int.max) else {
+            throw fail(field, "\"\(v.text ?? "")\" is not a whole number of 0 or more", code: .badNumber)
+        }
+        return Int(n)
+    }
+
     func quantity(_ field: String) throws -> Int {
         let v = value(field)
         guard let text = v.text, let n = Int(text.trimmingCharacters(in: .whitespaces)) else {

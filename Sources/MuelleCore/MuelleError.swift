@@ -18,6 +18,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unknownStatus = Code(rawValue: "unknown_status")
         public static let unmappedValue = Code(rawValue: "unmapped_value")
         public static let unknownOrder = Code(rawValue: "unknown_order")
+        /// A feed held back by a safety limit (a catalogue that would lose too many products).
+        public static let heldBack = Code(rawValue: "held_back")
         public static let invalidRecord = Code(rawValue: "invalid_record")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")

@@ -113,6 +113,15 @@ public struct Ledger: Sendable {
                 t.primaryKey(["source", "name", "size", "mtime"])
             }
         }
+        migrator.registerMigration("v4: catalogue") { db in
+            try db.create(table: "product") { t in
+                t.column("route", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("lastInput", .integer).notNull()
+                t.primaryKey(["route", "key"])
+            }
+        }
         return migrator
     }
 

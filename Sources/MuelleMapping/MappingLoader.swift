@@ -109,6 +109,7 @@ struct RouteCompiler {
             name: route, file: source.file, kind: settings.kind,
             identity: OrderContract.Identity(platform: settings.platform, account: settings.account, productKey: settings.productKey),
             onError: settings.onError, reader: reader.options, importRules: ImportRules(source: source, node: root.member("import")),
+            maxRemovedShare: settings.maxRemovedShare,
             shipping: ShippingSettings(source: source, node: root.member("shipping")),
             sftpSource: SFTPSourceSettings(source: source, node: root.member("source")),
             groupBy: groupBy, filter: filter, fields: fields)
@@ -119,7 +120,8 @@ struct RouteCompiler {
         guard let allowed = contract[object], let pairs = node.stringKeyedPairs else { return }
         for pair in pairs {
             guard allowed.contains(pair.key) else {
-                let scope = object.isEmpty ? (contract.count == 1 ? "an order event" : "an order") : "'\(object)'"
+                let record = contract[""]?.contains("lines") == true ? "an order" : contract[""]?.contains("order_id") == true ? "an order event" : "a product"
+                let scope = object.isEmpty ? record : "'\(object)'"
                 source.error("\(scope) has no field '\(pair.key)'; its fields are \(allowed.joined(separator: ", "))", at: pair.keyNode)
                 continue
             }

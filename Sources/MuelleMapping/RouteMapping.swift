@@ -15,11 +15,14 @@ public enum RecordKind: String, Sendable, CaseIterable {
     case orders
     /// Status events of known orders, emitted as order updates.
     case orderEvents = "order-events"
+    /// A full catalogue feed, emitted as the changes since the last one (upserts and deletions).
+    case products
 
     public var outboxFolder: String {
         switch self {
         case .orders: return "orders"
         case .orderEvents: return "order-updates"
+        case .products: return "catalogue"
         }
     }
 
@@ -27,6 +30,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         switch self {
         case .orders: return OrderContract.mappableFields
         case .orderEvents: return EventContract.mappableFields
+        case .products: return ProductContract.mappableFields
         }
     }
 }
@@ -42,6 +46,8 @@ public struct RouteMapping: Sendable {
     public let onError: BadRecordPolicy
     public let reader: ReaderOptions
     public let importRules: ImportRules
+    /// Catalogue feeds: a feed that would remove a larger share of the known products is held back.
+    public let maxRemovedShare: Double
     /// Which imported orders become shipments; nil when the route ships nothing.
     public let shipping: ShippingSettings?
     /// The partner's SFTP server muelle fetches this route's files from; nil for drops only.
@@ -90,6 +96,8 @@ public struct RouteMapping: Sendable {
                 return .mapped(order, selected: selected && importRules.admits(order, now: now))
             case .orderEvents:
                 return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
+            case .products:
+                return .mapped(try ProductContract.normalise(mapped, source: source, at: position), selected: selected)
             }
         } catch where !selected {
             return .filtered

@@ -10,8 +10,10 @@ struct RouteSettings {
     var onError: BadRecordPolicy = .rejectFile
     var timezone: String?
     var productKey: String?
+    /// Catalogue feeds: the largest share of the known products one feed may remove before it is held back.
+    var maxRemovedShare = 0.2
 
-    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key"]
+    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "max_removed_share"]
 
     init(source: YAMLSource, node: Node?, root: Node) {
         guard let node else {
@@ -36,6 +38,13 @@ struct RouteSettings {
                     source.error("on_error is reject_file or skip_record, not '\(value)'", at: pair.value)
                 }
             case "timezone": timezone = value
+            case "max_removed_share":
+                let text = value.hasSuffix("%") ? String(value.dropLast()) : value
+                if let share = Double(text), share >= 0, share <= (value.hasSuffix("%") ? 100 : 1) {
+                    maxRemovedShare = value.hasSuffix("%") ? share / 100 : share
+                } else {
+                    source.error("max_removed_share is a share of the catalogue such as 20% or 0.2", at: pair.value)
+                }
             case "product_key":
                 if OrderContract.productKeyFields.contains(value) { productKey = value } else {
                     source.error("product_key is one of \(OrderContract.productKeyFields.joined(separator: ", ")), not '\(value)'", at: pair.value)

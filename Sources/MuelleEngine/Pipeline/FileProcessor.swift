@@ -84,7 +84,13 @@ public struct FileProcessor: Sendable {
                 return try quarantine(path: path, entry: entry, records: summary.records, errors: errors + unknown, digest: digest)
             }
         }
-        return try commit(path: path, entry: entry, records: summary.records, errors: errors, staged: staged, mapping: mapping, digest: digest)
+        do {
+            return try commit(path: path, entry: entry, records: summary.records, errors: errors, staged: staged, mapping: mapping, digest: digest)
+        } catch let error as MuelleError where error.code == .heldBack {
+            // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
+            entry.kept = 0
+            return try quarantine(path: path, entry: entry, records: summary.records, errors: [error] + errors, digest: digest)
+        }
     }
 
     // MARK: - Outcomes
@@ -104,6 +110,7 @@ public struct FileProcessor: Sendable {
             let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
             var outputs: [String]
             var shipments = 0
+            var productDeletions: Int?
             var notes: [MuelleError] = []
             switch mapping.kind {
             case .orders:
@@ -121,6 +128,13 @@ public struct FileProcessor: Sendable {
                     shipments = shipped.shipments
                     notes += shipped.notShippable
                 }
+            case .products:
+                let result = try CatalogueDelta(tx: tx, route: mapping.name, inputID: inputID, maxRemovedShare: mapping.maxRemovedShare)
+                    .apply(staged, to: ordersPath, staging: workspace.staging, file: entry.name)
+                entry.kept = result.upserted
+                entry.skipped = result.unchanged
+                outputs = result.output.map { [$0] } ?? []
+                productDeletions = result.deleted
             case .orderEvents:
                 let result = try EventApplier(ledger: ledger)
                     .apply(staged, tx: tx, inputID: inputID, at: entry.receivedAt, updatesTo: updatesPath, staging: workspace.staging)
@@ -132,7 +146,7 @@ public struct FileProcessor: Sendable {
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
-                                       shipments: mapping.shipping == nil ? nil : shipments))
+                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions))
             entry.id = try tx.insert(entry)
         }
         try move(path, to: entry.destination ?? "", entryID: entry.id)

@@ -11,8 +11,12 @@ struct FileReport {
     var duplicateOf: InputEntry?
     /// Shipments created from the imported orders, on routes that ship.
     var shipments: Int?
+    /// Products a catalogue feed removed.
+    var deletions: Int?
 
-    init(entry: InputEntry, records: Int, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil) {
+    init(entry: InputEntry, records: Int, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil,
+         deletions: Int? = nil) {
+        self.deletions = deletions
         self.entry = entry
         self.records = records
         self.outputs = outputs
@@ -36,6 +40,7 @@ struct FileReport {
             ("original", entry.destination.map(Value.string) ?? .null),
         ]
         if let shipments { pairs.append(("shipments", .number(String(shipments)))) }
+        if let deletions { pairs.append(("deleted", .number(String(deletions)))) }
         if let duplicateOf {
             pairs.append(("duplicate_of", .object([
                 ("file", .string(duplicateOf.name)), ("received_at", .string(duplicateOf.receivedAt)),

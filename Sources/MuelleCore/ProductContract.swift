@@ -1,0 +1,43 @@
+/// The normalised product of a catalogue feed: the key the route identifies products by, what the
+/// shop shows and sells, and free attributes.
+public enum ProductContract {
+    public static let mappableFields: [String: [String]] = [
+        "": ["key", "title", "price", "currency", "stock", "barcode", "sku", "active", "attributes"],
+    ]
+
+    static let keys = KeyTable(["kind", "key", "title", "sku", "barcode", "price", "currency", "stock", "active", "attributes", "source"])
+
+    public static func normalise(_ mapped: Value, source: OrderContract.Source, at position: InputPosition) throws -> Value {
+        let check = FieldChecker(object: mapped, path: "", position: position)
+        let key = try check.requiredText("key")
+        let currency = try check.currency("currency")
+        guard let price = try check.money("price", required: true) else {
+            throw MuelleError(.missingField, "is required", at: position.with(field: "price"))
+        }
+        let stock = check.value("stock").isBlank ? Value.null : .number(String(try check.wholeNumber("stock")))
+        let active: Value
+        switch check.value("active") {
+        case .null: active = .bool(true)
+        case .bool(let b): active = .bool(b)
+        case let other:
+            switch other.text?.lowercased() {
+            case "true", "1", "yes", "y", "active": active = .bool(true)
+            case "false", "0", "no", "n", "inactive": active = .bool(false)
+            default: throw MuelleError(.badValue, "\"\(other.text ?? "")\" is not true or false", at: position.with(field: "active"))
+            }
+        }
+        let attributes: Value
+        switch check.value("attributes") {
+        case .object(let object): attributes = .object(object)
+        case .null: attributes = .object([])
+        default: throw MuelleError(.invalidRecord, "must be an object of named values", at: position.with(field: "attributes"))
+        }
+        var sourceValues: [Value] = [.string(source.route), .string(source.file), .string(source.sha256), .number(String(source.record))]
+        if let line = source.line { sourceValues.append(.number(String(line))) }
+        return .object(ValueObject(keys: keys, values: [
+            .string("product"), .string(key), try check.text("title"), try check.text("sku"), try check.text("barcode"),
+            .string(price.formatted(scale: ExactDecimal.minorUnits(of: currency))), .string(currency), stock, active, attributes,
+            .object(ValueObject(keys: source.line == nil ? OrderContract.Keys.sourceWithoutLine : OrderContract.Keys.source, values: sourceValues)),
+        ]))
+    }
+}

@@ -1,0 +1,60 @@
+import MuelleCore
+import MuelleLedger
+
+/// A full catalogue feed against the last one in the ledger: only new and changed products are
+/// emitted (upserts), and products the feed no longer has are emitted as deletions.
+///
+/// A feed that would remove more than the route's `max_removed_share` of the known catalogue is held
+/// back — the classic truncated export — and nothing of it is applied.
+struct CatalogueDelta {
+    let tx: LedgerTransaction
+    let route: String
+    let inputID: Int64
+    let maxRemovedShare: Double
+
+    struct Result {
+        var upserted = 0
+        var unchanged = 0
+        var deleted = 0
+        var output: String?
+    }
+
+    func apply(_ staged: StagedOrders, to final: String, staging: String, file: String) throws -> Result {
+        var result = Result()
+        let known = try tx.productCount(route: route)
+        let changes = try FileWriter(path: staging + "/" + UniqueName.next() + ".catalogue")
+        let products = try LineReader(path: staged.ordersPath)
+        let index = try LineReader(path: staged.indexPath)
+        while let json = try products.next(), let line = try index.next() {
+            guard let entry = StagedOrders.IndexEntry(line), entry.selected else { continue }
+            if try tx.productFingerprint(route: route, key: entry.id) == entry.fingerprint {
+                result.unchanged += 1
+            } else {
+                try changes.writeLine("{\"kind\":\"product_upsert\",\"product\":" + json + "}")
+                result.upserted += 1
+            }
+            try tx.saveProduct(route: route, key: entry.id, fingerprint: entry.fingerprint, inputID: inputID)
+        }
+        let missing = try tx.productsMissing(route: route, from: inputID)
+        if known > 0, Double(missing.count) > maxRemovedShare * Double(known) {
+            let share = Int((Double(missing.count) * 100 / Double(known)).rounded())
+            throw MuelleError(.heldBack,
+                "this feed would remove \(missing.count) of the \(known) products known (\(share)%), more than the \(Int(maxRemovedShare * 100))% the route allows (route: max_removed_share): it looks truncated and was held back; if the removals are real, raise max_removed_share and replay it",
+                at: InputPosition(file: file))
+        }
+        for key in missing {
+            var line: [UInt8] = Array("{\"kind\":\"product_delete\",\"key\":".utf8)
+            JSONText.writeString(key, into: &line)
+            line += Array("}".utf8)
+            try changes.writeLine(String(decoding: line, as: UTF8.self))
+        }
+        try tx.deleteProducts(route: route, keys: missing)
+        result.deleted = missing.count
+        if result.upserted + result.deleted > 0 {
+            try changes.sync()
+            try FileSystem.publish(changes.path, as: final)
+            result.output = final
+        }
+        return result
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Catalogue feeds: each full feed becomes only its changes (upserts and deletions); a feed that would
+/// remove too much of the catalogue is held back, not applied.
+@Suite(.serialized) struct CatalogueTests {
+    static let header = "SKU,Barcode,Price,Active,Quantity,Vendors,Exclude\r\n"
+
+    static func feed(_ rows: [(String, String)]) -> String {
+        header + rows.map { sku, price in "\(sku),779000\(sku.count)000015,\(price),true,10,1042,false\r\n" }.joined()
+    }
+
+    @Test func feedsBecomeUpsertsAndDeletionsAndATruncatedFeedIsHeldBack() throws {
+        let bench = try Workbench(mappings: ["deliveryapp-catalogue"])
+        defer { bench.remove() }
+        let full = [("A", "100.00"), ("B", "200.00"), ("C", "300.00"), ("D", "400.00"), ("E", "500.00")]
+        try bench.drop("deliveryapp-catalogue", "catalogue_1042.csv", Self.feed(full))
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        let first = try bench.ndjson("outbox/catalogue")
+        #expect(first.count == 5)
+        #expect(first.allSatisfy { $0["kind"] as? String == "product_upsert" })
+        #expect((first.first?["product"] as? [String: Any])?["price"] as? String == "100.00")
+
+        // Next day: B's price changed, E is gone, the rest is the same.
+        try FileManager.default.removeItem(atPath: bench.root + "/outbox/catalogue")
+        try bench.drop("deliveryapp-catalogue", "catalogue_1042.csv", Self.feed([("A", "100.00"), ("B", "210.00"), ("C", "300.00"), ("D", "400.00")]))
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        let second = try bench.ndjson("outbox/catalogue")
+        #expect(second.count == 2)
+        let upsert = try #require(second.first { $0["kind"] as? String == "product_upsert" }?["product"] as? [String: Any])
+        #expect(upsert["key"] as? String == "B" && upsert["price"] as? String == "210.00")
+        #expect(second.contains { $0["kind"] as? String == "product_delete" && $0["key"] as? String == "E" })
+        let report = try bench.report(try #require(bench.files("outbox/reports").first { (try? bench.report($0)["deleted"] as? Int) == 1 }))
+        #expect((report["counts"] as? [String: Any])?["skipped"] as? Int == 3)
+
+        // A truncated export: only A left, 3 of 4 products would go. Held back; nothing applied.
+        try FileManager.default.removeItem(atPath: bench.root + "/outbox/catalogue")
+        try bench.drop("deliveryapp-catalogue", "catalogue_1042.csv", Self.feed([("A", "100.00")]))
+        #expect(try bench.muelle(["run", "--once"]).status == 1)
+        #expect(!bench.exists("outbox/catalogue") || bench.files("outbox/catalogue").isEmpty)
+        let held = try #require(bench.files("quarantine/deliveryapp-catalogue").first { $0.hasSuffix(".error.txt") })
+        let why = try bench.read("quarantine/deliveryapp-catalogue/" + held)
+        #expect(why.contains("would remove 3 of the 4 products known (75%), more than the 20%"))
+
+        // The catalogue is untouched: the same day-two feed again changes nothing.
+        try bench.drop("deliveryapp-catalogue", "catalogue_1042 (again).csv", Self.feed([("D", "400.00"), ("C", "300.00"), ("B", "210.00"), ("A", "100.00")]))
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        #expect(!bench.exists("outbox/catalogue") || bench.files("outbox/catalogue").isEmpty)
+    }
+
+    @Test func badProductRecordsNameTheirField() throws {
+        let bench = try Workbench(mappings: ["deliveryapp-catalogue"])
+        defer { bench.remove() }
+        try bench.drop("deliveryapp-catalogue", "bad.csv", Self.header + "A,1,12.50,maybe,3,1042,false\r\n")
+        #expect(try bench.muelle(["run", "--once"]).status == 1)
+        let held = try #require(bench.files("quarantine/deliveryapp-catalogue").first { $0.hasSuffix(".error.txt") })
+        #expect(try bench.read("quarantine/deliveryapp-catalogue/" + held).contains("bad.csv: record 1, line 2, field \"active\": \"maybe\" is not true or false"))
+    }
+}
