@@ -120,7 +120,8 @@ struct RouteCompiler {
         guard let allowed = contract[object], let pairs = node.stringKeyedPairs else { return }
         for pair in pairs {
             guard allowed.contains(pair.key) else {
-                let record = contract[""]?.contains("lines") == true ? "an order" : contract[""]?.contains("order_id") == true ? "an order event" : "a product"
+                let fields = contract[""] ?? []
+                let record = fields.contains("lines") ? "an order" : fields.contains("order_id") ? "an order event" : fields.contains("campaign") ? "a promotion" : "a product"
                 let scope = object.isEmpty ? record : "'\(object)'"
                 source.error("\(scope) has no field '\(pair.key)'; its fields are \(allowed.joined(separator: ", "))", at: pair.keyNode)
                 continue

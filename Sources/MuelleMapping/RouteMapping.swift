@@ -17,12 +17,15 @@ public enum RecordKind: String, Sendable, CaseIterable {
     case orderEvents = "order-events"
     /// A full catalogue feed, emitted as the changes since the last one (upserts and deletions).
     case products
+    /// Promotions, checked one by one and against each other (no overlap for one product).
+    case promotions
 
     public var outboxFolder: String {
         switch self {
         case .orders: return "orders"
         case .orderEvents: return "order-updates"
         case .products: return "catalogue"
+        case .promotions: return "promotions"
         }
     }
 
@@ -31,6 +34,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orders: return OrderContract.mappableFields
         case .orderEvents: return EventContract.mappableFields
         case .products: return ProductContract.mappableFields
+        case .promotions: return PromotionContract.mappableFields
         }
     }
 }
@@ -98,6 +102,8 @@ public struct RouteMapping: Sendable {
                 return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
             case .products:
                 return .mapped(try ProductContract.normalise(mapped, source: source, at: position), selected: selected)
+            case .promotions:
+                return .mapped(try PromotionContract.normalise(mapped, source: source, at: position), selected: selected)
             }
         } catch where !selected {
             return .filtered

@@ -76,6 +76,14 @@ public struct FileProcessor: Sendable {
             return try quarantine(path: path, entry: entry, records: summary.records, errors: errors, digest: digest)
         }
         try staged.sync()
+        if mapping.kind == .promotions {
+            let overlaps = try PromotionOverlaps.find(in: staged, file: name)
+            if !overlaps.isEmpty {
+                entry.kept = 0
+                entry.rejected = overlaps.count
+                return try quarantine(path: path, entry: entry, records: summary.records, errors: errors + overlaps, digest: digest)
+            }
+        }
         if mapping.kind == .orderEvents {
             let unknown = try EventApplier(ledger: ledger).unknownOrders(in: staged, file: name)
             if !unknown.isEmpty {
@@ -135,6 +143,13 @@ public struct FileProcessor: Sendable {
                 entry.skipped = result.unchanged
                 outputs = result.output.map { [$0] } ?? []
                 productDeletions = result.deleted
+            case .promotions:
+                // Each promotion file is emitted whole, once (the file's content decides its name).
+                outputs = []
+                if staged.count > 0 {
+                    try FileSystem.publish(staged.ordersPath, as: ordersPath)
+                    outputs = [ordersPath]
+                }
             case .orderEvents:
                 let result = try EventApplier(ledger: ledger)
                     .apply(staged, tx: tx, inputID: inputID, at: entry.receivedAt, updatesTo: updatesPath, staging: workspace.staging)

@@ -27,7 +27,7 @@ final class StagedOrders {
 
     func append(_ record: Value, selected: Bool) throws {
         // Orders carry their own id; events name the order they are about.
-        let id = (record["id"] ?? record["order_id"] ?? record["key"])?.text ?? ""
+        let id = (record["id"] ?? record["order_id"] ?? record["key"] ?? record["product_key"])?.text ?? ""
         let source = record["source"]
         let position = "\(source?["record"]?.text ?? ""):\(source?["line"]?.text ?? "")"
         let status = record["status"]?.text ?? ""
