@@ -72,7 +72,7 @@ struct RouteCompiler {
     let source: YAMLSource
     let route: String
 
-    static let sections: Set<String> = ["source", "route", "reader", "group_by", "filter", "import", "shipping", "fields"]
+    static let sections: Set<String> = ["source", "route", "reader", "group_by", "filter", "import", "shipping", "output", "fields"]
 
     func compile(_ root: Node) -> RouteMapping? {
         guard let pairs = root.stringKeyedPairs else {
@@ -112,6 +112,7 @@ struct RouteCompiler {
             maxRemovedShare: settings.maxRemovedShare,
             shipping: ShippingSettings(source: source, node: root.member("shipping")),
             sftpSource: SFTPSourceSettings(source: source, node: root.member("source")),
+            output: OutputSettings(source: source, node: root.member("output")),
             groupBy: groupBy, filter: filter, fields: fields)
     }
 

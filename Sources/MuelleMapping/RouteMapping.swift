@@ -56,6 +56,8 @@ public struct RouteMapping: Sendable {
     public let shipping: ShippingSettings?
     /// The partner's SFTP server muelle fetches this route's files from; nil for drops only.
     public let sftpSource: SFTPSourceSettings?
+    /// The records again in a partner's own format (outbox/partner/).
+    public let output: OutputSettings?
     let groupBy: CompiledExpression?
     let filter: CompiledCondition?
     let fields: CompiledExpression

@@ -20,6 +20,11 @@ import Testing
         #expect(first.count == 5)
         #expect(first.allSatisfy { $0["kind"] as? String == "product_upsert" })
         #expect((first.first?["product"] as? [String: Any])?["price"] as? String == "100.00")
+        // The whole catalogue again in the delivery app's own file, as the store's partner expects it.
+        let partner = try bench.read("outbox/partner/catalogue_1042.csv").components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(partner.first == "SKU,Barcode,Price,Active,Quantity,Vendors,Exclude")
+        #expect(partner.count == 6)
+        #expect(partner.contains("A,7790001000015,100.00,true,10,1042,false"))
 
         // Next day: B's price changed, E is gone, the rest is the same.
         try FileManager.default.removeItem(atPath: bench.root + "/outbox/catalogue")

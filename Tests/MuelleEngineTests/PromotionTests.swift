@@ -20,6 +20,10 @@ import Testing
         #expect(alfajor["type"] as? String == "fixed_amount")
         #expect(alfajor["starts_at"] as? String == "2026-12-20T00:00:00-03:00")
         #expect(promotions[1]["campaign"] as? String == "Yerba, 2x1 de verano")
+        // The partner's own file, in its columns and naming.
+        let partner = try bench.read("outbox/partner/promotions_1042.csv").components(separatedBy: "\r\n")
+        #expect(partner.first == "Barcode,SKU,Campaign Name,Reason,Start Date,End Date,Promotion Type,Promotion Sub Type,Discounted Price,Max No. of Orders,Discount Usage Limit,Bundle Details,Bundle Discount,Campaign Status")
+        #expect(partner.contains("7790001000022,YERBA-1K,\"Yerba, 2x1 de verano\",stock clearance,2026-12-01T00:00:00-03:00,2026-12-31T23:59:00-03:00,same_item_bundle,discounted_price,3990.50,200,,,,active"))
     }
 
     @Test func overlappingPromotionsOfOneProductAreRejectedWithBothNamed() throws {

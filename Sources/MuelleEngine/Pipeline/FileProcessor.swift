@@ -117,6 +117,8 @@ public struct FileProcessor: Sendable {
             let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(stem).ndjson"
             let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
             var outputs: [String]
+            // Before the staged records are published (renamed away) below.
+            let partnerFile = try mapping.output.map { try PartnerFile.write(staged, output: $0, mapping: mapping, workspace: workspace) }
             var shipments = 0
             var productDeletions: Int?
             var notes: [MuelleError] = []
@@ -158,6 +160,7 @@ public struct FileProcessor: Sendable {
                 entry.updated = result.updated
                 outputs = result.output.map { [$0] } ?? []
             }
+            outputs += partnerFile.map { [$0] } ?? []
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
