@@ -122,6 +122,17 @@ public struct Ledger: Sendable {
                 t.primaryKey(["route", "key"])
             }
         }
+        migrator.registerMigration("v5: deliveries") { db in
+            try db.create(table: "delivery") { t in
+                t.primaryKey("file", .text)
+                t.column("route", .text).notNull()
+                t.column("destination", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("lastError", .text)
+                t.column("updatedAt", .text).notNull()
+            }
+        }
         return migrator
     }
 

@@ -111,7 +111,7 @@ struct RouteCompiler {
             onError: settings.onError, reader: reader.options, importRules: ImportRules(source: source, node: root.member("import")),
             maxRemovedShare: settings.maxRemovedShare,
             shipping: ShippingSettings(source: source, node: root.member("shipping")),
-            sftpSource: SFTPSourceSettings(source: source, node: root.member("source")),
+            sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
             groupBy: groupBy, filter: filter, fields: fields)
     }

@@ -9,8 +9,10 @@ public struct OutputSettings: Sendable {
     public var fileTemplate: String
     public var columns: [String]
     let values: [CompiledExpression]
+    /// The partner's SFTP server the file is delivered to, once per version.
+    public var deliver: SFTPSettings?
 
-    static let keys: Set<String> = ["format", "file", "columns"]
+    static let keys: Set<String> = ["format", "file", "columns", "deliver"]
 
     init?(source: YAMLSource, node: Node?) {
         guard let node else { return nil }
@@ -34,6 +36,7 @@ public struct OutputSettings: Sendable {
             values = []
             return
         }
+        deliver = SFTPSettings(source: source, node: node.member("deliver"))
         let compiler = ExpressionCompiler(source: source, splitsPaths: true, defaultTimeZone: nil)
         columns = columnPairs.map(\.key)
         values = columnPairs.map { compiler.expression($0.value) }

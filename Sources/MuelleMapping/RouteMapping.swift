@@ -55,7 +55,7 @@ public struct RouteMapping: Sendable {
     /// Which imported orders become shipments; nil when the route ships nothing.
     public let shipping: ShippingSettings?
     /// The partner's SFTP server muelle fetches this route's files from; nil for drops only.
-    public let sftpSource: SFTPSourceSettings?
+    public let sftpSource: SFTPSettings?
     /// The records again in a partner's own format (outbox/partner/).
     public let output: OutputSettings?
     let groupBy: CompiledExpression?

@@ -17,6 +17,8 @@ public enum StatusCards {
         public var lastError: String?
         public var totals: RouteTotals
         public var waiting: Int
+        /// Partner files waiting for their delivery.
+        public var pendingDeliveries = 0
 
         var value: Value {
             .object([
@@ -29,7 +31,7 @@ public enum StatusCards {
                     ("filtered", .number(String(totals.filtered))), ("rejected", .number(String(totals.rejected))),
                     ("rejected_files", .number(String(totals.rejectedFiles))), ("duplicates", .number(String(totals.duplicates))),
                 ])),
-                ("waiting", .number(String(waiting))),
+                ("waiting", .number(String(waiting))), ("deliveries_pending", .number(String(pendingDeliveries))),
             ])
         }
     }
@@ -50,7 +52,8 @@ public enum StatusCards {
             default: "synced"
             }
             return Card(route: route.name, platform: route.identity.platform, account: route.identity.account, state: state,
-                        lastRun: last?.finishedAt, lastError: last?.state == .rejected ? last?.error : nil, totals: totals, waiting: waiting)
+                        lastRun: last?.finishedAt, lastError: last?.state == .rejected ? last?.error : nil, totals: totals, waiting: waiting,
+                        pendingDeliveries: (try? ledger?.pendingDeliveries(route: route.name).count) ?? 0)
         }
     }
 
@@ -61,7 +64,8 @@ public enum StatusCards {
     public static func text(_ cards: [Card]) -> String {
         cards.map { card in
             var lines = ["\(card.route)  [\(card.platform)/\(card.account)]  \(card.state)"]
-            lines.append("  last run: \(card.lastRun ?? "never")    waiting: \(card.waiting) file(s)")
+            lines.append("  last run: \(card.lastRun ?? "never")    waiting: \(card.waiting) file(s)"
+                         + (card.pendingDeliveries > 0 ? "    deliveries pending: \(card.pendingDeliveries)" : ""))
             let t = card.totals
             lines.append("  imported \(t.imported) · updated \(t.updated) · skipped \(t.skipped) · filtered \(t.filtered) · rejected \(t.rejected) (\(t.rejectedFiles) file(s)) · duplicates \(t.duplicates)")
             if let error = card.lastError { lines.append("  last error: \(error)") }

@@ -161,6 +161,10 @@ public struct FileProcessor: Sendable {
                 outputs = result.output.map { [$0] } ?? []
             }
             outputs += partnerFile.map { [$0] } ?? []
+            if let partnerFile, let deliver = mapping.output?.deliver {
+                try tx.markDeliveryPending(file: workspace.relative(partnerFile), route: mapping.name,
+                                           destination: Deliveries.destination(deliver), at: entry.receivedAt)
+            }
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,

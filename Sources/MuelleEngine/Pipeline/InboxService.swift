@@ -49,6 +49,16 @@ public struct InboxService: Service {
                 }
             }
             let routeQueues = queues
+            if runner.routes.contains(where: { $0.output?.deliver != nil }) {
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled {
+                            await Deliveries.deliverPending(runner)
+                            try? await Task.sleep(for: options.rescanInterval)
+                        }
+                    }
+                }
+            }
             for route in runner.routes {
                 guard let settings = route.sftpSource else { continue }
                 group.addTask {

@@ -25,6 +25,8 @@ public struct RunSummary: Sendable {
     public var rejected = 0
     public var duplicates = 0
     public var failures: [String] = []
+    /// Partner files still waiting for their delivery.
+    public var pendingDeliveries = 0
 
     /// 0 when every input was processed, 1 when some input was rejected (or could not be taken).
     public var exitCode: Int32 { rejected > 0 || !failures.isEmpty ? 1 : 0 }
@@ -110,6 +112,9 @@ public struct Runner: Sendable {
             var total = RunSummary()
             total.failures += pullFailures
             for await summary in group { total.merge(summary) }
+            // Partner files of this run (and any still pending) go out last; a partner server that is
+            // down leaves them pending, which is not a rejected input.
+            total.pendingDeliveries = await Deliveries.deliverPending(self)
             return total
         }
     }

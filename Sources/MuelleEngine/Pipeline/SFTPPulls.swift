@@ -9,16 +9,18 @@ import MuelleSFTP
 /// `run --once`, on the route's schedule while `run` watches. What was taken is kept in the ledger,
 /// so a file is fetched once (again only if it changes on the server).
 enum SFTPPulls {
-    static func puller(for route: RouteMapping, settings: SFTPSourceSettings, runner: Runner) throws -> SFTPPuller {
+    static func endpoint(_ settings: SFTPSettings) throws -> SFTPEndpoint {
         let credential: SFTPCredential
-        do {
-            if let password = settings.password {
-                credential = .password(try SecretReference(parsing: password))
-            } else {
-                credential = .privateKey(path: settings.privateKey ?? "", passphrase: try settings.passphrase.map { try SecretReference(parsing: $0) })
-            }
-        } catch { throw error }
-        let endpoint = SFTPEndpoint(host: settings.host, port: settings.port, user: settings.user, credential: credential, hostKey: settings.hostKey)
+        if let password = settings.password {
+            credential = .password(try SecretReference(parsing: password))
+        } else {
+            credential = .privateKey(path: settings.privateKey ?? "", passphrase: try settings.passphrase.map { try SecretReference(parsing: $0) })
+        }
+        return SFTPEndpoint(host: settings.host, port: settings.port, user: settings.user, credential: credential, hostKey: settings.hostKey)
+    }
+
+    static func puller(for route: RouteMapping, settings: SFTPSettings, runner: Runner) throws -> SFTPPuller {
+        let endpoint = try endpoint(settings)
         let after: SFTPAfterDownload = switch settings.afterDownload {
         case .delete: .delete
         case .leave: .leave

@@ -1,11 +1,12 @@
 import MuelleCore
 import Yams
 
-/// The `source:` section of a route whose files muelle fetches from a partner's SFTP server on a
-/// schedule, into the route's own inbox folder (where they are taken like any drop).
+/// A partner's SFTP server and folder: the `source:` a route fetches its files from on a schedule (into
+/// its own inbox folder, where they are taken like any drop), or where `output: deliver:` sends the
+/// partner's file.
 ///
 /// Secrets are references only (`{ env: NAME }`, `{ file: path }`); the host key is pinned.
-public struct SFTPSourceSettings: Sendable, Equatable {
+public struct SFTPSettings: Sendable, Equatable {
     public enum AfterDownload: Sendable, Equatable {
         case delete, leave
         case move(String)
@@ -30,7 +31,7 @@ public struct SFTPSourceSettings: Sendable, Equatable {
     init?(source: YAMLSource, node: Node?) {
         guard let node else { return nil }
         guard let sftp = node.member("sftp"), let pairs = sftp.stringKeyedPairs else {
-            source.error("'source' takes an 'sftp' mapping: host, user, password or private_key, host_key, folder, pattern, every, after_download", at: node)
+            source.error("an SFTP server is given as { sftp: { host, user, password or private_key, host_key, folder, … } }", at: node)
             return nil
         }
         for pair in pairs where !Self.keys.contains(pair.key) {

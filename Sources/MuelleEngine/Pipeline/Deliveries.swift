@@ -1,0 +1,44 @@
+import Foundation
+import MuelleCore
+import MuelleLedger
+import MuelleMapping
+import MuelleSFTP
+
+/// Sends partner files (`output: deliver:`) to the partners' SFTP servers: after `run --once` has
+/// processed the inbox, and every rescan interval while `run` watches. A file stays pending in the
+/// ledger until it sits complete on the server under its name (uploaded under a temporary name,
+/// size-checked, renamed); a server that is down leaves it pending for the next attempt.
+public enum Deliveries {
+    static func destination(_ settings: SFTPSettings) -> String {
+        "sftp://\(settings.user)@\(settings.host):\(settings.port)" + (settings.folder.hasPrefix("/") ? "" : "/") + settings.folder
+    }
+
+    /// Delivers every pending file; returns how many are still pending afterwards.
+    @discardableResult
+    public static func deliverPending(_ runner: Runner, backoff: Backoff = Backoff(maximumAttempts: 2)) async -> Int {
+        guard let pending = try? runner.ledger.pendingDeliveries() else { return 0 }
+        var left = 0
+        for delivery in pending {
+            guard let route = runner.route(named: delivery.route), let settings = route.output?.deliver else { continue }
+            do {
+                let client = SFTPClient(endpoint: try SFTPPulls.endpoint(settings), logger: runner.logger)
+                let deliverer = SFTPDeliverer(client: client, remoteFolder: settings.folder, delivered: AlwaysDeliver(), backoff: backoff, logger: runner.logger)
+                _ = try await deliverer.deliver(runner.workspace.root + "/" + delivery.file)
+                try runner.ledger.recordDeliveryAttempt(file: delivery.file, delivered: true, error: nil, at: Timestamp.now())
+                runner.logger.info("delivered", metadata: ["muelle.route": "\(route.name)", "muelle.file": "\(delivery.file)", "sftp.host": "\(settings.host)"])
+            } catch {
+                left += 1
+                try? runner.ledger.recordDeliveryAttempt(file: delivery.file, delivered: false, error: "\(error)", at: Timestamp.now())
+                runner.logger.warning("delivery still pending", metadata: ["muelle.route": "\(route.name)", "muelle.file": "\(delivery.file)", "error": "\(error)"])
+            }
+        }
+        return left
+    }
+}
+
+/// Once-only is the ledger's job here (a new version of the file is pending again even with the same
+/// name and size), so the deliverer's own memory always says "not yet".
+private struct AlwaysDeliver: SFTPDeliveredStore {
+    func wasDelivered(_ delivery: SFTPDelivery) throws(MuelleError) -> Bool { false }
+    func recordDelivered(_ delivery: SFTPDelivery) throws(MuelleError) {}
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import MuelleCore
+import MuelleEngine
+import MuelleSFTP
+import Testing
+
+/// A route whose partner file (`output:`) is delivered to the partner's SFTP server: after each run,
+/// pending while the server is down, delivered when it is back.
+@Suite(.serialized, .enabled(if: TestAccounts.available, "needs root: runs a real sshd with throwaway accounts"))
+struct RouteDeliveryTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let header = "SKU,Barcode,Price,Active,Quantity,Vendors,Exclude\r\n"
+
+    func drop(_ workspace: Workspace, _ name: String, _ text: String) throws {
+        let path = workspace.inbox(route: "deliveryapp-catalogue") + "/" + name
+        try FileManager.default.createDirectory(atPath: workspace.inbox(route: "deliveryapp-catalogue"), withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -5)], ofItemAtPath: path)
+    }
+
+    @Test func thePartnerFileReachesThePartnersServerAndWaitsWhileItIsDown() async throws {
+        let server = try TestSSHServer()
+        try server.start()
+        let inbound = server.dataFolder + "/inbound"
+        try TestSSHServer.makeFolder(inbound, owner: TestAccounts.user)
+        let root = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
+        let mapping = try String(contentsOfFile: Self.repository + "/mappings/deliveryapp-catalogue.yaml", encoding: .utf8) + """
+              deliver:
+                sftp:
+                  host: 127.0.0.1
+                  port: \(server.port)
+                  user: \(TestAccounts.user)
+                  private_key: \(server.clientKey)
+                  host_key: "\(server.hostKeyFingerprint)"
+                  folder: \(inbound)
+
+            """
+        try mapping.write(toFile: root.child("mappings/deliveryapp-catalogue.yaml"), atomically: true, encoding: .utf8)
+        let workspace = Workspace(root: root.path)
+        let runner = try Runner(workspace: workspace, logger: Logger(label: "test"))
+
+        try drop(workspace, "catalogue_1042.csv", Self.header + "A,1,10.00,true,5,1042,false\r\n")
+        let first = await runner.runOnce()
+        #expect(first.processed == 1 && first.pendingDeliveries == 0)
+        let local = try String(contentsOfFile: workspace.outbox("partner") + "/catalogue_1042.csv", encoding: .utf8)
+        #expect(try String(contentsOfFile: inbound + "/catalogue_1042.csv", encoding: .utf8) == local)
+
+        // The partner's server is down: the new version waits, and the status card says so.
+        server.stop()
+        try drop(workspace, "catalogue_1042 (2).csv", Self.header + "A,1,12.00,true,5,1042,false\r\n")
+        let second = await runner.runOnce()
+        #expect(second.processed == 1 && second.exitCode == 0)
+        #expect(second.pendingDeliveries == 1)
+        let cards = try StatusCards.cards(workspace: workspace, routes: runner.routes)
+        #expect(cards.first?.pendingDeliveries == 1)
+
+        // Back up: the next run delivers it, once.
+        try server.start()
+        let third = await runner.runOnce()
+        #expect(third.pendingDeliveries == 0)
+        #expect(try String(contentsOfFile: inbound + "/catalogue_1042.csv", encoding: .utf8).contains("A,1,12.00,true,5,1042,false"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: inbound) == ["catalogue_1042.csv"], "no temporary name left behind")
+        server.stop()
+    }
+}
