@@ -92,11 +92,13 @@ func eventually(within timeout: Duration = .seconds(10), _ condition: () -> Bool
     return condition()
 }
 
-/// How many inotify descriptors this process has open, from /proc/self/fd.
-func openInotifyDescriptors() -> Int {
+/// The inotify descriptors this process has open, from /proc/self/fd. Other suites (SFTP partner uploads)
+/// run watchers in the same process at the same time, so tests look at the descriptors that appeared with
+/// their own watcher rather than at a count.
+func inotifyDescriptors() -> Set<String> {
     let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-    return descriptors.filter { descriptor in
+    return Set(descriptors.filter { descriptor in
         let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + descriptor)
         return target == "anon_inode:inotify"
-    }.count
+    })
 }
