@@ -72,7 +72,7 @@ struct RouteCompiler {
     let source: YAMLSource
     let route: String
 
-    static let sections: Set<String> = ["source", "route", "reader", "group_by", "filter", "import", "shipping", "output", "fields"]
+    static let sections: Set<String> = ["source", "route", "reader", "group_by", "filter", "import", "shipping", "output", "deliver", "fields"]
 
     func compile(_ root: Node) -> RouteMapping? {
         guard let pairs = root.stringKeyedPairs else {
@@ -113,6 +113,7 @@ struct RouteCompiler {
             shipping: ShippingSettings(source: source, node: root.member("shipping")),
             sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
+            deliver: SFTPSettings(source: source, node: root.member("deliver")),
             groupBy: groupBy, filter: filter, fields: fields)
     }
 

@@ -58,6 +58,8 @@ public struct RouteMapping: Sendable {
     public let sftpSource: SFTPSettings?
     /// The records again in a partner's own format (outbox/partner/).
     public let output: OutputSettings?
+    /// Where the route's own outbox files (orders, catalogue changes, promotions…) are delivered.
+    public let deliver: SFTPSettings?
     let groupBy: CompiledExpression?
     let filter: CompiledCondition?
     let fields: CompiledExpression

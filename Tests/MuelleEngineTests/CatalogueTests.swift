@@ -61,4 +61,17 @@ import Testing
         let held = try #require(bench.files("quarantine/deliveryapp-catalogue").first { $0.hasSuffix(".error.txt") })
         #expect(try bench.read("quarantine/deliveryapp-catalogue/" + held).contains("bad.csv: record 1, line 2, field \"active\": \"maybe\" is not true or false"))
     }
+
+    @Test func anXMLMerchantFeedIsStreamedIntoProducts() throws {
+        let bench = try Workbench(mappings: ["merchant-feed-catalogue"])
+        defer { bench.remove() }
+        try bench.dropExample("merchant-feed-catalogue", "products.xml")
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        let products = try bench.ndjson("outbox/catalogue").compactMap { $0["product"] as? [String: Any] }
+        #expect(products.map { $0["key"] as? String } == ["TSH-AZ-M", "CAP-LANA"])
+        let cap = try #require(products.last)
+        #expect(cap["title"] as? String == "Gorra de lana \"Montaña\"")
+        #expect(cap["price"] as? String == "14.90" && cap["currency"] as? String == "EUR")
+        #expect(cap["stock"] as? Int == 0 && cap["barcode"] as? String == "8412345678912")
+    }
 }

@@ -64,4 +64,44 @@ struct RouteDeliveryTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbound) == ["catalogue_1042.csv"], "no temporary name left behind")
         server.stop()
     }
+
+    @Test func aRoutesOwnOutboxFilesAreDeliveredOnce() async throws {
+        let server = try TestSSHServer()
+        try server.start()
+        let inbound = server.dataFolder + "/orders-in"
+        try TestSSHServer.makeFolder(inbound, owner: TestAccounts.user)
+        let root = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
+        let mapping = try String(contentsOfFile: Self.repository + "/mappings/mercadolibre-orders.yaml", encoding: .utf8) + """
+
+            deliver:
+              sftp:
+                host: 127.0.0.1
+                port: \(server.port)
+                user: \(TestAccounts.user)
+                private_key: \(server.clientKey)
+                host_key: "\(server.hostKeyFingerprint)"
+                folder: \(inbound)
+
+            """
+        try mapping.write(toFile: root.child("mappings/mercadolibre-orders.yaml"), atomically: true, encoding: .utf8)
+        let workspace = Workspace(root: root.path)
+        let runner = try Runner(workspace: workspace, logger: Logger(label: "test"))
+        let page = Self.repository + "/examples/inbox/mercadolibre-orders/orders_search_2026-11-03.json"
+        try FileManager.default.createDirectory(atPath: workspace.inbox(route: "mercadolibre-orders"), withIntermediateDirectories: true)
+        let dropped = workspace.inbox(route: "mercadolibre-orders") + "/page.json"
+        try FileManager.default.copyItem(atPath: page, toPath: dropped)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -5)], ofItemAtPath: dropped)
+
+        let run = await runner.runOnce()
+        #expect(run.processed == 1 && run.pendingDeliveries == 0)
+        let local = try FileManager.default.contentsOfDirectory(atPath: workspace.outbox("orders"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: inbound) == local)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: inbound + "/" + local[0])) == Data(contentsOf: URL(fileURLWithPath: workspace.outbox("orders") + "/" + local[0])))
+        // Delivered means delivered: the next run sends nothing again.
+        try FileManager.default.removeItem(atPath: inbound + "/" + local[0])
+        _ = await runner.runOnce()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: inbound).isEmpty)
+        server.stop()
+    }
 }

@@ -19,7 +19,9 @@ public enum Deliveries {
         guard let pending = try? runner.ledger.pendingDeliveries() else { return 0 }
         var left = 0
         for delivery in pending {
-            guard let route = runner.route(named: delivery.route), let settings = route.output?.deliver else { continue }
+            guard let route = runner.route(named: delivery.route) else { continue }
+            let isPartnerFile = delivery.file.hasPrefix("outbox/partner/")
+            guard let settings = isPartnerFile ? route.output?.deliver : route.deliver else { continue }
             do {
                 let client = SFTPClient(endpoint: try SFTPPulls.endpoint(settings), logger: runner.logger)
                 let deliverer = SFTPDeliverer(client: client, remoteFolder: settings.folder, delivered: AlwaysDeliver(), backoff: backoff, logger: runner.logger)

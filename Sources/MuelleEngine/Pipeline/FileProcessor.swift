@@ -165,6 +165,13 @@ public struct FileProcessor: Sendable {
                 try tx.markDeliveryPending(file: workspace.relative(partnerFile), route: mapping.name,
                                            destination: Deliveries.destination(deliver), at: entry.receivedAt)
             }
+            if let deliver = mapping.deliver {
+                // The route's own outputs (not the partner file, which has its own destination).
+                for file in outputs where file.hasPrefix(workspace.outbox(mapping.kind.outboxFolder) + "/") {
+                    try tx.markDeliveryPending(file: workspace.relative(file), route: mapping.name,
+                                               destination: Deliveries.destination(deliver), at: entry.receivedAt)
+                }
+            }
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,

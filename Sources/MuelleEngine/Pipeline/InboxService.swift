@@ -49,7 +49,7 @@ public struct InboxService: Service {
                 }
             }
             let routeQueues = queues
-            if runner.routes.contains(where: { $0.output?.deliver != nil }) {
+            if runner.routes.contains(where: { $0.output?.deliver != nil || $0.deliver != nil }) {
                 group.addTask {
                     await cancelWhenGracefulShutdown {
                         while !Task.isCancelled {
