@@ -47,6 +47,22 @@ import Testing
         let why = try bench.read("quarantine/deliveryapp-catalogue/" + held)
         #expect(why.contains("would remove 3 of the 4 products known (75%), more than the 20%"))
 
+        // Yesterday's feed again (the same bytes as day one): not a duplicate for a full feed, since the
+        // catalogue changed in between — B's old price and E come back.
+        try bench.drop("deliveryapp-catalogue", "catalogue_1042 (day one).csv", Self.feed(full))
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        let back = try bench.ndjson("outbox/catalogue").compactMap { ($0["product"] as? [String: Any])?["key"] as? String }
+        #expect(Set(back) == ["B", "E"])
+        try FileManager.default.removeItem(atPath: bench.root + "/outbox/catalogue")
+        // And the same feed once more right after: that is a duplicate, nothing changes.
+        try bench.drop("deliveryapp-catalogue", "catalogue_1042 (copy).csv", Self.feed(full))
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        #expect(!bench.exists("outbox/catalogue") || bench.files("outbox/catalogue").isEmpty)
+        #expect(bench.files("outbox/reports").contains { $0.contains("-duplicate-") })
+        try bench.drop("deliveryapp-catalogue", "catalogue_1042 (day two).csv", Self.feed([("A", "100.00"), ("B", "210.00"), ("C", "300.00"), ("D", "400.00")]))
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        try FileManager.default.removeItem(atPath: bench.root + "/outbox/catalogue")
+
         // The catalogue is untouched: the same day-two feed again changes nothing.
         try bench.drop("deliveryapp-catalogue", "catalogue_1042 (again).csv", Self.feed([("D", "400.00"), ("C", "300.00"), ("B", "210.00"), ("A", "100.00")]))
         #expect(try bench.muelle(["run", "--once"]).status == 0)

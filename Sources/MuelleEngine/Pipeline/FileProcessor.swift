@@ -48,7 +48,7 @@ public struct FileProcessor: Sendable {
             logger.info("finished moving a file committed before an interruption", metadata: ["muelle.route": "\(mapping.name)", "muelle.file": "\(name)"])
             return FileOutcome(route: mapping.name, name: name, state: committed.state, entry: committed, reconciled: true)
         }
-        if let original = try ledger.processedInput(route: mapping.name, sha256: sha256) {
+        if let original = try ledger.processedInput(route: mapping.name, sha256: sha256), try isRepeat(of: original, mapping: mapping) {
             return try recordDuplicate(path: path, entry: entry, of: original, digest: digest)
         }
 
@@ -218,6 +218,13 @@ public struct FileProcessor: Sendable {
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.info("duplicate: already processed", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "first": "\(original.name)"])
         return FileOutcome(route: entry.route, name: entry.name, state: .duplicate, entry: entry)
+    }
+
+    /// Same content again is a duplicate — except for a full catalogue feed that has changed in between:
+    /// yesterday's feed coming back today (an item back in stock) must undo the day's changes.
+    private func isRepeat(of original: InputEntry, mapping: RouteMapping) throws -> Bool {
+        guard mapping.kind == .products else { return true }
+        return try ledger.inputs(route: mapping.name, limit: 50).first { $0.state == .processed }?.id == original.id
     }
 
     // MARK: - Effects
