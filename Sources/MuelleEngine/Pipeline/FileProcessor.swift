@@ -224,7 +224,7 @@ public struct FileProcessor: Sendable {
     /// yesterday's feed coming back today (an item back in stock) must undo the day's changes.
     private func isRepeat(of original: InputEntry, mapping: RouteMapping) throws -> Bool {
         guard mapping.kind == .products else { return true }
-        return try ledger.inputs(route: mapping.name, limit: 50).first { $0.state == .processed }?.id == original.id
+        return try ledger.inputs(route: mapping.name, limit: 50).first { $0.state == .processed }?.sha256 == original.sha256
     }
 
     // MARK: - Effects
