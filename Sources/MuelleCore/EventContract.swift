@@ -12,12 +12,10 @@ public enum EventContract {
         let orderID = try check.requiredText("order_id")
         let status = try check.oneOf("status", OrderContract.statuses, required: true) ?? ""
         let occurredAt = try check.timestamp("occurred_at")
-        var sourceValues: [Value] = [.string(source.route), .string(source.file), .string(source.sha256), .number(String(source.record))]
-        if let line = source.line { sourceValues.append(.number(String(line))) }
         return .object(ValueObject(keys: keys, values: [
             .string("order_event"), .string(orderID), .string(status), .string(occurredAt),
             try check.text("tracking_number"), try check.text("carrier"), try check.text("tracking_url"), try check.text("note"),
-            .object(ValueObject(keys: source.line == nil ? OrderContract.Keys.sourceWithoutLine : OrderContract.Keys.source, values: sourceValues)),
+            source.value,
         ]))
     }
 }

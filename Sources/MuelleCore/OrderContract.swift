@@ -27,8 +27,8 @@ public enum OrderContract {
         static let address = KeyTable(["name", "company", "line1", "line2", "city", "city_code", "region", "postal_code", "country", "phone"])
         static let line = KeyTable(["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"])
         static let totals = KeyTable(["items", "shipping", "discount", "tax", "grand_total"])
-        public static let source = KeyTable(["route", "file", "sha256", "record", "line"])
-        public static let sourceWithoutLine = KeyTable(["route", "file", "sha256", "record"])
+        static let source = KeyTable(["route", "file", "sha256", "record", "line"])
+        static let sourceWithoutLine = KeyTable(["route", "file", "sha256", "record"])
     }
 
     /// Line fields a route may choose as its product key.
@@ -59,6 +59,13 @@ public enum OrderContract {
             self.sha256 = sha256
             self.record = record
             self.line = line
+        }
+
+        /// The `source` object every normalised record ends with: where it came from.
+        public var value: Value {
+            var values: [Value] = [.string(route), .string(file), .string(sha256), .number(String(record))]
+            if let line { values.append(.number(String(line))) }
+            return .object(ValueObject(keys: line == nil ? Keys.sourceWithoutLine : Keys.source, values: values))
         }
     }
 
@@ -116,13 +123,11 @@ public enum OrderContract {
                 .string(tax.formatted(scale: scale)), .string(grand.formatted(scale: scale)),
             ]))
         }
-        var sourceValues: [Value] = [.string(source.route), .string(source.file), .string(source.sha256), .number(String(source.record))]
-        if let line = source.line { sourceValues.append(.number(String(line))) }
         return .object(ValueObject(keys: Keys.order, values: [
             .string("order"), .string(id(identity, externalID: externalID)), .string(identity.platform), .string(identity.account),
             .string(externalID), .string(createdAt), .string(status ?? ""), paymentStatus.map(Value.string) ?? .null, .string(currency),
             customer, address, .array(lines), totals,
-            .object(ValueObject(keys: source.line == nil ? Keys.sourceWithoutLine : Keys.source, values: sourceValues)),
+            source.value,
         ]))
     }
 }

@@ -32,12 +32,10 @@ public enum ProductContract {
         case .null: attributes = .object([])
         default: throw MuelleError(.invalidRecord, "must be an object of named values", at: position.with(field: "attributes"))
         }
-        var sourceValues: [Value] = [.string(source.route), .string(source.file), .string(source.sha256), .number(String(source.record))]
-        if let line = source.line { sourceValues.append(.number(String(line))) }
         return .object(ValueObject(keys: keys, values: [
             .string("product"), .string(key), try check.text("title"), try check.text("sku"), try check.text("barcode"),
             .string(price.formatted(scale: ExactDecimal.minorUnits(of: currency))), .string(currency), stock, active, attributes,
-            .object(ValueObject(keys: source.line == nil ? OrderContract.Keys.sourceWithoutLine : OrderContract.Keys.source, values: sourceValues)),
+            source.value,
         ]))
     }
 }

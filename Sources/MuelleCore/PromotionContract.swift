@@ -39,12 +39,10 @@ public enum PromotionContract {
         }
         let attributes: Value
         if case .object(let object) = check.value("attributes") { attributes = .object(object) } else { attributes = .object([]) }
-        var sourceValues: [Value] = [.string(source.route), .string(source.file), .string(source.sha256), .number(String(source.record))]
-        if let line = source.line { sourceValues.append(.number(String(line))) }
         return .object(ValueObject(keys: keys, values: [
             .string("promotion"), .string(productKey), try check.text("campaign"), .string(type), .string(valueText),
             regular.map { .string($0.formatted(scale: scale)) } ?? .null, .string(currency), .string(starts), .string(ends), attributes,
-            .object(ValueObject(keys: source.line == nil ? OrderContract.Keys.sourceWithoutLine : OrderContract.Keys.source, values: sourceValues)),
+            source.value,
         ]))
     }
 

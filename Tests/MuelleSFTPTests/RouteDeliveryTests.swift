@@ -26,17 +26,9 @@ struct RouteDeliveryTests {
         try TestSSHServer.makeFolder(inbound, owner: TestAccounts.user)
         let root = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
-        let mapping = try String(contentsOfFile: Self.repository + "/mappings/deliveryapp-catalogue.yaml", encoding: .utf8) + """
-              deliver:
-                sftp:
-                  host: 127.0.0.1
-                  port: \(server.port)
-                  user: \(TestAccounts.user)
-                  private_key: \(server.clientKey)
-                  host_key: "\(server.hostKeyFingerprint)"
-                  folder: \(inbound)
-
-            """
+        // Under the mapping's `output:` section: the partner file goes to the partner's server.
+        let mapping = try String(contentsOfFile: Self.repository + "/mappings/deliveryapp-catalogue.yaml", encoding: .utf8)
+            + server.mappingSetting("deliver", folder: inbound, indent: 2)
         try mapping.write(toFile: root.child("mappings/deliveryapp-catalogue.yaml"), atomically: true, encoding: .utf8)
         let workspace = Workspace(root: root.path)
         let runner = try Runner(workspace: workspace, logger: Logger(label: "test"))
@@ -72,18 +64,8 @@ struct RouteDeliveryTests {
         try TestSSHServer.makeFolder(inbound, owner: TestAccounts.user)
         let root = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
-        let mapping = try String(contentsOfFile: Self.repository + "/mappings/mercadolibre-orders.yaml", encoding: .utf8) + """
-
-            deliver:
-              sftp:
-                host: 127.0.0.1
-                port: \(server.port)
-                user: \(TestAccounts.user)
-                private_key: \(server.clientKey)
-                host_key: "\(server.hostKeyFingerprint)"
-                folder: \(inbound)
-
-            """
+        let mapping = try String(contentsOfFile: Self.repository + "/mappings/mercadolibre-orders.yaml", encoding: .utf8)
+            + "\n" + server.mappingSetting("deliver", folder: inbound)
         try mapping.write(toFile: root.child("mappings/mercadolibre-orders.yaml"), atomically: true, encoding: .utf8)
         let workspace = Workspace(root: root.path)
         let runner = try Runner(workspace: workspace, logger: Logger(label: "test"))

@@ -15,20 +15,8 @@ struct RoutePullTests {
     func workspace(server: TestSSHServer, hostKey: String? = nil) throws -> (Workspace, TemporaryFolder) {
         let root = try TemporaryFolder()
         let mapping = try String(contentsOfFile: Self.repository + "/mappings/mercadolibre-orders.yaml", encoding: .utf8)
-        let source = """
-            source:
-              sftp:
-                host: 127.0.0.1
-                port: \(server.port)
-                user: \(TestAccounts.user)
-                private_key: \(server.clientKey)
-                host_key: "\(hostKey ?? server.hostKeyFingerprint)"
-                folder: \(server.dataFolder)/feed
-                pattern: "*.json"
-                every: 5 minutes
-                after_download: leave
-
-            """
+        let source = server.mappingSetting("source", folder: server.dataFolder + "/feed", hostKey: hostKey,
+                                           extra: ["pattern: \"*.json\"", "every: 5 minutes", "after_download: leave"]) + "\n"
         try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
         try (source + mapping).write(toFile: root.child("mappings/ml-feed.yaml"), atomically: true, encoding: .utf8)
         return (Workspace(root: root.path), root)

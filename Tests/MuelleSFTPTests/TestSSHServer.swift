@@ -212,3 +212,13 @@ final class TestSSHServer: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+extension TestSSHServer {
+    /// The mapping lines of an `sftp:` server setting pointing at this server (under `key:` at `indent`).
+    func mappingSetting(_ key: String, folder: String, indent: Int = 0, hostKey: String? = nil, extra: [String] = []) -> String {
+        let pad = String(repeating: " ", count: indent)
+        let lines = ["host: 127.0.0.1", "port: \(port)", "user: \(TestAccounts.user)", "private_key: \(clientKey)",
+                     "host_key: \"\(hostKey ?? hostKeyFingerprint)\"", "folder: \(folder)"] + extra
+        return ([pad + key + ":", pad + "  sftp:"] + lines.map { pad + "    " + $0 }).joined(separator: "\n") + "\n"
+    }
+}
