@@ -75,7 +75,7 @@ public enum OrderContract {
     }
 
     public static func normalise(_ mapped: Value, identity: Identity, source: Source, at position: InputPosition) throws -> Value {
-        var check = FieldChecker(object: mapped, path: "", position: position)
+        let check = FieldChecker(object: mapped, path: "", position: position)
         let externalID = try check.requiredText("external_id")
         let currency = try check.currency("currency")
         let scale = ExactDecimal.minorUnits(of: currency)
