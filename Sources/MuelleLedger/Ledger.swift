@@ -133,6 +133,7 @@ public struct Ledger: Sendable {
                 t.column("updatedAt", .text).notNull()
             }
         }
+        registerQuarantineMigration(&migrator)
         return migrator
     }
 

@@ -10,11 +10,18 @@ public enum StatusCards {
         public var route: String
         public var platform: String
         public var account: String
-        /// pending (nothing taken yet), syncing (a file is in hand now), synced, or error (the last
-        /// file was rejected).
+        /// pending (nothing taken yet), syncing (a file is in hand now), synced, attention (files wait in
+        /// quarantine until replayed or dismissed), or error (the route cannot run: its mapping or carrier
+        /// profile has errors).
         public var state: String
         public var lastRun: String?
+        /// The newest quarantine reason while files wait there.
         public var lastError: String?
+        /// Why the route cannot run (its mapping's or carrier profile's first error), or why it runs its
+        /// last good version.
+        public var mappingError: String?
+        /// Files in quarantine not yet replayed or dismissed.
+        public var quarantined = 0
         public var totals: RouteTotals
         public var waiting: Int
         /// Partner files waiting for their delivery.
@@ -25,35 +32,50 @@ public enum StatusCards {
                 ("route", .string(route)), ("platform", .string(platform)), ("account", .string(account)),
                 ("state", .string(state)), ("last_run", lastRun.map(Value.string) ?? .null),
                 ("last_error", lastError.map(Value.string) ?? .null),
+                ("mapping_error", mappingError.map(Value.string) ?? .null),
                 ("counts", .object([
                     ("files", .number(String(totals.inputs))), ("imported", .number(String(totals.imported))),
                     ("updated", .number(String(totals.updated))), ("skipped", .number(String(totals.skipped))),
                     ("filtered", .number(String(totals.filtered))), ("rejected", .number(String(totals.rejected))),
                     ("rejected_files", .number(String(totals.rejectedFiles))), ("duplicates", .number(String(totals.duplicates))),
                 ])),
-                ("waiting", .number(String(waiting))), ("deliveries_pending", .number(String(pendingDeliveries))),
+                ("waiting", .number(String(waiting))), ("quarantined", .number(String(quarantined))),
+                ("deliveries_pending", .number(String(pendingDeliveries))),
             ])
         }
     }
 
-    public static func cards(workspace: Workspace, routes: [RouteMapping]) throws -> [Card] {
+    /// One card per route of `catalog`, runnable or not: a broken route's card says why it does not run.
+    public static func cards(workspace: Workspace, catalog: RouteCatalog.Snapshot) throws -> [Card] {
         let ledger: Ledger? = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.open(path: workspace.ledgerPath) : nil
         let scanner = InboxScanner(inboxPath: workspace.inbox)
         let inHand = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
-        return try routes.map { route in
-            let last = try ledger?.inputs(route: route.name, limit: 1).first
-            let totals = try ledger?.totals(route: route.name) ?? RouteTotals()
-            let waiting = (try? scanner.scan(route: route.name).files.count) ?? 0
-            let syncing = inHand.contains { FileProcessor.stagingFolder($0, belongsTo: route.name) }
+        let quarantine = try ledger.map { try QuarantineDesk.list(workspace: workspace, ledger: $0) } ?? []
+        let names = Set(catalog.routes.keys).union(catalog.problems.keys.filter { !$0.contains("/") }).sorted()
+        return try names.map { name in
+            let route = catalog.routes[name]
+            let last = try ledger?.inputs(route: name, limit: 1).first
+            let totals = try ledger?.totals(route: name) ?? RouteTotals()
+            let waiting = (try? scanner.scan(route: name).files.count) ?? 0
+            let syncing = inHand.contains { FileProcessor.stagingFolder($0, belongsTo: name) }
+            let held = quarantine.filter { $0.route == name }
+            let problem = catalog.problems[name]?.first.map { first in
+                let more = (catalog.problems[name]?.count ?? 1) - 1
+                return first.description.split(separator: "\n").first.map(String.init).map { more > 0 ? $0 + " (and \(more) more)" : $0 } ?? ""
+            }
             let state = switch last?.state {
             case _ where syncing: "syncing"
+            case _ where problem != nil: "error"
+            case _ where !held.isEmpty: "attention"
             case nil: "pending"
-            case .rejected?: "error"
             default: "synced"
             }
-            return Card(route: route.name, platform: route.identity.platform, account: route.identity.account, state: state,
-                        lastRun: last?.finishedAt, lastError: last?.state == .rejected ? last?.error : nil, totals: totals, waiting: waiting,
-                        pendingDeliveries: (try? ledger?.pendingDeliveries(route: route.name).count) ?? 0)
+            var card = Card(route: name, platform: route?.identity.platform ?? "", account: route?.identity.account ?? "", state: state,
+                            lastRun: last?.finishedAt, lastError: held.first?.reason, totals: totals, waiting: waiting,
+                            pendingDeliveries: (try? ledger?.pendingDeliveries(route: name).count) ?? 0)
+            card.quarantined = held.count
+            card.mappingError = problem
+            return card
         }
     }
 
@@ -63,12 +85,16 @@ public enum StatusCards {
 
     public static func text(_ cards: [Card]) -> String {
         cards.map { card in
-            var lines = ["\(card.route)  [\(card.platform)/\(card.account)]  \(card.state)"]
+            // A route whose mapping never compiled has no platform or account to show.
+            let connection = card.platform.isEmpty ? "" : "  [\(card.platform)/\(card.account)]"
+            var lines = ["\(card.route)\(connection)  \(card.state)"]
             lines.append("  last run: \(card.lastRun ?? "never")    waiting: \(card.waiting) file(s)"
+                         + (card.quarantined > 0 ? "    in quarantine: \(card.quarantined) file(s)" : "")
                          + (card.pendingDeliveries > 0 ? "    deliveries pending: \(card.pendingDeliveries)" : ""))
             let t = card.totals
             lines.append("  imported \(t.imported) · updated \(t.updated) · skipped \(t.skipped) · filtered \(t.filtered) · rejected \(t.rejected) (\(t.rejectedFiles) file(s)) · duplicates \(t.duplicates)")
-            if let error = card.lastError { lines.append("  last error: \(error)") }
+            if let error = card.mappingError { lines.append("  mapping error: \(error)") }
+            if let error = card.lastError { lines.append("  newest quarantine reason: \(error)") }
             return lines.joined(separator: "\n")
         }.joined(separator: "\n\n")
     }
