@@ -14,12 +14,14 @@ struct Check: AsyncParsableCommand {
         let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
         let diagnostics = routeDiagnostics + profileDiagnostics
         for diagnostic in diagnostics { print(diagnostic.description) }
+        // Every file is checked and reported, broken or not: one typo must not hide the state of the others.
+        let broken = Set(diagnostics.map(\.file))
+        for route in routes where !broken.contains(route.file) { print("ok  \(route.file)") }
+        for code in profiles.keys.sorted() { print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml") }
         if !diagnostics.isEmpty {
-            printError("\(diagnostics.count) error(s) in \(Set(diagnostics.map(\.file)).count) mapping file(s)")
+            printError("\(diagnostics.count) error(s) in \(broken.count) mapping file(s)")
             throw ExitCode(2)
         }
-        for route in routes { print("ok  \(workspace.relative(workspace.mappings))/\(route.name).yaml") }
-        for code in profiles.keys.sorted() { print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml") }
     }
 }
 
@@ -53,11 +55,11 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let workspace = options.workspace
-        let (routes, diagnostics) = workspace.loadMappings()
-        for diagnostic in diagnostics { printError(diagnostic.description) }
-        let cards = try StatusCards.cards(workspace: workspace, routes: routes)
+        let catalog = RouteCatalog.load(workspace)
+        let cards = try StatusCards.cards(workspace: workspace, catalog: catalog)
         print(json ? StatusCards.json(cards) : StatusCards.text(cards))
-        if !diagnostics.isEmpty { throw ExitCode(2) }
+        // The cards say which routes are broken; the full diagnostics are `muelle check`'s.
+        if !catalog.problems.isEmpty { throw ExitCode(2) }
     }
 }
 

@@ -8,7 +8,10 @@ import ServiceLifecycle
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Watch the inbox and process drops until SIGINT/SIGTERM (or, with --once, what is there now).",
-        discussion: "Exit status with --once: 0 every input processed, 1 some input rejected, 2 configuration error.")
+        discussion: """
+            Exit status with --once: 0 every input processed, 1 some input rejected, 2 some mapping or carrier profile \
+            has errors (the other routes were still processed; the broken route's files wait in its inbox).
+            """)
 
     @OptionGroup var options: WorkspaceOptions
 
@@ -43,6 +46,11 @@ struct Run: AsyncParsableCommand {
             ProgressLine.finish()
             printError("processed \(summary.processed), rejected \(summary.rejected), duplicates \(summary.duplicates)"
                 + (summary.failures.isEmpty ? "" : ", failed \(summary.failures.count)"))
+            if !summary.brokenRoutes.isEmpty {
+                printError("not run, the mapping has errors (see above): " + summary.brokenRoutes.joined(separator: ", "))
+            } else if summary.configurationErrors {
+                printError("a carrier profile has errors (see above)")
+            }
             throw ExitCode(summary.exitCode)
         }
         let group = ServiceGroup(configuration: .init(

@@ -36,6 +36,8 @@ import Testing
         }
         try bench.drop("mercadolibre-orders", "big.json", "{\"results\": [\n" + orders.joined(separator: ",\n") + "\n]}")
         let process = bench.start(["run", "--quiet-ms", "50"])
+        _ = FileManager.default.createFile(atPath: bench.root + "/run.log", contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: bench.root + "/run.log"))
         try process.run()
         let inHand = Workbench.eventually(within: 10) { !bench.files(".muelle/staging").isEmpty }
         #expect(inHand)
@@ -46,5 +48,9 @@ import Testing
         #expect(process.terminationStatus == 0)
         #expect(bench.files("inbox/mercadolibre-orders").isEmpty, "the file in hand was finished")
         #expect(try bench.orders().count == 20_000)
+        // The shutdown says what it waits for, and how far that file has got.
+        let log = try bench.read("run.log")
+        #expect(log.contains("stopping: finishing the file in hand first — big.json (route mercadolibre-orders): "), "\(log)")
+        #expect(log.contains("% read"))
     }
 }

@@ -45,7 +45,7 @@ struct RouteDeliveryTests {
         let second = await runner.runOnce()
         #expect(second.processed == 1 && second.exitCode == 0)
         #expect(second.pendingDeliveries == 1)
-        let cards = try StatusCards.cards(workspace: workspace, routes: runner.routes)
+        let cards = try StatusCards.cards(workspace: workspace, catalog: runner.catalog.snapshot)
         #expect(cards.first?.pendingDeliveries == 1)
 
         // Back up: the next run delivers it, once.

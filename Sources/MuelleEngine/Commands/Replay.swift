@@ -11,6 +11,10 @@ public enum Replay {
             throw MuelleError(.configuration, "\(path) is not a file in \(workspace.relative(workspace.quarantine))/<route>/")
         }
         let parts = workspace.relative(file).split(separator: "/").map(String.init)
+        if parts.count == 3, let problems = runner.catalog.snapshot.problems[parts[1]], runner.route(named: parts[1]) == nil {
+            throw MuelleError(.configuration, "route \(parts[1]) cannot run: its mapping has errors; fix them first (`muelle check`)\n"
+                              + problems.map(\.description).joined(separator: "\n"))
+        }
         guard parts.count == 3, let mapping = runner.route(named: parts[1]) else {
             throw MuelleError(.configuration, "\(path): no route named '\(parts.count > 1 ? parts[1] : "")' to replay it through")
         }

@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// shutdown (SIGTERM/SIGINT), which lets the file in hand finish.
 ///
 /// One serial worker per route keeps arrival order within a route; a limiter bounds how many routes
-/// work at once.
+/// work at once. Mappings and carrier profiles are reloaded when they change: a route whose mapping is
+/// broken waits (or keeps its last good version), and the others flow.
 public struct InboxService: Service {
     let runner: Runner
     let options: RunOptions
@@ -17,86 +18,164 @@ public struct InboxService: Service {
         self.options = options
     }
 
+    /// What the service loop reacts to, one at a time.
+    private enum Event: Sendable {
+        /// A file is ready in a route folder.
+        case ready(InboxFile)
+        /// A mapping or carrier-profile file changed.
+        case configurationChanged
+        /// The watcher stopped (graceful shutdown).
+        case stopped
+    }
+
     public func run() async throws {
         runner.recoverFromInterruption()
+        runner.reportProblems(runner.catalog.snapshot)
+        // Every folder of the inbox: a route whose mapping appears or is fixed later must not need a restart.
         let configuration = InboxWatcher.Configuration(
-            routes: runner.routes.map(\.name), quietPeriod: options.quietPeriod, rescanInterval: options.rescanInterval)
+            routes: nil, quietPeriod: options.quietPeriod, rescanInterval: options.rescanInterval)
         let watcher = try InboxWatcher(inboxPath: runner.workspace.inbox, configuration: configuration)
         let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
         runner.logger.info("watching", metadata: ["muelle.routes": "\(runner.routes.map(\.name).joined(separator: ","))"])
+        let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
 
-        var queues: [String: AsyncStream<InboxFile>.Continuation] = [:]
         await withTaskGroup(of: Void.self) { group in
-            for mapping in runner.routes {
-                let (stream, continuation) = AsyncStream.makeStream(of: InboxFile.self)
-                queues[mapping.name] = continuation
-                group.addTask {
-                    for await file in stream {
-                        let failed = await limiter.withPermit {
-                            var summary = RunSummary()
-                            runner.take(file, summary: &summary, options: options)
-                            return !summary.failures.isEmpty
-                        }
-                        if failed {
-                            // Offer it again later, not at once: a lasting problem (permissions, a full
-                            // disk) must not turn into a busy loop of retries and log lines.
-                            Task {
-                                try? await Task.sleep(for: options.rescanInterval)
-                                watcher.forget(file)
-                            }
-                        }
-                    }
+            startBackgroundWork(in: &group)
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    for await file in watcher { eventSink.yield(.ready(file)) }
                 }
-            }
-            let routeQueues = queues
-            if runner.routes.contains(where: { $0.output?.deliver != nil || $0.deliver != nil }) {
-                group.addTask {
-                    await cancelWhenGracefulShutdown {
-                        while !Task.isCancelled {
-                            await Deliveries.deliverPending(runner)
-                            try? await Task.sleep(for: options.rescanInterval)
-                        }
-                    }
-                }
-            }
-            for route in runner.routes {
-                guard let settings = route.sftpSource else { continue }
-                group.addTask {
-                    await cancelWhenGracefulShutdown {
-                        do {
-                            let puller = try SFTPPulls.puller(for: route, settings: settings, runner: runner)
-                            await puller.run(every: .seconds(settings.everySeconds)) { result in
-                                if case .failure(let error) = result {
-                                    runner.logger.error("could not pull from the partner's server", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
-                                }
-                            }
-                        } catch {
-                            runner.logger.error("the route's SFTP source is not usable", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
-                        }
-                    }
-                }
-            }
-            if runner.processor.profiles.values.contains(where: { $0.pickupCutoff != nil }) {
-                group.addTask {
-                    await cancelWhenGracefulShutdown {
-                        var closer = CutoffCloser(runner: runner)
-                        while !Task.isCancelled {
-                            closer.closeDue(at: Date())
-                            try? await Task.sleep(for: options.rescanInterval)
-                        }
-                    }
-                }
+                eventSink.yield(.stopped)
             }
             group.addTask {
                 await cancelWhenGracefulShutdown {
-                    for await file in watcher {
-                        routeQueues[file.route]?.yield(file)
+                    var configuration = ConfigurationWatcher(workspace: runner.workspace)
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: options.configurationCheckInterval)
+                        if configuration.changed() { eventSink.yield(.configurationChanged) }
                     }
                 }
-                // The watcher stopped: let each route finish the file in hand and what is queued.
-                for continuation in routeQueues.values { continuation.finish() }
+            }
+
+            // One serial worker per route, started when its first file is ready.
+            var queues: [String: AsyncStream<InboxFile>.Continuation] = [:]
+            // Files of routes that cannot run now (no mapping, or a broken one), offered again once they can.
+            var waiting: [String: [InboxFile]] = [:]
+            for await event in events {
+                switch event {
+                case .ready(let file):
+                    guard runner.route(named: file.route) != nil else {
+                        waiting[file.route, default: []].append(file)
+                        continue
+                    }
+                    if queues[file.route] == nil {
+                        let (stream, continuation) = AsyncStream.makeStream(of: InboxFile.self)
+                        queues[file.route] = continuation
+                        group.addTask { await work(through: stream, watcher: watcher, limiter: limiter, sendBack: eventSink) }
+                    }
+                    queues[file.route]?.yield(file)
+                case .configurationChanged:
+                    let (old, new) = runner.catalog.reload(runner.workspace)
+                    reportReload(from: old, to: new)
+                    for (route, files) in waiting where new.routes[route] != nil {
+                        for file in files { watcher.forget(file) }
+                        waiting[route] = nil
+                    }
+                case .stopped:
+                    for file in runner.inHand.current {
+                        runner.logger.notice("stopping: finishing the file in hand first — \(file.description)")
+                    }
+                    // Let each route finish the file in hand and what is queued.
+                    for continuation in queues.values { continuation.finish() }
+                    eventSink.finish()
+                }
             }
         }
         runner.logger.info("stopped")
+    }
+
+    /// A route's worker: its files one by one, in arrival order.
+    private func work(through stream: AsyncStream<InboxFile>, watcher: InboxWatcher, limiter: ConcurrencyLimiter,
+                      sendBack: AsyncStream<Event>.Continuation) async {
+        for await file in stream {
+            let (taken, failed) = await limiter.withPermit {
+                var summary = RunSummary()
+                let taken = runner.take(file, summary: &summary, options: options)
+                return (taken, !summary.failures.isEmpty)
+            }
+            if !taken {
+                // The route's mapping went away meanwhile: the file waits with the others.
+                sendBack.yield(.ready(file))
+            } else if failed {
+                // Offer it again later, not at once: a lasting problem (permissions, a full
+                // disk) must not turn into a busy loop of retries and log lines.
+                Task {
+                    try? await Task.sleep(for: options.rescanInterval)
+                    watcher.forget(file)
+                }
+            }
+        }
+    }
+
+    /// Says what a reload changed: routes added, fixed, broken (running on their last good version) or removed.
+    private func reportReload(from old: RouteCatalog.Snapshot, to new: RouteCatalog.Snapshot) {
+        do { try runner.workspace.prepare(routes: new.sortedRoutes) } catch {
+            runner.logger.error("could not prepare the folders of the reloaded routes", metadata: ["error": "\(error)"])
+        }
+        for route in new.routes.keys.sorted() where new.problems[route] == nil {
+            if old.problems[route] != nil {
+                runner.logger.notice("route fixed: mappings/\(route).yaml is loaded again", metadata: ["muelle.route": "\(route)"])
+            } else if old.routes[route] == nil {
+                runner.logger.notice("route added: mappings/\(route).yaml is loaded", metadata: ["muelle.route": "\(route)"])
+            }
+        }
+        for route in old.routes.keys.sorted() where new.routes[route] == nil && new.problems[route] == nil {
+            runner.logger.notice("route removed: mappings/\(route).yaml is gone; its files are left alone", metadata: ["muelle.route": "\(route)"])
+        }
+        runner.reportProblems(new)
+    }
+
+    /// Deliveries, SFTP pulls and the pickup cut-off: each its own loop until a graceful shutdown.
+    private func startBackgroundWork(in group: inout TaskGroup<Void>) {
+        let runner = runner
+        let options = options
+        if runner.routes.contains(where: { $0.output?.deliver != nil || $0.deliver != nil }) {
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        await Deliveries.deliverPending(runner)
+                        try? await Task.sleep(for: options.rescanInterval)
+                    }
+                }
+            }
+        }
+        for route in runner.routes {
+            guard let settings = route.sftpSource else { continue }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    do {
+                        let puller = try SFTPPulls.puller(for: route, settings: settings, runner: runner)
+                        await puller.run(every: .seconds(settings.everySeconds)) { result in
+                            if case .failure(let error) = result {
+                                runner.logger.error("could not pull from the partner's server", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
+                            }
+                        }
+                    } catch {
+                        runner.logger.error("the route's SFTP source is not usable", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+        if runner.processor.profiles.values.contains(where: { $0.pickupCutoff != nil }) {
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    var closer = CutoffCloser(runner: runner)
+                    while !Task.isCancelled {
+                        closer.closeDue(at: Date())
+                        try? await Task.sleep(for: options.rescanInterval)
+                    }
+                }
+            }
+        }
     }
 }

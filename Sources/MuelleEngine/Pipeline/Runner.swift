@@ -11,6 +11,8 @@ public struct RunOptions: Sendable {
     public var quietPeriod: Duration = .milliseconds(300)
     /// The safety-net rescan interval while watching (inotify does the real work).
     public var rescanInterval: Duration = .seconds(5)
+    /// How often `muelle run` looks for edited mappings and carrier profiles while watching.
+    public var configurationCheckInterval: Duration = .seconds(1)
     /// Routes processed at the same time; files of one route always go one by one, in arrival order.
     public var maxConcurrentRoutes = 2
     /// Progress lines on a terminal for long files.
@@ -25,11 +27,19 @@ public struct RunSummary: Sendable {
     public var rejected = 0
     public var duplicates = 0
     public var failures: [String] = []
+    /// Routes that did not run because their mapping or carrier profile has errors.
+    public var brokenRoutes: [String] = []
     /// Partner files still waiting for their delivery.
     public var pendingDeliveries = 0
 
-    /// 0 when every input was processed, 1 when some input was rejected (or could not be taken).
-    public var exitCode: Int32 { rejected > 0 || !failures.isEmpty ? 1 : 0 }
+    /// 2 when a route could not run for its configuration, else 1 when some input was rejected (or
+    /// could not be taken), else 0.
+    public var exitCode: Int32 {
+        if configurationErrors { return 2 }
+        return rejected > 0 || !failures.isEmpty ? 1 : 0
+    }
+    /// Some mapping or carrier profile has errors (its routes did not run).
+    public var configurationErrors = false
 
     mutating func add(_ outcome: FileOutcome) {
         switch outcome.state {
@@ -47,31 +57,51 @@ public struct RunSummary: Sendable {
     }
 }
 
-/// The pipeline for a whole workspace: compiled routes, the ledger, and the processor.
+/// The pipeline for a whole workspace: the route catalog, the ledger, and the processor.
 public struct Runner: Sendable {
     public let workspace: Workspace
-    public let routes: [RouteMapping]
+    public let catalog: RouteCatalog
     public let ledger: Ledger
     public let logger: Logger
-    let processor: FileProcessor
+    /// The files being processed now, for a graceful shutdown to name.
+    public let inHand = FilesInHand()
 
-    /// Loads every mapping; any mapping error is a configuration error (exit 2), listed in full.
+    /// Loads every mapping. A broken mapping stops only its own route (see `RouteCatalog`); only a
+    /// workspace without any mapping, or an unusable ledger, is an error here.
     public init(workspace: Workspace, logger: Logger) throws {
-        let (routes, diagnostics) = workspace.loadMappings()
-        let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
-        if !diagnostics.isEmpty || !profileDiagnostics.isEmpty { throw MappingLoadError(diagnostics + profileDiagnostics) }
-        if routes.isEmpty {
+        if workspace.mappingFiles().isEmpty {
             throw MuelleError(.configuration, "no mappings in \(workspace.relative(workspace.mappings)): add mappings/<route>.yaml for each inbox/<route>/")
         }
-        try workspace.prepare(routes: routes)
+        let catalog = RouteCatalog(RouteCatalog.load(workspace))
+        try workspace.prepare(routes: catalog.snapshot.sortedRoutes)
         self.workspace = workspace
-        self.routes = routes
+        self.catalog = catalog
         self.ledger = try Ledger.open(path: workspace.ledgerPath)
         self.logger = logger
-        self.processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: profiles)
     }
 
-    public func route(named name: String) -> RouteMapping? { routes.first { $0.name == name } }
+    /// The routes that can run now, sorted by name.
+    public var routes: [RouteMapping] { catalog.snapshot.sortedRoutes }
+
+    /// The processor, with the carrier profiles of the catalog as it is now.
+    public var processor: FileProcessor {
+        FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: catalog.snapshot.profiles)
+    }
+
+    public func route(named name: String) -> RouteMapping? { catalog.snapshot.routes[name] }
+
+    /// Logs every mapping problem; routes that cannot run say that their files wait.
+    public func reportProblems(_ snapshot: RouteCatalog.Snapshot) {
+        for route in snapshot.problems.keys.sorted() {
+            let diagnostics = snapshot.problems[route] ?? []
+            let consequence = route.contains("/") ? "no route can use this carrier profile until it is fixed"
+                : snapshot.keptLastGood.contains(route) ? "the route keeps running its last good version until the mapping is fixed"
+                : "the route does not run; its files wait in inbox/\(route)/ until the mapping is fixed"
+            let details = diagnostics.map(\.description).joined(separator: "\n")
+            logger.error("\(diagnostics.count) error(s) in the configuration of \(route): \(consequence)\n\(details)",
+                         metadata: ["muelle.route": "\(route)"])
+        }
+    }
 
     /// Leftovers of an interrupted run: staged outputs that never reached the outbox, and moves
     /// that completed without being recorded.
@@ -82,10 +112,18 @@ public struct Runner: Sendable {
     }
 
     /// Processes one file; a failure to process (not a rejection) is logged and counted.
-    func take(_ file: InboxFile, summary: inout RunSummary, options: RunOptions) {
-        guard let mapping = route(named: file.route) else { return }
+    /// Returns false when the route cannot run now (no mapping, or a broken one): the file waits.
+    @discardableResult
+    func take(_ file: InboxFile, summary: inout RunSummary, options: RunOptions) -> Bool {
+        // One snapshot for both, so a reload in between cannot pair a mapping with another version's profiles.
+        let snapshot = catalog.snapshot
+        guard let mapping = snapshot.routes[file.route] else { return false }
+        let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles)
+        inHand.start(route: file.route, name: file.name, size: file.size)
+        defer { inHand.finish(route: file.route, name: file.name) }
         do {
             let outcome = try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
+                inHand.advance(route: file.route, name: file.name, records: records, bytesRead: bytes)
                 options.progress?(file.name, records, bytes, file.size)
             }
             summary.add(outcome)
@@ -95,22 +133,27 @@ public struct Runner: Sendable {
             ])
             summary.failures.append("\(file.route)/\(file.name): \(error)")
         }
+        return true
     }
 
     /// `muelle run --once`: everything in the inbox now, routes concurrently, files in arrival order.
     public func runOnce(options: RunOptions = RunOptions()) async -> RunSummary {
         recoverFromInterruption()
+        let snapshot = catalog.snapshot
+        reportProblems(snapshot)
         warnAboutUnmappedFolders()
         let pullFailures = await SFTPPulls.pullAll(self)
         let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
         return await withTaskGroup(of: RunSummary.self) { group in
-            for mapping in routes {
+            for mapping in snapshot.sortedRoutes {
                 group.addTask {
                     await limiter.withPermit { await drainOnce(route: mapping.name, options: options) }
                 }
             }
             var total = RunSummary()
             total.failures += pullFailures
+            total.brokenRoutes = snapshot.brokenRoutes
+            total.configurationErrors = !snapshot.problems.isEmpty
             for await summary in group { total.merge(summary) }
             // Partner files of this run (and any still pending) go out last; a partner server that is
             // down leaves them pending, which is not a rejected input.
@@ -153,7 +196,8 @@ public struct Runner: Sendable {
 
     private func warnAboutUnmappedFolders() {
         let folders = (try? InboxScanner(inboxPath: workspace.inbox).routeNames()) ?? []
-        for folder in folders where route(named: folder) == nil {
+        let problems = catalog.snapshot.problems
+        for folder in folders where route(named: folder) == nil && problems[folder] == nil {
             logger.warning("inbox/\(folder)/ has no mapping (mappings/\(folder).yaml); its files are left alone")
         }
     }

@@ -45,16 +45,27 @@ public struct Workspace: Sendable {
     public func loadMappings() -> (routes: [RouteMapping], diagnostics: [MappingDiagnostic]) {
         var routes: [RouteMapping] = []
         var diagnostics: [MappingDiagnostic] = []
-        for path in mappingFiles() {
-            do {
-                routes.append(try MappingLoader.load(path: path, displayName: relative(path)))
-            } catch let error as MappingLoadError {
-                diagnostics.append(contentsOf: error.diagnostics)
-            } catch {
-                diagnostics.append(MappingDiagnostic(file: relative(path), line: 1, column: 1, message: "\(error)"))
+        for (_, result) in loadRoutes() {
+            switch result {
+            case .success(let mapping): routes.append(mapping)
+            case .failure(let error): diagnostics.append(contentsOf: error.diagnostics)
             }
         }
         return (routes, diagnostics)
+    }
+
+    /// Compiles every mapping on its own, by route name: one broken file does not hide the others.
+    public func loadRoutes() -> [(route: String, result: Result<RouteMapping, MappingLoadError>)] {
+        mappingFiles().map { path in
+            let route = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            do {
+                return (route, .success(try MappingLoader.load(path: path, displayName: relative(path))))
+            } catch let error as MappingLoadError {
+                return (route, .failure(error))
+            } catch {
+                return (route, .failure(MappingLoadError([MappingDiagnostic(file: relative(path), line: 1, column: 1, message: "\(error)")])))
+            }
+        }
     }
 
     /// The carrier profiles in `mappings/carriers/`, checked against what the routes' `shipping:`
@@ -73,8 +84,11 @@ public struct Workspace: Sendable {
         for route in routes {
             guard let shipping = route.shipping else { continue }
             guard let profile = profiles[shipping.carrier] else {
-                problems.append(MappingDiagnostic(file: route.file, line: 1, column: 1,
-                    message: "shipping uses carrier '\(shipping.carrier)', but there is no mappings/carriers/\(shipping.carrier).yaml"))
+                // A profile that failed to compile has its own diagnostics; this route only waits for it.
+                if !diagnostics.contains(where: { $0.file.hasSuffix("/carriers/\(shipping.carrier).yaml") || $0.file.hasSuffix("/carriers/\(shipping.carrier).yml") }) {
+                    problems.append(MappingDiagnostic(file: route.file, line: 1, column: 1,
+                        message: "shipping uses carrier '\(shipping.carrier)', but there is no mappings/carriers/\(shipping.carrier).yaml"))
+                }
                 continue
             }
             let services = [shipping.service] + shipping.rules.compactMap(\.service)
