@@ -53,4 +53,29 @@ import Testing
         #expect(log.contains("stopping: finishing the file in hand first — big.json (route mercadolibre-orders): "), "\(log)")
         #expect(log.contains("% read"))
     }
+
+    @Test func sigtermTakesNothingNewAfterTheFileInHand() throws {
+        let bench = try Workbench(mappings: ["mercadolibre-orders"])
+        defer { bench.remove() }
+        for i in 0..<300 {
+            let order = #"{"id": \#(6_000_000 + i), "status": "paid", "date_created": "2026-11-01T10:00:00.000-05:00", "currency_id": "COP", "total_amount": 1, "buyer": {}, "order_items": [{"item": {"seller_sku": "S"}, "quantity": 1, "unit_price": 1}], "tags": []}"#
+            try bench.drop("mercadolibre-orders", String(format: "page-%03d.json", i), "{\"results\": [\(order)]}\n")
+        }
+        let process = bench.start(["run", "--quiet-ms", "50"])
+        _ = FileManager.default.createFile(atPath: bench.root + "/run.log", contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: bench.root + "/run.log"))
+        try process.run()
+        #expect(Workbench.eventually(within: 30) { bench.files("archive/mercadolibre-orders").count >= 5 })
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = Workbench.eventually(within: 20) { !process.isRunning }
+        #expect(stopped)
+        if !stopped { process.terminate(); return }
+        #expect(process.terminationStatus == 0)
+        let archived = bench.files("archive/mercadolibre-orders").count
+        let waiting = bench.files("inbox/mercadolibre-orders").count
+        #expect(waiting > 0, "the backlog waits for the next start instead of being drained: \(archived) archived")
+        #expect(archived + waiting == 300, "every file is either done or untouched")
+        #expect(try bench.orders().count == archived, "each archived file's order is out, and only those")
+        #expect(try bench.read("run.log").contains("stopping:"))
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MuelleIntake
 import ServiceLifecycle
+import Synchronization
 
 /// `muelle run`: watches the inbox and takes each ready file through its route, until a graceful
 /// shutdown (SIGTERM/SIGINT), which lets the file in hand finish.
@@ -38,6 +39,7 @@ public struct InboxService: Service {
         let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
         runner.logger.info("watching", metadata: ["muelle.routes": "\(runner.routes.map(\.name).joined(separator: ","))"])
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
+        let stopping = StopSignal()
 
         await withTaskGroup(of: Void.self) { group in
             startBackgroundWork(in: &group)
@@ -71,7 +73,9 @@ public struct InboxService: Service {
                     if queues[file.route] == nil {
                         let (stream, continuation) = AsyncStream.makeStream(of: InboxFile.self)
                         queues[file.route] = continuation
-                        group.addTask { await work(through: stream, watcher: watcher, limiter: limiter, sendBack: eventSink) }
+                        group.addTask {
+                            await work(through: stream, watcher: watcher, limiter: limiter, sendBack: eventSink, stopping: stopping)
+                        }
                     }
                     queues[file.route]?.yield(file)
                 case .configurationChanged:
@@ -82,10 +86,13 @@ public struct InboxService: Service {
                         waiting[route] = nil
                     }
                 case .stopped:
-                    for file in runner.inHand.current {
+                    // Each route finishes the file in hand and takes nothing new: a backlog waits for the next start.
+                    stopping.raise()
+                    let inHand = runner.inHand.current
+                    for file in inHand {
                         runner.logger.notice("stopping: finishing the file in hand first — \(file.description)")
                     }
-                    // Let each route finish the file in hand and what is queued.
+                    if inHand.isEmpty { runner.logger.notice("stopping: no file in hand") }
                     for continuation in queues.values { continuation.finish() }
                     eventSink.finish()
                 }
@@ -96,8 +103,9 @@ public struct InboxService: Service {
 
     /// A route's worker: its files one by one, in arrival order.
     private func work(through stream: AsyncStream<InboxFile>, watcher: InboxWatcher, limiter: ConcurrencyLimiter,
-                      sendBack: AsyncStream<Event>.Continuation) async {
+                      sendBack: AsyncStream<Event>.Continuation, stopping: StopSignal) async {
         for await file in stream {
+            if stopping.isRaised { return }
             let (taken, failed) = await limiter.withPermit {
                 var summary = RunSummary()
                 let taken = runner.take(file, summary: &summary, options: options)
@@ -178,4 +186,13 @@ public struct InboxService: Service {
             }
         }
     }
+}
+
+/// Raised once a graceful shutdown begins: route workers finish the file in hand and take no other.
+final class StopSignal: Sendable {
+    private let raised = Mutex(false)
+
+    func raise() { raised.withLock { $0 = true } }
+
+    var isRaised: Bool { raised.withLock { $0 } }
 }
