@@ -93,7 +93,13 @@ struct ReplayFile: AsyncParsableCommand {
             throw ExitCode(2)
         }
         do {
-            let outcome = try Replay.run(file, runner: runner)
+            // A running `muelle run` owns the inbox: hand the file to it rather than race it for the file.
+            if let holder = WorkspaceLock.isHeld(options.workspace) {
+                _ = try Replay.run(file, runner: runner, handOver: true)
+                print("handed to the running muelle (\(holder)): \(file) is back in its route's inbox")
+                return
+            }
+            guard let outcome = try Replay.run(file, runner: runner) else { return }
             print("\(outcome.state.rawValue): \(outcome.route)/\(outcome.name) → \(outcome.entry.destination ?? "")")
             if outcome.state == .rejected { throw ExitCode(1) }
         } catch let error as MuelleError {

@@ -27,6 +27,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Routes processed at the same time.")
     var concurrency: Int = 2
 
+    @Flag(help: "If another muelle runs on this workspace, wait until it stops instead of exiting with status 2.")
+    var wait = false
+
     func run() async throws {
         let logger = options.logger()
         let runner: Runner
@@ -36,6 +39,15 @@ struct Run: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(2)
         }
+        // One `muelle run` per workspace: held until this process exits.
+        let lock: WorkspaceLock
+        do {
+            lock = try WorkspaceLock.acquire(options.workspace, wait: wait)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        defer { withExtendedLifetime(lock) {} }
         var settings = RunOptions()
         settings.quietPeriod = .milliseconds(quietMs)
         settings.rescanInterval = .seconds(rescanSeconds)

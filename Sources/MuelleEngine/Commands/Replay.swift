@@ -3,7 +3,9 @@ import MuelleCore
 
 /// `muelle replay FILE`: puts a quarantined file back through its route, after the mapping was fixed.
 public enum Replay {
-    public static func run(_ path: String, runner: Runner) throws -> FileOutcome {
+    /// Processes the file now; with `handOver` (a `muelle run` holds the workspace) it only puts the file
+    /// back into its route's inbox for that process to take, and returns nil.
+    public static func run(_ path: String, runner: Runner, handOver: Bool = false) throws -> FileOutcome? {
         let workspace = runner.workspace
         let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
         let candidates = [absolute, workspace.root + "/" + path].map { URL(fileURLWithPath: $0).standardizedFileURL.path }
@@ -25,6 +27,7 @@ public enum Replay {
         try FileSystem.makeDirectory(workspace.inbox(route: mapping.name))
         try FileSystem.publish(file, as: target)
         try? FileManager.default.removeItem(atPath: file + ".error.txt")
+        guard !handOver else { return nil }
         return try runner.processor.process(path: target, name: original, mapping: mapping)
     }
 }
