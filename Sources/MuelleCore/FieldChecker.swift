@@ -63,6 +63,12 @@ struct FieldChecker {
         return text
     }
 
+    /// A time that may be absent (nil), but when present is ISO 8601 with offset.
+    func optionalTimestamp(_ field: String) throws -> String? {
+        guard case .string = try text(field) else { return nil }
+        return try timestamp(field)
+    }
+
     /// `yyyy-MM-ddTHH:mm:ss[.fraction](±HH:MM|Z)`, checked byte by byte.
     static func isTimestampWithOffset(_ text: String) -> Bool {
         let b = Array(text.utf8)

@@ -12,17 +12,19 @@ public enum OrderContract {
 
     /// Fields a mapping may set, by object; `muelle check` rejects others so typos surface at load.
     public static let mappableFields: [String: [String]] = [
-        "": ["external_id", "created_at", "status", "payment_status", "currency", "customer", "shipping_address", "lines", "totals"],
+        "": ["external_id", "created_at", "status", "payment_status", "currency", "customer", "shipping_address", "lines", "totals", "updated_at"],
         "customer": ["name", "email", "phone", "tax_id"],
         "shipping_address": ["name", "company", "line1", "line2", "city", "city_code", "region", "postal_code", "country", "phone"],
         "lines": ["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"],
         "totals": ["items", "shipping", "discount", "tax", "grand_total"],
     ]
 
-    /// Field names in contract order, shared by every normalised order.
+    /// Field names in contract order, shared by every normalised order. `updated_at` stands just before
+    /// `source`: both describe this copy of the order rather than the order, and neither counts in
+    /// its fingerprint (an export that only bumps the time is not a change).
     public enum Keys {
         static let order = KeyTable(["kind", "id", "platform", "account", "external_id", "created_at", "status", "payment_status",
-                                     "currency", "customer", "shipping_address", "lines", "totals", "source"])
+                                     "currency", "customer", "shipping_address", "lines", "totals", "updated_at", "source"])
         static let customer = KeyTable(["name", "email", "phone", "tax_id"])
         static let address = KeyTable(["name", "company", "line1", "line2", "city", "city_code", "region", "postal_code", "country", "phone"])
         static let line = KeyTable(["product_key", "sku", "barcode", "platform_item_id", "title", "quantity", "unit_price", "total"])
@@ -82,6 +84,8 @@ public enum OrderContract {
         let createdAt = try check.timestamp("created_at")
         let status = try check.oneOf("status", statuses, required: true)
         let paymentStatus = try check.oneOf("payment_status", paymentStatuses, required: false)
+        // The source's own modification time: the evidence that decides between two copies of the order.
+        let updatedAt = try check.optionalTimestamp("updated_at")
 
         let customer = try check.nested("customer", required: false) { c in
             .object(ValueObject(keys: Keys.customer, values: [try c.text("name"), try c.text("email"), try c.text("phone"), try c.text("tax_id")]))
@@ -126,7 +130,7 @@ public enum OrderContract {
         return .object(ValueObject(keys: Keys.order, values: [
             .string("order"), .string(id(identity, externalID: externalID)), .string(identity.platform), .string(identity.account),
             .string(externalID), .string(createdAt), .string(status ?? ""), paymentStatus.map(Value.string) ?? .null, .string(currency),
-            customer, address, .array(lines), totals,
+            customer, address, .array(lines), totals, updatedAt.map(Value.string) ?? .null,
             source.value,
         ]))
     }

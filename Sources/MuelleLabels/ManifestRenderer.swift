@@ -3,7 +3,8 @@ import MuelleCore
 import MuelleShipping
 
 /// Prints the pickup manifest ("despacho") as an A4 PDF: carrier, agreement, date and pickup address;
-/// one row per parcel; totals (parcels, weight, cash on delivery) and a box for the driver's signature.
+/// one row per parcel; totals (parcels, weight, cash on delivery); the exceptions (parcels handed
+/// over earlier whose order was cancelled since: to intercept); and a box for the driver's signature.
 /// Long manifests continue on further pages, each with the table header and "page n/m".
 ///
 /// Synchronous and blocking (cairo): callers run it off the cooperative thread pool.
@@ -27,7 +28,7 @@ public enum ManifestRenderer {
         let tableTop = margin + headerHeight
         let rowsPerPage = Int((pageHeight - margin - 20 - tableTop - rowHeight) / rowHeight)
         // The last page also needs room for the totals and the signature box.
-        let rowsOnLastPage = max(0, Int((pageHeight - margin - 20 - tableTop - rowHeight - closingHeight) / rowHeight))
+        let rowsOnLastPage = max(0, Int((pageHeight - margin - 20 - tableTop - rowHeight - closingHeight - exceptionsHeight(manifest)) / rowHeight))
         var pages: [ArraySlice<PickupManifest.Row>] = []
         var remaining = manifest.rows[...]
         while remaining.count > rowsOnLastPage {
@@ -101,6 +102,11 @@ public enum ManifestRenderer {
         canvas.line(fromX: margin, fromY: y + rowHeight, toX: margin + tableWidth, toY: y + rowHeight, lineWidth: 0.3)
     }
 
+    /// Room the exception list takes on the last page: a heading and a line per exception.
+    static func exceptionsHeight(_ manifest: PickupManifest) -> Double {
+        manifest.exceptions.isEmpty ? 0 : Double(manifest.exceptions.count + 1) * rowHeight + 8
+    }
+
     private static func drawClosing(_ manifest: PickupManifest, at y: Double, on canvas: PDFCanvas) {
         let totals: [TextLayout.Paragraph] = [
             .init(text: "Parcels: \(manifest.rows.count)", bold: true),
@@ -108,7 +114,17 @@ public enum ManifestRenderer {
             .init(text: "Cash on delivery to collect: \(manifest.money(manifest.totalCashOnDelivery)) \(manifest.currency)", bold: true),
         ]
         canvas.drawText(totals, in: Rectangle(x: margin, y: y, width: tableWidth, height: 40), maxSize: 10, minSize: 6)
-        let boxTop = y + 48
+        var exceptionsTop = y + 48
+        if !manifest.exceptions.isEmpty {
+            canvas.drawLine("Exceptions: cancelled after handover, intercept these parcels", in: Rectangle(x: margin, y: exceptionsTop, width: tableWidth, height: rowHeight - 3),
+                            maxSize: 9, minSize: 6, bold: true)
+            for exception in manifest.exceptions {
+                exceptionsTop += rowHeight
+                canvas.drawLine(exception.text, in: Rectangle(x: margin, y: exceptionsTop, width: tableWidth, height: rowHeight - 3), maxSize: 8, minSize: 5)
+            }
+            exceptionsTop += rowHeight + 8
+        }
+        let boxTop = exceptionsTop
         let boxWidth = (tableWidth - 12) / 2
         for (index, title) in ["Handed over by (shipper)", "Received by (carrier driver)"].enumerated() {
             let x = margin + Double(index) * (boxWidth + 12)

@@ -23,6 +23,13 @@ public struct ShipmentEntry: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var document: String
     /// What its pickup-manifest rows need: "recipient \t city \t kg per parcel \t cash on delivery".
     public var manifestRow: String
+    public var voidedAt: String?
+    /// Why it was voided: by hand, or its order's cancellation.
+    public var voidReason: String?
+    /// Set when its order ended after the parcels were handed over: what happened, for staff to intercept.
+    public var handoverException: String?
+    /// The manifest whose exception list carried `handoverException` to the carrier.
+    public var exceptionManifest: String?
 
     public init(orderID: String, carrier: String, agreement: String, service: String, trackingNumbers: [String], label: String,
                 createdAt: String, createdOn: String, document: String, manifestRow: String) {
@@ -90,6 +97,14 @@ extension LedgerTransaction {
             SELECT * FROM shipment WHERE carrier = ? AND state = 'created' AND manifest IS NULL AND createdOn <= ?
             ORDER BY agreement, createdAt, orderID
             """, arguments: [carrier, day])
+    }
+
+    /// Shipments of a carrier whose order ended after handover, not yet on a manifest's exception list.
+    public func pendingHandoverExceptions(carrier: String) throws -> [ShipmentEntry] {
+        try ShipmentEntry.fetchAll(db, sql: """
+            SELECT * FROM shipment WHERE carrier = ? AND handoverException IS NOT NULL AND exceptionManifest IS NULL
+            ORDER BY agreement, createdAt, orderID
+            """, arguments: [carrier])
     }
 
     public func save(_ manifest: ManifestEntry) throws {

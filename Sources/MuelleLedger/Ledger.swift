@@ -133,6 +133,26 @@ public struct Ledger: Sendable {
                 t.column("updatedAt", .text).notNull()
             }
         }
+        migrator.registerMigration("v6: order evidence") { db in
+            // When, by the sources' own clocks, each order's status and its newest snapshot were
+            // known (OrderEvidence); null for orders imported before, or from sources without a clock.
+            try db.alter(table: "order") { t in
+                t.add(column: "statusAt", .text)
+                t.add(column: "snapshotAt", .text)
+            }
+            try db.alter(table: "input") { t in
+                t.add(column: "stale", .integer).notNull().defaults(to: 0)
+                t.add(column: "cancelledAfterHandover", .integer).notNull().defaults(to: 0)
+            }
+            try db.alter(table: "shipment") { t in
+                t.add(column: "voidedAt", .text)
+                t.add(column: "voidReason", .text)
+                // Its order ended after the parcels were handed over: staff must intercept it.
+                t.add(column: "handoverException", .text)
+                // The manifest whose exception list carried it to the carrier.
+                t.add(column: "exceptionManifest", .text)
+            }
+        }
         registerQuarantineMigration(&migrator)
         return migrator
     }
@@ -248,13 +268,14 @@ public struct LedgerTransaction {
     /// Inserts or replaces an order's row (one cached statement, whichever it is).
     public func save(_ order: OrderEntry) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO "order" (id, route, status, fingerprint, fields, firstInput, lastInput, importedAt, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO "order" (id, route, status, fingerprint, fields, firstInput, lastInput, importedAt, updatedAt, statusAt, snapshotAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET route = excluded.route, status = excluded.status, fingerprint = excluded.fingerprint,
-                fields = excluded.fields, lastInput = excluded.lastInput, updatedAt = excluded.updatedAt
+                fields = excluded.fields, lastInput = excluded.lastInput, updatedAt = excluded.updatedAt,
+                statusAt = excluded.statusAt, snapshotAt = excluded.snapshotAt
             """)
         try statement.execute(arguments: [order.id, order.route, order.status, order.fingerprint, order.fields,
-                                          order.firstInput, order.lastInput, order.importedAt, order.updatedAt])
+                                          order.firstInput, order.lastInput, order.importedAt, order.updatedAt, order.statusAt, order.snapshotAt])
     }
 
     public func deleteOrders(ids: [String]) throws -> Int {
@@ -283,6 +304,10 @@ public struct RouteTotals: Sendable, Equatable, FetchableRecord, Decodable {
     public var rejected = 0
     public var rejectedFiles = 0
     public var duplicates = 0
+    /// Orders and events not applied because the ledger knew newer facts.
+    public var stale = 0
+    /// Orders cancelled or refunded after their parcels were handed over to the carrier.
+    public var cancelledAfterHandover = 0
 
     public init() {}
 }
@@ -294,7 +319,8 @@ extension Ledger {
                 SELECT COUNT(*) AS inputs, COALESCE(SUM(kept), 0) AS imported, COALESCE(SUM(updated), 0) AS updated,
                        COALESCE(SUM(skipped), 0) AS skipped, COALESCE(SUM(filtered), 0) AS filtered,
                        COALESCE(SUM(rejected), 0) AS rejected,
-                       COALESCE(SUM(state = 'rejected'), 0) AS rejectedFiles, COALESCE(SUM(state = 'duplicate'), 0) AS duplicates
+                       COALESCE(SUM(state = 'rejected'), 0) AS rejectedFiles, COALESCE(SUM(state = 'duplicate'), 0) AS duplicates,
+                       COALESCE(SUM(stale), 0) AS stale, COALESCE(SUM(cancelledAfterHandover), 0) AS cancelledAfterHandover
                 FROM input WHERE route = ?
                 """, arguments: [route]) ?? RouteTotals()
         }

@@ -31,6 +31,10 @@ public struct InputEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var rejected = 0
     public var skipped = 0
     public var updated = 0
+    /// Orders or events not applied because the ledger knew newer facts about their order.
+    public var stale = 0
+    /// Orders it cancelled or refunded whose parcels had already been handed over.
+    public var cancelledAfterHandover = 0
     public var error: String?
     /// The original reached `destination` (it is moved after the commit).
     public var moved = false
@@ -67,8 +71,15 @@ public struct OrderEntry: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var lastInput: Int64
     public var importedAt: String
     public var updatedAt: String
+    /// When the current status was last confirmed, by the source's own clock (see `OrderEvidence`).
+    public var statusAt: String?
+    /// The `updated_at` of the newest snapshot of the whole order taken.
+    public var snapshotAt: String?
 
-    public init(id: String, route: String, status: String, fingerprint: String, fields: String, firstInput: Int64, lastInput: Int64, importedAt: String, updatedAt: String) {
+    public init(id: String, route: String, status: String, fingerprint: String, fields: String, firstInput: Int64, lastInput: Int64, importedAt: String, updatedAt: String,
+                statusAt: String? = nil, snapshotAt: String? = nil) {
+        self.statusAt = statusAt
+        self.snapshotAt = snapshotAt
         self.id = id
         self.route = route
         self.status = status

@@ -83,6 +83,31 @@ public struct PickupManifest: Sendable, Equatable {
     public var currency: String
     public var decimals: Int
     public var rows: [Row]
+    /// Parcels handed over earlier whose order has since been cancelled or refunded: not to
+    /// collect again, but to intercept. Listed apart so they never count as parcels to pick up.
+    public var exceptions: [Exception] = []
+
+    /// A shipment handed over earlier that the carrier must stop.
+    public struct Exception: Sendable, Equatable {
+        public var reference: String
+        public var trackingNumbers: [String]
+        /// The manifest it was handed over on; nil when the carrier reported it shipped without one.
+        public var handedOverOn: String?
+        /// What happened to the order, in words ("order cancelled at …").
+        public var reason: String
+
+        public init(reference: String, trackingNumbers: [String], handedOverOn: String?, reason: String) {
+            self.reference = reference
+            self.trackingNumbers = trackingNumbers
+            self.handedOverOn = handedOverOn
+            self.reason = reason
+        }
+
+        /// One line for the manifest's exception list.
+        public var text: String {
+            "\(reference) (\(trackingNumbers.joined(separator: ", "))): cancelled after handover, \(reason) — intercept"
+        }
+    }
 
     public init(carrierName: String, agreement: Agreement, date: String, sender: PostalAddress?, currency: String, decimals: Int, labels: [ShipmentLabel]) {
         self.carrierName = carrierName

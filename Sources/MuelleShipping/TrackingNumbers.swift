@@ -5,6 +5,8 @@ extension MuelleError.Code {
     public static let trackingRangeExhausted = MuelleError.Code(rawValue: "tracking_range_exhausted")
     /// A quote or shipment the carrier's profile cannot serve (unknown service, no zone, too heavy).
     public static let notShippable = MuelleError.Code(rawValue: "not_shippable")
+    /// An order ended (cancelled, refunded) after its parcels were handed over: staff must intercept them.
+    public static let cancelledAfterHandover = MuelleError.Code(rawValue: "cancelled_after_handover")
 }
 
 /// How a carrier's tracking numbers are made: prefix, a serial from the range it allocated to the

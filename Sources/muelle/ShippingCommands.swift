@@ -64,14 +64,23 @@ struct Labels: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Find the label of a shipment again.", subcommands: [Get.self])
 
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the label PDF's path for an order id or a tracking number.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the label PDF's path for an order id or a tracking number (exit 1 when the label was voided).")
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "Order id (platform:account:external_id) or tracking number.") var key: String
+        @Flag(help: "Print the path of a voided label anyway.") var force = false
 
         func run() async throws {
             guard let shipment = try openLedger(options.workspace)?.shipment(key: key) else {
                 printError("no shipment for '\(key)'")
                 throw ExitCode(1)
+            }
+            if shipment.state == "voided" {
+                // A voided label's numbers are dead: a parcel sent under it would be lost, so say so first.
+                printError("the label of \(shipment.orderID) (\(shipment.trackingNumbers)) was voided"
+                           + (shipment.voidedAt.map { " at \($0)" } ?? "") + (shipment.voidReason.map { ": \($0)" } ?? "")
+                           + "; do not ship with it" + (force ? "" : " (--force prints its path anyway)"))
+                guard force else { throw ExitCode(1) }
             }
             print(options.workspace.root + "/" + shipment.label)
         }
@@ -93,7 +102,10 @@ struct Manifest: AsyncParsableCommand {
             let day = date ?? String(ISO8601DateFormatter().string(from: Date()).prefix(10))
             let closed = try ShippingDesk.closeManifests(runner: runner, carrier: carrier, date: day)
             if closed.isEmpty { print("nothing to close: no open shipments up to \(day)") }
-            for manifest in closed { print("closed \(manifest.id): \(manifest.parcels) parcel(s) → \(manifest.files.joined(separator: ", "))") }
+            for manifest in closed {
+                print("closed \(manifest.id): \(manifest.parcels) parcel(s) → \(manifest.files.joined(separator: ", "))")
+                for exception in manifest.exceptions { print("  exception: \(exception)") }
+            }
         }
     }
 }

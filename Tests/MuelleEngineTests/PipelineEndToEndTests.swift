@@ -88,8 +88,9 @@ import Testing
         check.waitUntilExit()
         #expect(check.terminationStatus == 0, "schema validation failed (is python3-jsonschema installed?)")
         // 6 orders + 2 of the outlet account; 1 changed order, 1 carrier event, 1 marketplace event;
-        // the 4 Shopify orders (both accounts) shipped, each with its tracking update.
-        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "8 3 4 4")
+        // the 4 Shopify orders (both accounts) shipped, each with its tracking update, and the
+        // cancelled one's shipment voided (a fifth tracking update).
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "8 3 4 5")
     }
 
     @Test func sameContentAgainUnderAnyNameIsADuplicateAndEmitsNothing() throws {

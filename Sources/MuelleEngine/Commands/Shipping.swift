@@ -10,11 +10,16 @@ public enum ShippingDesk {
         public var id: String
         public var parcels: Int
         public var files: [String]
+        /// Its exception list, one line each: parcels handed over earlier whose order was cancelled since.
+        public var exceptions: [String] = []
     }
 
     /// `muelle manifest close`: every open shipment of the carrier (all carriers when nil) created up
     /// to `date` goes on one manifest per carrier and agreement — the pickup request (JSON and CSV)
     /// and the manifest PDF in `outbox/manifests/`. Closing again finds nothing open: no duplicate.
+    /// Shipments cancelled after an earlier handover go on the next manifest's exception list (in
+    /// its JSON, its PDF, and a CSV of their own, so a carrier importing the pickup CSV never reads
+    /// them as parcels to collect) — on a manifest of their own when nothing else is open.
     public static func closeManifests(runner: Runner, carrier: String?, date: String) throws -> [ClosedManifest] {
         let workspace = runner.workspace
         let profiles = runner.processor.profiles
@@ -26,8 +31,11 @@ public enum ShippingDesk {
                 throw MuelleError(.configuration, "no carrier profile mappings/carriers/\(code).yaml")
             }
             try runner.ledger.write { tx in
-                let open = try tx.openShipments(carrier: code, upTo: date)
-                for (agreementName, shipments) in Dictionary(grouping: open, by: \.agreement).sorted(by: { $0.key < $1.key }) {
+                let open = Dictionary(grouping: try tx.openShipments(carrier: code, upTo: date), by: \.agreement)
+                let intercept = Dictionary(grouping: try tx.pendingHandoverExceptions(carrier: code), by: \.agreement)
+                for agreementName in Set(open.keys).union(intercept.keys).sorted() {
+                    let shipments = open[agreementName] ?? []
+                    let exceptions = intercept[agreementName] ?? []
                     let agreement = try profile.agreement(agreementName)
                     let n = try tx.manifestCount(carrier: code, agreement: agreementName, date: date) + 1
                     let id = "\(code)-\(ShipmentMaker.fileName(agreementName))-\(date)-\(n)"
@@ -35,14 +43,23 @@ public enum ShippingDesk {
                                                   sender: try? profile.sender(nil).address, currency: profile.rateCard.currency,
                                                   decimals: profile.rateCard.decimals, labels: [])
                     manifest.rows = shipments.flatMap(rows)
+                    manifest.exceptions = exceptions.map { shipment in
+                        PickupManifest.Exception(reference: shipment.orderID, trackingNumbers: shipment.trackingNumberList,
+                                                 handedOverOn: shipment.manifest, reason: shipment.handoverException ?? "")
+                    }
                     let files = try publish(manifest, id: id, workspace: workspace)
                     for var shipment in shipments {
                         shipment.manifest = id
                         try tx.save(shipment)
                     }
+                    for var shipment in exceptions {
+                        shipment.exceptionManifest = id
+                        try tx.save(shipment)
+                    }
                     try tx.save(ManifestEntry(id: id, carrier: code, agreement: agreementName, date: date, closedAt: Timestamp.now(),
                                               files: files.map(workspace.relative)))
-                    closed.append(ClosedManifest(id: id, parcels: manifest.rows.count, files: files.map(workspace.relative)))
+                    closed.append(ClosedManifest(id: id, parcels: manifest.rows.count, files: files.map(workspace.relative),
+                                                 exceptions: manifest.exceptions.map(\.text)))
                 }
             }
         }
@@ -76,6 +93,11 @@ public enum ShippingDesk {
                          ("weight_kg", .number(ExactDecimal.plain(row.weightKg))),
                          ("cash_on_delivery", row.cashOnDelivery.map { .string(manifest.money($0)) } ?? .null)])
             })),
+            ("exceptions", .array(manifest.exceptions.map { exception in
+                .object([("reference", .string(exception.reference)), ("tracking_numbers", .array(exception.trackingNumbers.map(Value.string))),
+                         ("exception", .string("cancelled_after_handover")), ("handed_over_on", exception.handedOverOn.map(Value.string) ?? .null),
+                         ("reason", .string(exception.reason)), ("action", .string("intercept"))])
+            })),
         ])
         var csv = "tracking_number,reference,recipient,city,weight_kg,cash_on_delivery\n"
         for row in manifest.rows {
@@ -84,8 +106,20 @@ public enum ShippingDesk {
         }
         try FileSystem.writeAtomically(JSONText.pretty(request) + "\n", to: base + ".json", staging: workspace.staging)
         try FileSystem.writeAtomically(csv, to: base + ".csv", staging: workspace.staging)
+        var files = [base + ".json", base + ".csv", base + ".pdf"]
+        if !manifest.exceptions.isEmpty {
+            var exceptions = "tracking_number,reference,exception,handed_over_on,reason\n"
+            for exception in manifest.exceptions {
+                for number in exception.trackingNumbers {
+                    exceptions += [number, exception.reference, "cancelled_after_handover", exception.handedOverOn ?? "", exception.reason]
+                        .map(csvField).joined(separator: ",") + "\n"
+                }
+            }
+            try FileSystem.writeAtomically(exceptions, to: base + "-exceptions.csv", staging: workspace.staging)
+            files.append(base + "-exceptions.csv")
+        }
         try FileSystem.publish(pdf, as: base + ".pdf")
-        return [base + ".json", base + ".csv", base + ".pdf"]
+        return files
     }
 
     private static func csvField(_ text: String) -> String {
@@ -106,17 +140,7 @@ public enum ShippingDesk {
             guard shipment.state != "voided" else {
                 throw MuelleError(.configuration, "the shipment of \(shipment.orderID) is already voided")
             }
-            shipment.state = "voided"
-            try tx.save(shipment)
-            let update = Value.object([
-                ("kind", .string("tracking_update")), ("order_id", .string(shipment.orderID)), ("carrier", .string(shipment.carrier)),
-                ("tracking_number", .string(shipment.trackingNumberList.first ?? "")),
-                ("parcels", .array(shipment.trackingNumberList.map(Value.string))), ("status", .string("voided")),
-            ])
-            try FileSystem.makeDirectory(workspace.outbox("tracking"))
-            try FileSystem.writeAtomically(JSONText.compact(update) + "\n",
-                                           to: workspace.outbox("tracking") + "/void-\(ShipmentMaker.fileName(shipment.orderID)).ndjson",
-                                           staging: workspace.staging)
+            try ShipmentVoid.void(&shipment, reason: "voided by hand", at: Timestamp.now(), tx: tx, workspace: workspace)
             return shipment
         }
     }

@@ -38,6 +38,7 @@ public enum StatusCards {
                     ("updated", .number(String(totals.updated))), ("skipped", .number(String(totals.skipped))),
                     ("filtered", .number(String(totals.filtered))), ("rejected", .number(String(totals.rejected))),
                     ("rejected_files", .number(String(totals.rejectedFiles))), ("duplicates", .number(String(totals.duplicates))),
+                    ("stale", .number(String(totals.stale))), ("cancelled_after_handover", .number(String(totals.cancelledAfterHandover))),
                 ])),
                 ("waiting", .number(String(waiting))), ("quarantined", .number(String(quarantined))),
                 ("deliveries_pending", .number(String(pendingDeliveries))),
@@ -92,7 +93,11 @@ public enum StatusCards {
                          + (card.quarantined > 0 ? "    in quarantine: \(card.quarantined) file(s)" : "")
                          + (card.pendingDeliveries > 0 ? "    deliveries pending: \(card.pendingDeliveries)" : ""))
             let t = card.totals
-            lines.append("  imported \(t.imported) · updated \(t.updated) · skipped \(t.skipped) · filtered \(t.filtered) · rejected \(t.rejected) (\(t.rejectedFiles) file(s)) · duplicates \(t.duplicates)")
+            lines.append("  imported \(t.imported) · updated \(t.updated) · skipped \(t.skipped)" + (t.stale > 0 ? " · stale \(t.stale)" : "")
+                         + " · filtered \(t.filtered) · rejected \(t.rejected) (\(t.rejectedFiles) file(s)) · duplicates \(t.duplicates)")
+            if t.cancelledAfterHandover > 0 {
+                lines.append("  cancelled after handover: \(t.cancelledAfterHandover) order(s) — intercept with the carrier (see the reports; listed on the next manifest)")
+            }
             if let error = card.mappingError { lines.append("  mapping error: \(error)") }
             if let error = card.lastError { lines.append("  newest quarantine reason: \(error)") }
             return lines.joined(separator: "\n")

@@ -21,8 +21,10 @@ enum ContentHash {
     }
 
     /// A normalised record as compact JSON, and its fingerprint: the hash of its content without
-    /// `source`, which changes with every file it arrives in even when the order has not changed.
-    /// One serialisation serves both (the contract writes `source` last).
+    /// `source`, which changes with every file it arrives in even when the order has not changed,
+    /// and without `updated_at`, a source's time that moves when nothing else did. One
+    /// serialisation serves both (the contract writes them last, `updated_at` then `source`, so
+    /// fingerprints taken before `updated_at` existed still match).
     static func serialise(_ record: Value, into json: inout [UInt8]) -> (fingerprint: String, fields: String) {
         let start = json.count
         guard case .object(let object) = record else {
@@ -30,9 +32,9 @@ enum ContentHash {
             return (hex(SHA256.hash(data: json[start...])), "")
         }
         let offsets = JSONText.writeObject(object, into: &json)
-        let sourceAt = object.keys.index(of: "source").map { offsets[$0] } ?? json.count - 1
+        let sourceAt = (object.keys.index(of: "updated_at") ?? object.keys.index(of: "source")).map { offsets[$0] } ?? json.count - 1
         var fields = ""
-        for (i, name) in object.keys.names.enumerated() where name != "source" {
+        for (i, name) in object.keys.names.enumerated() where name != "source" && name != "updated_at" {
             fields += "\(name)=\(fnv1a(json[offsets[i]..<offsets[i + 1]]));"
         }
         return (hex(SHA256.hash(data: json[start..<sourceAt])), fields)

@@ -122,6 +122,7 @@ public struct FileProcessor: Sendable {
             var shipments = 0
             var productDeletions: Int?
             var notes: [MuelleError] = []
+            var ended: [EndedOrder] = []
             switch mapping.kind {
             case .orders:
                 let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
@@ -130,7 +131,9 @@ public struct FileProcessor: Sendable {
                 entry.filtered = result.filtered + (entry.filtered - staged.unselected)
                 entry.skipped = result.unchanged
                 entry.updated = result.updated
+                entry.stale = result.stale
                 outputs = result.outputs
+                ended = result.ended
                 if let shipping = mapping.shipping, result.outputs.contains(ordersPath) {
                     let shipped = try ShipmentMaker(workspace: workspace, profiles: profiles, settings: shipping, tx: tx, at: entry.receivedAt)
                         .make(fromOrders: ordersPath, stem: stem, staging: workspace.staging)
@@ -158,7 +161,17 @@ public struct FileProcessor: Sendable {
                 entry.kept = 0
                 entry.skipped = result.unchanged
                 entry.updated = result.updated
+                entry.stale = result.stale
                 outputs = result.output.map { [$0] } ?? []
+                ended = result.ended
+            }
+            var voided: Int?
+            if !ended.isEmpty {
+                let settled = try ShipmentCancellation(workspace: workspace, tx: tx, at: entry.receivedAt, file: entry.name).settle(ended)
+                outputs += settled.outputs
+                notes += settled.notes
+                entry.cancelledAfterHandover = settled.handedOver
+                voided = settled.voided
             }
             outputs += partnerFile.map { [$0] } ?? []
             if let partnerFile, let deliver = mapping.output?.deliver {
@@ -175,7 +188,7 @@ public struct FileProcessor: Sendable {
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
-                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions))
+                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided))
             entry.id = try tx.insert(entry)
         }
         try move(path, to: entry.destination ?? "", entryID: entry.id)

@@ -13,10 +13,13 @@ struct FileReport {
     var shipments: Int?
     /// Products a catalogue feed removed.
     var deletions: Int?
+    /// Shipments voided because this file cancelled or refunded their orders.
+    var voided: Int?
 
     init(entry: InputEntry, records: Int, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil,
-         deletions: Int? = nil) {
+         deletions: Int? = nil, voided: Int? = nil) {
         self.deletions = deletions
+        self.voided = voided
         self.entry = entry
         self.records = records
         self.outputs = outputs
@@ -34,13 +37,15 @@ struct FileReport {
             ("counts", .object([
                 ("kept", .number(String(entry.kept))), ("filtered", .number(String(entry.filtered))),
                 ("rejected", .number(String(entry.rejected))), ("skipped", .number(String(entry.skipped))),
-                ("updated", .number(String(entry.updated))),
+                ("updated", .number(String(entry.updated))), ("stale", .number(String(entry.stale))),
+                ("cancelled_after_handover", .number(String(entry.cancelledAfterHandover))),
             ])),
             ("outputs", .array(outputs.map(Value.string))),
             ("original", entry.destination.map(Value.string) ?? .null),
         ]
         if let shipments { pairs.append(("shipments", .number(String(shipments)))) }
         if let deletions { pairs.append(("deleted", .number(String(deletions)))) }
+        if let voided { pairs.append(("shipments_voided", .number(String(voided)))) }
         if let duplicateOf {
             pairs.append(("duplicate_of", .object([
                 ("file", .string(duplicateOf.name)), ("received_at", .string(duplicateOf.receivedAt)),

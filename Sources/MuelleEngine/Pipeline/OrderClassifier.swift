@@ -1,0 +1,193 @@
+import MuelleCore
+import MuelleLedger
+import MuelleReaders
+
+/// Decides, inside the commit transaction, what each mapped order is: new (emitted as an order),
+/// unchanged (skipped), changed (emitted as an order update, never a second order), stale (the
+/// ledger knows newer facts: nothing applied, see `OrderEvidence`), or not selected by the filter
+/// and unknown (filtered).
+///
+/// The first pass reads only the index and records one decision byte per order in the staging
+/// folder; when every order is new — a first import — the staged NDJSON is published as it is,
+/// otherwise a second pass copies each order to where its decision sends it.
+struct OrderClassifier {
+    let tx: LedgerTransaction
+    let route: String
+    let inputID: Int64
+    let at: String
+
+    struct Result {
+        var imported = 0
+        var unchanged = 0
+        var updated = 0
+        /// Known orders whose copy brought nothing the ledger did not know newer.
+        var stale = 0
+        /// Not selected by the filter and not imported before.
+        var filtered = 0
+        var outputs: [String] = []
+        /// Orders this file cancelled or refunded, with the status they had: their shipments are settled next.
+        var ended: [EndedOrder] = []
+    }
+
+    private enum Decision: UInt8 {
+        case new = 0x4E, unchanged = 0x55, update = 0x43, filtered = 0x46, stale = 0x53
+    }
+
+    func classify(_ staged: StagedOrders, newOrdersTo ordersPath: String, updatesTo updatesPath: String, staging: String) throws -> Result {
+        var result = Result()
+        guard staged.count > 0 else { return result }
+        let decisionsPath = staging + "/" + UniqueName.next() + ".decisions"
+        let decisions = try FileWriter(path: decisionsPath)
+        let updatesMeta = try FileWriter(path: decisionsPath + ".updates")
+        let index = try LineReader(path: staged.indexPath)
+        while let line = try index.next() {
+            guard let entry = StagedOrders.IndexEntry(line) else { continue }
+            let decision = try decide(entry, updatesMeta: updatesMeta, ended: &result.ended)
+            switch decision {
+            case .new: result.imported += 1
+            case .unchanged: result.unchanged += 1
+            case .update: result.updated += 1
+            case .filtered: result.filtered += 1
+            case .stale: result.stale += 1
+            }
+            try decisions.write(bytes: [decision.rawValue])
+        }
+        try decisions.flush()
+        try updatesMeta.flush()
+
+        if result.imported == staged.count {
+            try FileSystem.publish(staged.ordersPath, as: ordersPath)
+            result.outputs.append(ordersPath)
+            return result
+        }
+        var newOrders: FileWriter?
+        var updates: FileWriter?
+        let orders = try LineReader(path: staged.ordersPath)
+        let decided = try ByteSource(path: decisionsPath, fileName: decisionsPath)
+        let meta = try LineReader(path: decisionsPath + ".updates")
+        while let json = try orders.next(), let byte = try decided.next() {
+            switch Decision(rawValue: byte) {
+            case .new?:
+                if newOrders == nil { newOrders = try FileWriter(path: staging + "/" + UniqueName.next() + ".orders") }
+                try newOrders?.writeLine(json)
+            case .update?:
+                if updates == nil { updates = try FileWriter(path: staging + "/" + UniqueName.next() + ".updates") }
+                try updates?.writeLine(OrderUpdate.line(decided: try meta.next() ?? "", orderJSON: json))
+            default:
+                continue
+            }
+        }
+        for (writer, final) in [(newOrders, ordersPath), (updates, updatesPath)] {
+            guard let writer else { continue }
+            try writer.sync()
+            try FileSystem.publish(writer.path, as: final)
+            result.outputs.append(final)
+        }
+        return result
+    }
+
+    private func decide(_ entry: StagedOrders.IndexEntry, updatesMeta: FileWriter, ended: inout [EndedOrder]) throws -> Decision {
+        guard let known = try tx.order(id: entry.id) else {
+            guard entry.selected else { return .filtered }
+            try tx.save(OrderEntry(id: entry.id, route: route, status: entry.status, fingerprint: entry.fingerprint, fields: entry.fields,
+                                   firstInput: inputID, lastInput: inputID, importedAt: at, updatedAt: at,
+                                   statusAt: entry.evidenceAt, snapshotAt: entry.evidenceAt))
+            return .new
+        }
+        var evidence = OrderEvidence(status: known.status, statusAt: known.statusAt, snapshotAt: known.snapshotAt)
+        guard let status = evidence.takeSnapshot(status: entry.status, updatedAt: entry.evidenceAt) else { return .stale }
+        var changed = known.fingerprint == entry.fingerprint ? [] : FieldDigests.changed(known.fields, entry.fields)
+        if status != known.status { changed.insert("status", at: 0) }
+        var order = known
+        (order.statusAt, order.snapshotAt) = (evidence.statusAt, evidence.snapshotAt)
+        guard !changed.isEmpty else {
+            // Nothing to tell downstream; a newer clock is still worth keeping as evidence.
+            if order != known { try tx.save(order) }
+            return entry.status == known.status ? .unchanged : .stale
+        }
+        // The update carries the order as the ledger now holds it: the snapshot's fields, and the
+        // status it kept when the snapshot could not move it back.
+        try updatesMeta.writeLine((status == entry.status ? "" : status) + "\t"
+                                  + OrderUpdate.meta(orderID: entry.id, from: known.status, to: status, changed: changed))
+        order.status = status
+        order.fingerprint = entry.fingerprint
+        order.fields = entry.fields
+        order.lastInput = inputID
+        order.updatedAt = at
+        try tx.save(order)
+        if let end = EndedOrder(entry, from: known.status, to: status) { ended.append(end) }
+        return .update
+    }
+}
+
+/// An order update: an already imported order came again, changed.
+enum OrderUpdate {
+    /// The line of an update, from its first-pass meta (`kept status \t meta`, the kept status empty
+    /// when the snapshot's own status stands) and the order's JSON.
+    static func line(decided: String, orderJSON: String) -> String {
+        guard let tab = decided.firstIndex(of: "\t") else { return line(meta: decided, orderJSON: orderJSON) }
+        let kept = decided[..<tab]
+        let meta = String(decided[decided.index(after: tab)...])
+        return line(meta: meta, orderJSON: kept.isEmpty ? orderJSON : replacingStatus(in: orderJSON, with: String(kept)))
+    }
+
+    /// The order's JSON with its top-level status replaced. The contract writes only plain strings
+    /// (kind, ids, created_at) before `status`, and a quote inside them is escaped, so the first
+    /// `,"status":"` is the order's own; statuses are plain words.
+    static func replacingStatus(in json: String, with status: String) -> String {
+        let marker = ",\"status\":\""
+        guard let start = json.range(of: marker), let end = json[start.upperBound...].firstIndex(of: "\"") else { return json }
+        return json.replacingCharacters(in: start.upperBound..<end, with: status)
+    }
+
+    /// Everything but the order itself, decided in the first pass.
+    static func meta(orderID: String, from: String, to: String, changed: [String]) -> String {
+        var out: [UInt8] = Array("{\"kind\":\"order_update\",\"order_id\":".utf8)
+        JSONText.writeString(orderID, into: &out)
+        out += Array(",\"status\":{\"from\":".utf8)
+        JSONText.writeString(from, into: &out)
+        out += Array(",\"to\":".utf8)
+        JSONText.writeString(to, into: &out)
+        out += Array("},\"changed\":".utf8)
+        JSONText.write(.array(changed.map(Value.string)), into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func line(meta: String, orderJSON: String) -> String {
+        meta + ",\"order\":" + orderJSON + "}"
+    }
+}
+
+/// Per-field digests of a normalised order (`name=hex;…`), kept in the ledger so an update can
+/// say which fields changed without keeping whole orders.
+enum FieldDigests {
+    /// Fields whose content changed, except `status`: the ledger's status, which events also move,
+    /// is compared by the caller, not the digest of the last copy.
+    static func changed(_ old: String, _ new: String) -> [String] {
+        func parse(_ text: String) -> [(String, Substring)] {
+            text.split(separator: ";").compactMap { pair in
+                guard let eq = pair.firstIndex(of: "=") else { return nil }
+                return (String(pair[..<eq]), pair[pair.index(after: eq)...])
+            }
+        }
+        let before = Dictionary(parse(old), uniquingKeysWith: { a, _ in a })
+        return parse(new).filter { $0.0 != "status" && before[$0.0] != $0.1 }.map(\.0)
+    }
+}
+
+/// An order that a file cancelled or refunded, and the status it had before.
+struct EndedOrder {
+    var id: String
+    var from: String
+    var to: String
+    /// When, by the source's clock, and where in the file it said so.
+    var at: String?
+    var record: Int?
+    var line: Int?
+
+    /// Nil unless the move ends the order: a refund after delivery settles money, not a parcel.
+    init?(_ entry: StagedOrders.IndexEntry, from: String, to: String) {
+        guard StatusProgression.final.contains(to), !StatusProgression.final.contains(from), from != "delivered" else { return nil }
+        (id, self.from, self.to, at, record, line) = (entry.id, from, to, entry.evidenceAt, entry.record, entry.line)
+    }
+}
