@@ -19,6 +19,13 @@ public enum OrderContract {
         "totals": ["items", "shipping", "discount", "tax", "grand_total"],
     ]
 
+    /// Fields `normalise` refuses a record without, by object (the line's product key is the route's
+    /// `product_key` field when it names one). `muelle check` requires a mapping to produce them.
+    public static let requiredFields: [String: [String]] = [
+        "": ["external_id", "created_at", "status", "currency", "lines"],
+        "lines": ["product_key", "quantity", "unit_price"],
+    ]
+
     /// Field names in contract order, shared by every normalised order.
     public enum Keys {
         static let order = KeyTable(["kind", "id", "platform", "account", "external_id", "created_at", "status", "payment_status",
@@ -75,7 +82,7 @@ public enum OrderContract {
     }
 
     public static func normalise(_ mapped: Value, identity: Identity, source: Source, at position: InputPosition) throws -> Value {
-        var check = FieldChecker(object: mapped, path: "", position: position)
+        let check = FieldChecker(object: mapped, path: "", position: position)
         let externalID = try check.requiredText("external_id")
         let currency = try check.currency("currency")
         let scale = ExactDecimal.minorUnits(of: currency)

@@ -14,12 +14,16 @@ struct Check: AsyncParsableCommand {
         let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
         let diagnostics = routeDiagnostics + profileDiagnostics
         for diagnostic in diagnostics { print(diagnostic.description) }
+        // Every file is checked whatever the others hold: the healthy ones are listed as such.
+        let troubled = Set(diagnostics.map(\.file))
+        for route in routes where !troubled.contains(route.file) { print("ok  \(route.file)") }
+        for code in profiles.keys.sorted() where !troubled.contains("\(workspace.relative(workspace.mappings))/carriers/\(code).yaml") {
+            print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml")
+        }
         if !diagnostics.isEmpty {
-            printError("\(diagnostics.count) error(s) in \(Set(diagnostics.map(\.file)).count) mapping file(s)")
+            printError("\(diagnostics.count) error(s) in \(troubled.count) mapping file(s)")
             throw ExitCode(2)
         }
-        for route in routes { print("ok  \(workspace.relative(workspace.mappings))/\(route.name).yaml") }
-        for code in profiles.keys.sorted() { print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml") }
     }
 }
 
