@@ -36,8 +36,9 @@ public struct PresenceCheck {
     let requirements: [SourceRequirement]
     let references: [SourceReference]
     private var seen: Set<Int> = []
-    /// Keys of the first record, to suggest what a path was probably meant to be.
-    private var first: Value?
+    /// Names the records have where each unseen path stops matching, to suggest what it meant.
+    private var nearby: [String: Set<String>] = [:]
+    private var records = 0
 
     init(requirements: [SourceRequirement], references: [SourceReference]) {
         self.requirements = requirements
@@ -45,19 +46,23 @@ public struct PresenceCheck {
     }
 
     public mutating func observe(_ record: SourceRecord) {
-        if first == nil { first = record.value }
+        records += 1
         guard seen.count < references.count else { return }
-        for (i, reference) in references.enumerated() where !seen.contains(i) && reference.path.isPresent(in: record.value) {
-            seen.insert(i)
+        for (i, reference) in references.enumerated() where !seen.contains(i) {
+            if reference.path.isPresent(in: record.value) {
+                seen.insert(i)
+            } else if nearby[reference.name, default: []].count < 50 {
+                nearby[reference.name, default: []].formUnion(Self.keys(near: reference.path, in: record.value))
+            }
         }
     }
 
     /// One error per path no record had; none when the file had no records at all.
     public func problems(file: String) -> [MuelleError] {
-        guard let first else { return [] }
+        guard records > 0 else { return [] }
         let present = Set(seen.map { references[$0] })
         return SourceBinding.problems(requirements, has: { present.contains($0) }) { names, reads in
-            let suggestion = SourceBinding.closest(to: names, among: names.flatMap { Self.keys(near: $0, in: first) })
+            let suggestion = SourceBinding.closest(to: names, among: names.flatMap { nearby[$0] ?? [] })
             let what = names.count == 1 ? "no record of the file has this field" : "no record of the file has any of \(SourceBinding.quoted(names))"
             return MuelleError(.missingColumn, "\(what), but \(reads), so the filter would turn every record away\(suggestion)",
                                at: InputPosition(file: file, field: names[0]))
@@ -65,12 +70,26 @@ public struct PresenceCheck {
     }
 
     /// The keys of the object where `path` stops matching in `record`.
-    private static func keys(near path: String, in record: Value) -> [String] {
+    private static func keys(near path: FieldPath, in record: Value) -> [String] {
         var value = record
-        for part in path.split(whereSeparator: { $0 == "." || $0 == "/" }) {
-            guard case .object(let object) = value else { return [] }
-            guard let next = object[String(part)] else { return object.keys.names }
-            value = next
+        for segment in path.segments {
+            switch (segment, value) {
+            case (.key(let key), .object(let object)):
+                guard let next = object[key] else { return object.keys.names }
+                value = next
+            case (.key, .array(let items)):
+                guard let first = items.first else { return [] }
+                value = first
+                if case .key(let key) = segment, case .object(let object) = first {
+                    guard let next = object[key] else { return object.keys.names }
+                    value = next
+                }
+            case (.index(let i), .array(let items)):
+                guard i < items.count else { return [] }
+                value = items[i]
+            default:
+                return []
+            }
         }
         return []
     }
