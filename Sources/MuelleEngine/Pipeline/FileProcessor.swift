@@ -184,9 +184,10 @@ public struct FileProcessor: Sendable {
             "kept": "\(entry.kept)", "filtered": "\(entry.filtered)", "rejected": "\(entry.rejected)",
             "skipped": "\(entry.skipped)", "updated": "\(entry.updated)",
         ]
-        if entry.filtered > 0, !filteredBy.isEmpty { metadata["filtered_by"] = "\(filteredBy.description)" }
-        // Nothing imported and nothing updated: say so out loud, with the reason beside it.
+        // Nothing imported and nothing updated: say so out loud, with the reason beside it (the
+        // report's `filtered_by` has it for every file).
         if entry.filtered > 0, entry.kept == 0, entry.updated == 0, entry.skipped == 0 {
+            metadata["filtered_by"] = "\(filteredBy.description)"
             logger.warning("processed, but the filter turned every record away", metadata: metadata)
         } else {
             logger.info("processed", metadata: metadata)
