@@ -181,7 +181,9 @@ extension ExpressionCompiler {
     /// The input needs only one of the arguments: the others may be absent (a constant argument
     /// is always there, so then all of them may).
     private func coalesce(_ call: FunctionCall) -> CompiledExpression {
-        guard let log = references, case .sequence(let items) = call.argument, items.count > 1 else { return coalesce(call, arguments(call)) }
+        guard let log = references, case .sequence(let items) = call.argument, items.count > 1 else {
+            return firstNotBlank(arguments(call))
+        }
         var alternatives: [[SourceRequirement]] = []
         let candidates = items.map { item in
             let (candidate, requirements) = log.capture { expression(item) }
@@ -189,10 +191,11 @@ extension ExpressionCompiler {
             return candidate
         }
         if !alternatives.contains(where: \.isEmpty) { log.add(.anyOf(alternatives)) }
-        return coalesce(call, candidates)
+        return firstNotBlank(candidates)
     }
 
-    private func coalesce(_ call: FunctionCall, _ candidates: [CompiledExpression]) -> CompiledExpression {        return CompiledExpression(sourceField: candidates.first?.sourceField) { scope in
+    private func firstNotBlank(_ candidates: [CompiledExpression]) -> CompiledExpression {
+        CompiledExpression(sourceField: candidates.first?.sourceField) { scope in
             for candidate in candidates {
                 let value = try candidate(&scope)
                 if !value.isBlank { return value }
