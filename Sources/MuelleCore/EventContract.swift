@@ -7,6 +7,9 @@ public enum EventContract {
         "": ["order_id", "status", "occurred_at", "tracking_number", "carrier", "tracking_url", "note", "updated_at"],
     ]
 
+    /// Fields `normalise` refuses an event without; `muelle check` requires a mapping to produce them.
+    public static let requiredFields: [String: [String]] = ["": ["order_id", "status", "occurred_at"]]
+
     static let keys = KeyTable(["kind", "order_id", "status", "occurred_at", "tracking_number", "carrier", "tracking_url", "note", "updated_at", "source"])
 
     public static func normalise(_ mapped: Value, source: OrderContract.Source, at position: InputPosition) throws -> Value {

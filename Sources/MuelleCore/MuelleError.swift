@@ -15,6 +15,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let badDate = Code(rawValue: "bad_date")
         public static let badValue = Code(rawValue: "bad_value")
         public static let missingField = Code(rawValue: "missing_field")
+        /// A column (CSV) or path (JSON/XML) the mapping reads that the file does not have.
+        public static let missingColumn = Code(rawValue: "missing_column")
         public static let unknownStatus = Code(rawValue: "unknown_status")
         public static let unmappedValue = Code(rawValue: "unmapped_value")
         public static let unknownOrder = Code(rawValue: "unknown_order")

@@ -19,6 +19,13 @@ public enum OrderContract {
         "totals": ["items", "shipping", "discount", "tax", "grand_total"],
     ]
 
+    /// Fields `normalise` refuses a record without, by object (the line's product key is the route's
+    /// `product_key` field when it names one). `muelle check` requires a mapping to produce them.
+    public static let requiredFields: [String: [String]] = [
+        "": ["external_id", "created_at", "status", "currency", "lines"],
+        "lines": ["product_key", "quantity", "unit_price"],
+    ]
+
     /// Field names in contract order, shared by every normalised order. `updated_at` stands just before
     /// `source`: both describe this copy of the order rather than the order, and neither counts in
     /// its fingerprint (an export that only bumps the time is not a change).

@@ -5,6 +5,9 @@ public enum ProductContract {
         "": ["key", "title", "price", "currency", "stock", "barcode", "sku", "active", "attributes"],
     ]
 
+    /// Fields `normalise` refuses a product without; `muelle check` requires a mapping to produce them.
+    public static let requiredFields: [String: [String]] = ["": ["key", "price", "currency"]]
+
     static let keys = KeyTable(["kind", "key", "title", "sku", "barcode", "price", "currency", "stock", "active", "attributes", "source"])
 
     public static func normalise(_ mapped: Value, source: OrderContract.Source, at position: InputPosition) throws -> Value {

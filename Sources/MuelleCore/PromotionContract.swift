@@ -8,6 +8,9 @@ public enum PromotionContract {
         "": ["product_key", "campaign", "type", "value", "regular_price", "currency", "starts_at", "ends_at", "attributes"],
     ]
 
+    /// Fields `normalise` refuses a promotion without; `muelle check` requires a mapping to produce them.
+    public static let requiredFields: [String: [String]] = ["": ["product_key", "type", "value", "currency", "starts_at", "ends_at"]]
+
     static let keys = KeyTable(["kind", "product_key", "campaign", "type", "value", "regular_price", "currency", "starts_at", "ends_at",
                                 "attributes", "source"])
 

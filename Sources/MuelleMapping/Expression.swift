@@ -97,6 +97,30 @@ struct FieldPath: Sendable, Equatable {
         return value
     }
 
+    /// Whether the path is there in `record` — with any value, null included. Only a key an object
+    /// lacks counts as absent: an empty list, an index past its end or a null on the way says
+    /// nothing either way, so it counts as present.
+    func isPresent(in record: Value) -> Bool {
+        Self.isPresent(segments[...], in: record)
+    }
+
+    private static func isPresent(_ rest: ArraySlice<Segment>, in value: Value) -> Bool {
+        guard let segment = rest.first else { return true }
+        switch (segment, value) {
+        case (.key(let k), .object(let o)):
+            guard let next = o[k] else { return false }
+            return isPresent(rest.dropFirst(), in: next)
+        case (.key, .array(let items)):
+            return items.isEmpty || items.contains { isPresent(rest, in: $0) }
+        case (.index(let i), .array(let items)):
+            return i >= items.count || isPresent(rest.dropFirst(), in: items[i])
+        case (.index(0), _):
+            return isPresent(rest.dropFirst(), in: value)
+        default:
+            return true
+        }
+    }
+
     private static func step(_ value: Value, _ segment: Segment) -> Value {
         switch (segment, value) {
         case (.key(let k), .object(let o)):

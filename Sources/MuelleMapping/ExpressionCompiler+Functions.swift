@@ -30,6 +30,9 @@ extension ExpressionCompiler {
             return options(call, ["pattern", "group"]) { regexCapture(call) }
         case "coalesce":
             return options(call, []) { coalesce(call) }
+        case "optional":
+            // Only a mark for the header check: an absent column or path already reads as null.
+            return options(call, []) { with { $0.optional = true }.expression(call.argument) }
         case "map":
             return options(call, ["table", "default"]) { tableLookup(call) }
         case "if":
@@ -175,9 +178,24 @@ extension ExpressionCompiler {
         }
     }
 
+    /// The input needs only one of the arguments: the others may be absent (a constant argument
+    /// is always there, so then all of them may).
     private func coalesce(_ call: FunctionCall) -> CompiledExpression {
-        let candidates = arguments(call)
-        return CompiledExpression(sourceField: candidates.first?.sourceField) { scope in
+        guard let log = references, case .sequence(let items) = call.argument, items.count > 1 else {
+            return firstNotBlank(arguments(call))
+        }
+        var alternatives: [[SourceRequirement]] = []
+        let candidates = items.map { item in
+            let (candidate, requirements) = log.capture { expression(item) }
+            alternatives.append(requirements)
+            return candidate
+        }
+        if !alternatives.contains(where: \.isEmpty) { log.add(.anyOf(alternatives)) }
+        return firstNotBlank(candidates)
+    }
+
+    private func firstNotBlank(_ candidates: [CompiledExpression]) -> CompiledExpression {
+        CompiledExpression(sourceField: candidates.first?.sourceField) { scope in
             for candidate in candidates {
                 let value = try candidate(&scope)
                 if !value.isBlank { return value }

@@ -8,7 +8,8 @@ extension ExpressionCompiler {
     /// `each: rows` walks the rows of a `group_by` group, each with its own line for errors.
     func each(_ call: FunctionCall) -> CompiledExpression {
         let items = itemSource(call.argument)
-        let filter = call.option("filter").map(condition)
+        let inner = insideItems(of: call.argument)
+        let filter = call.option("filter").map(inner.condition)
         let body: CompiledExpression
         switch (call.option("fields"), call.option("value")) {
         case (let fields?, nil):
@@ -16,9 +17,9 @@ extension ExpressionCompiler {
                 source.error("'fields' of 'each' must be a mapping of output fields", at: fields)
                 return .constant(.null)
             }
-            body = object(pairs)
+            body = inner.object(pairs)
         case (nil, let value?):
-            body = expression(value)
+            body = inner.expression(value)
         default:
             source.error("'each' needs either 'fields' (a list of objects) or 'value' (a list of values)", at: call.nameNode)
             return .constant(.null)
@@ -40,7 +41,7 @@ extension ExpressionCompiler {
             source.error("'sum' needs 'of', the value to add up for each element", at: call.nameNode)
             return .constant(.null)
         }
-        let term = expression(ofNode)
+        let term = insideItems(of: call.argument).expression(ofNode)
         return CompiledExpression { scope in
             var total: Decimal = 0
             try items(&scope) { scope in
@@ -49,6 +50,12 @@ extension ExpressionCompiler {
             }
             return .number(ExactDecimal.plain(total))
         }
+    }
+
+    /// The compiler for what is read from each element: a row of the input (`each: rows`), or an
+    /// element of a list inside the record, whose fields are not the input's own columns.
+    private func insideItems(of node: Node) -> ExpressionCompiler {
+        with { $0.levels.append(node.string == "rows") }
     }
 
     typealias ItemVisitor = (inout EvalScope) throws -> Void

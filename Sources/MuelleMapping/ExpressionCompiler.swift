@@ -13,6 +13,16 @@ struct ExpressionCompiler {
     let splitsPaths: Bool
     /// Time zone for date/times written without an offset (the route's `timezone:`).
     let defaultTimeZone: String?
+    /// Records the input fields read by `group_by`, `filter` and `fields` (nil elsewhere).
+    var references: ReferenceLog? = nil
+    var context = ReferenceContext()
+
+    /// The same compiler, for an expression read in another context.
+    func with(_ change: (inout ReferenceContext) -> Void) -> ExpressionCompiler {
+        var copy = self
+        change(&copy.context)
+        return copy
+    }
 
     func expression(_ node: Node) -> CompiledExpression {
         switch node {
@@ -63,6 +73,12 @@ struct ExpressionCompiler {
         guard let path = FieldPath.parse(text, splitting: splitsPaths) else {
             source.error("'\(text)' is not a valid field reference", at: node)
             return .constant(.null)
+        }
+        if let references, !context.optional, context.readsRecord(path) {
+            var name = Substring(text)
+            while name.hasPrefix("../") { name = name.dropFirst(3) }
+            references.add(.field(SourceReference(name: String(name), use: context.use, file: source.file,
+                                                  line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path)))
         }
         return CompiledExpression(sourceField: text) { scope in path.resolve(in: scope) }
     }
@@ -129,7 +145,7 @@ extension ExpressionCompiler {
     static let functionNames: Set<String> = conditionNames.union([
         "const", "trim", "upper", "lower", "concat", "join", "split", "replace", "regex",
         "coalesce", "map", "if", "integer", "decimal", "datetime", "multiply", "add", "subtract",
-        "divide", "sum", "each", "count", "first", "string",
+        "divide", "sum", "each", "count", "first", "string", "optional",
     ])
 
     static func looksLikeMisspelledFunction(_ key: String) -> Bool {
@@ -143,7 +159,7 @@ extension ExpressionCompiler {
             .min { $0.1 < $1.1 }?.0
     }
 
-    private static func editDistance(_ a: String, _ b: String) -> Int {
+    static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

@@ -11,15 +11,27 @@ public struct ImportRules: Sendable {
 
     public var window: (count: Int, unit: Unit)?
     public var excludedStatuses: Set<String> = []
+    /// Where each rule is written (`mappings/<route>.yaml:line:column`), to explain what it turned away.
+    var windowLocation = ""
+    var statusesLocation = ""
 
     static let keys: Set<String> = ["window", "exclude_statuses"]
 
     /// Whether a normalised order is imported when first seen at `now`.
     public func admits(_ order: Value, now: Date) -> Bool {
-        if let status = order["status"]?.text, excludedStatuses.contains(status) { return false }
-        guard let window else { return true }
-        guard let created = order["created_at"]?.text, let instant = Self.instant(created) else { return false }
-        return instant >= Self.start(of: window, before: now)
+        refusal(order, now: now) == nil
+    }
+
+    /// The rule that keeps an order out when first seen at `now`: as written, where, and the value
+    /// it looked at; nil when the order is admitted.
+    func refusal(_ order: Value, now: Date) -> (rule: String, location: String, example: String?)? {
+        if let status = order["status"]?.text, excludedStatuses.contains(status) {
+            return ("exclude_statuses: [\(excludedStatuses.sorted().joined(separator: ", "))]", statusesLocation, status)
+        }
+        guard let window else { return nil }
+        let created = order["created_at"]?.text
+        if let created, let instant = Self.instant(created), instant >= Self.start(of: window, before: now) { return nil }
+        return ("window: \(window.count) \(window.unit.rawValue)", windowLocation, created)
     }
 
     static func start(of window: (count: Int, unit: Unit), before now: Date) -> Date {
@@ -51,7 +63,9 @@ public struct ImportRules: Sendable {
         for pair in pairs where !Self.keys.contains(pair.key) {
             source.error("unknown import rule '\(pair.key)'; rules are window, exclude_statuses", at: pair.keyNode)
         }
+        func location(_ node: Node) -> String { "\(source.file):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1)" }
         if let windowNode = node.member("window") {
+            windowLocation = location(windowNode)
             let parts = (windowNode.string ?? "").split(separator: " ")
             let unitName = parts.count == 2 ? parts[1].lowercased() : ""
             let unit = Unit(rawValue: unitName) ?? Unit(rawValue: unitName + "s")
@@ -62,6 +76,7 @@ public struct ImportRules: Sendable {
             }
         }
         if let statuses = node.member("exclude_statuses") {
+            statusesLocation = location(statuses)
             guard case .sequence(let items) = statuses else {
                 source.error("'exclude_statuses' is a list of muelle statuses, such as [delivered, cancelled]", at: statuses)
                 return

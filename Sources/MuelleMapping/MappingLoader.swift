@@ -84,9 +84,10 @@ struct RouteCompiler {
         }
         let settings = RouteSettings(source: source, node: root.member("route"), root: root)
         let reader = ReaderSettings.compile(source: source, node: root.member("reader"), root: root)
-        let compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone)
-        let groupBy = root.member("group_by").map(compiler.expression)
-        let filter = root.member("filter").map(compiler.condition)
+        let references = ReferenceLog()
+        let compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone, references: references)
+        let groupBy = root.member("group_by").map(compiler.with { $0.use = .groupBy }.expression)
+        let clauses = root.member("filter").map { filterClauses($0, compiler: compiler.with { $0.use = .filter }) } ?? []
         guard let fieldsNode = root.member("fields") else {
             source.error("the mapping has no 'fields' section: nothing would be produced", at: root)
             return nil
@@ -96,6 +97,7 @@ struct RouteCompiler {
             return nil
         }
         checkContractFields(fieldsNode, object: "", contract: settings.kind.contractFields)
+        checkRequiredFields(fieldsNode, kind: settings.kind, productKey: settings.productKey)
         if let productKey = settings.productKey, let lineFields = fieldsNode.member("lines")?.member("fields") {
             if let own = lineFields.stringKeyedPairs?.first(where: { $0.key == "product_key" }) {
                 source.error("the route's product_key (\(productKey)) decides each line's product_key; remove this one", at: own.keyNode)
@@ -114,7 +116,7 @@ struct RouteCompiler {
             sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
-            groupBy: groupBy, filter: filter, fields: fields)
+            groupBy: groupBy, filterClauses: clauses, fields: fields, sourceRequirements: references.requirements)
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.

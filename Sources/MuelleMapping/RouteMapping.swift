@@ -29,6 +29,26 @@ public enum RecordKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// The fields the contract requires, by object (`muelle check` verifies a mapping produces them).
+    var requiredFields: [String: [String]] {
+        switch self {
+        case .orders: return OrderContract.requiredFields
+        case .orderEvents: return EventContract.requiredFields
+        case .products: return ProductContract.requiredFields
+        case .promotions: return PromotionContract.requiredFields
+        }
+    }
+
+    /// One record of the kind, in messages: "an order needs …".
+    var recordName: String {
+        switch self {
+        case .orders: return "an order"
+        case .orderEvents: return "an order event"
+        case .products: return "a product"
+        case .promotions: return "a promotion"
+        }
+    }
+
     var contractFields: [String: [String]] {
         switch self {
         case .orders: return OrderContract.mappableFields
@@ -61,8 +81,11 @@ public struct RouteMapping: Sendable {
     /// Where the route's own outbox files (orders, catalogue changes, promotions…) are delivered.
     public let deliver: SFTPSettings?
     let groupBy: CompiledExpression?
-    let filter: CompiledCondition?
+    /// The route's `filter:`, clause by clause (empty: every record is selected).
+    let filterClauses: [FilterClause]
     let fields: CompiledExpression
+    /// What an input must have for `group_by`, `filter` and `fields` to read it (see `SourceBinding`).
+    let sourceRequirements: [SourceRequirement]
 
     /// The outcome of mapping one record or group of rows.
     public enum Outcome: Sendable {
@@ -86,11 +109,24 @@ public struct RouteMapping: Sendable {
 
     /// Maps one group (one record when the route does not group) onto a normalised record.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date()) -> Outcome {
+        var tally = FilterTally()
+        return map(group, source: source, now: now, tally: &tally)
+    }
+
+    /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> Outcome {
         var scope = EvalScope(group: group)
         let position = scope.position
-        let selected: Bool
+        var selected = true
         do {
-            selected = try filter.map { try $0(&scope) } ?? true
+            // Clauses in order, stopping at the first that fails: that one is why.
+            for clause in filterClauses where try !clause.test(&scope) {
+                selected = false
+                tally.count(rule: clause.text, location: clause.location) {
+                    (try? clause.subject?.callAsFunction(&scope)).flatMap { $0.text ?? ($0 == .null ? "" : nil) }
+                }
+                break
+            }
         } catch let error as MuelleError {
             return .rejected(error.located(file: source.file, record: position.record, line: position.line))
         } catch {
@@ -101,7 +137,9 @@ public struct RouteMapping: Sendable {
             switch kind {
             case .orders:
                 let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position)
-                return .mapped(order, selected: selected && importRules.admits(order, now: now))
+                guard selected, let refusal = importRules.refusal(order, now: now) else { return .mapped(order, selected: selected) }
+                tally.count(rule: refusal.rule, location: refusal.location) { refusal.example }
+                return .mapped(order, selected: false)
             case .orderEvents:
                 return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
             case .products:

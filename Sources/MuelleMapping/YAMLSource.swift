@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// One mapping file's text and the diagnostics found while compiling it.
@@ -50,5 +51,21 @@ extension Node {
         guard case .scalar(let scalar) = self else { return false }
         if scalar.style != .plain { return true }
         return tag.rawValue == Tag.Name.str.rawValue
+    }
+
+    /// The node on one line, as a merchant would write it in flow style: `{ equals: Status, value: paid }`.
+    var flowText: String {
+        switch self {
+        case .scalar(let scalar):
+            let text = scalar.string
+            let plain = !text.isEmpty && !text.contains(where: { ",:{}[]#\"'".contains($0) }) && text.trimmingCharacters(in: .whitespaces) == text
+            return plain || !isStringScalar ? text : "\"" + text.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .sequence(let items):
+            return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
+        case .mapping(let mapping):
+            return "{ " + mapping.map { "\($0.key.flowText): \($0.value.flowText)" }.joined(separator: ", ") + " }"
+        case .alias:
+            return "*alias"
+        }
     }
 }

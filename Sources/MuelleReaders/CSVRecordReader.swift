@@ -15,6 +15,7 @@ public final class CSVRecordReader: RecordReader {
     private var scanner: CSVScanner
 
     public var bytesRead: Int { source.bytesRead }
+    public var columnNames: [String]? { header }
 
     /// Reads the header row; throws if the file has none or it is malformed.
     public init(source: ByteSource, options: CSVOptions) throws {

@@ -21,6 +21,13 @@ public protocol RecordReader: AnyObject {
     func next() throws -> SourceRecord?
     /// Bytes consumed so far, for progress reporting.
     var bytesRead: Int { get }
+    /// The column names of a format with a header row (CSV), known once the reader is open; nil for
+    /// formats whose records carry their own field names (JSON, XML).
+    var columnNames: [String]? { get }
+}
+
+extension RecordReader {
+    public var columnNames: [String]? { nil }
 }
 
 /// Text encodings an export may use; the mapping states which.

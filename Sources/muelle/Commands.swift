@@ -14,12 +14,14 @@ struct Check: AsyncParsableCommand {
         let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
         let diagnostics = routeDiagnostics + profileDiagnostics
         for diagnostic in diagnostics { print(diagnostic.description) }
-        // Every file is checked and reported, broken or not: one typo must not hide the state of the others.
-        let broken = Set(diagnostics.map(\.file))
-        for route in routes where !broken.contains(route.file) { print("ok  \(route.file)") }
-        for code in profiles.keys.sorted() { print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml") }
+        // Every file is checked whatever the others hold: the healthy ones are listed as such.
+        let troubled = Set(diagnostics.map(\.file))
+        for route in routes where !troubled.contains(route.file) { print("ok  \(route.file)") }
+        for code in profiles.keys.sorted() where !troubled.contains("\(workspace.relative(workspace.mappings))/carriers/\(code).yaml") {
+            print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml")
+        }
         if !diagnostics.isEmpty {
-            printError("\(diagnostics.count) error(s) in \(broken.count) mapping file(s)")
+            printError("\(diagnostics.count) error(s) in \(troubled.count) mapping file(s)")
             throw ExitCode(2)
         }
     }

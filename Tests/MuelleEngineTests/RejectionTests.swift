@@ -4,7 +4,9 @@ import Testing
 /// Bad input gets a clear error naming file, record, line/column and field; the file is
 /// quarantined beside a readable report; nothing else stops flowing; nothing is lost.
 @Suite(.serialized) struct RejectionTests {
-    static let shopifyHeader = "Name,Email,Financial Status,Fulfillment Status,Currency,Subtotal,Shipping,Taxes,Total,Discount Amount,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Shipping Name,Shipping Address1,Shipping City,Shipping Zip,Shipping Country,Cancelled at\r\n"
+    static let shopifyHeader = "Name,Email,Financial Status,Fulfillment Status,Currency,Subtotal,Shipping,Taxes,Total,Discount Amount,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Shipping Name,Shipping Address1,Shipping City,Shipping Zip,Shipping Country,Cancelled at,"
+        // The export's other columns the mapping reads, empty (rows shorter than the header are padded).
+        + "Billing Name,Billing Phone,Phone,Shipping Company,Shipping Address2,Shipping Province,Shipping Phone\r\n"
 
     static func shopifyRow(_ name: String, price: String = "19.90", created: String = "2026-11-02 09:15:22 +0100", sku: String = "TSH-1", first: Bool = true) -> String {
         first
@@ -102,7 +104,7 @@ import Testing
         var mapping = try bench.read("mappings/mercadolibre-orders.yaml")
             .replacingOccurrences(of: "    - { equals: status, value: paid }", with: "    - { in: status, values: [paid, in_mediation] }")
         try bench.write("mappings/mercadolibre-orders.yaml", mapping)
-        let body = #"{"results":[{"id":7,"status":"in_mediation","date_created":"2026-11-01T10:01:50.000-05:00","currency_id":"COP","order_items":[{"item":{"seller_sku":"A"},"quantity":1,"unit_price":5}],"total_amount":5,"buyer":{}}]}"#
+        let body = #"{"results":[{"id":7,"status":"in_mediation","date_created":"2026-11-01T10:01:50.000-05:00","currency_id":"COP","order_items":[{"item":{"seller_sku":"A"},"quantity":1,"unit_price":5}],"total_amount":5,"buyer":{},"tags":[]}]}"#
         try bench.drop("mercadolibre-orders", "m.json", body)
         #expect(try bench.muelle(["run", "--once"]).status == 1)
         let quarantined = try #require(bench.files("quarantine/mercadolibre-orders").first { $0.hasSuffix("m.json") })

@@ -28,6 +28,9 @@ import MuelleReaders
             fields:
               external_id: Name
               currency: { uper: Currency }
+              created_at: { datetime: Created }
+              status: { const: ready_to_ship }
+              lines: { each: rows, fields: { product_key: Sku, quantity: { integer: Qty }, unit_price: { decimal: Price } } }
             """)
         #expect(found.count == 1)
         #expect(found.first?.line == 5)
@@ -81,5 +84,47 @@ import MuelleReaders
             """)
         #expect(found.map(\.message).contains { $0.contains("not a valid regular expression") })
         #expect(found.map(\.message).contains { $0.contains("unknown time zone 'Europe/Atlantis'") })
+    }
+
+    @Test func everyFieldTheContractRequiresMustBeMappedAndAllMissingAreNamed() throws {
+        let found = diagnostics(Self.header + """
+            fields:
+              external_id: Name
+              created_at: { datetime: D }
+              currency: { const: null }
+              lines:
+                each: rows
+                fields:
+                  product_key: Sku
+                  quantity: { integer: Q }
+            """)
+        #expect(found.count == 2, "\(found)")
+        let order = try #require(found.first)
+        #expect(order.description.hasPrefix("mappings/r.yaml:4:3: error: an order needs 'status', 'currency', but the mapping produces no value for them"))
+        #expect(order.message.contains("`{ const: null }` counts as missing"))
+        let line = try #require(found.last)
+        #expect(line.description.hasPrefix("mappings/r.yaml:10:7: error: each of an order's lines needs 'unit_price'"))
+    }
+
+    @Test func eventsProductsAndPromotionsHaveTheirOwnRequiredFields() {
+        let event = diagnostics("""
+            route: { kind: order-events, platform: carrier, account: main }
+            reader: { format: json }
+            fields: { order_id: ref, status: { const: shipped } }
+            """)
+        #expect(event.map(\.description) == ["mappings/r.yaml:3:9: error: an order event needs 'occurred_at', but the mapping produces no value for it"
+            + "\n    fields: { order_id: ref, status: { const: shipped } }\n            ^"])
+        let product = diagnostics("""
+            route: { kind: products, platform: feed, account: main }
+            reader: { format: csv }
+            fields: { key: SKU, price: { decimal: Price } }
+            """)
+        #expect(product.map(\.message) == ["a product needs 'currency', but the mapping produces no value for it"])
+        let promotion = diagnostics("""
+            route: { kind: promotions, platform: feed, account: main }
+            reader: { format: csv }
+            fields: { product_key: SKU, type: { const: percentage }, value: V, currency: { const: ARS }, starts_at: S }
+            """)
+        #expect(promotion.map(\.message) == ["a promotion needs 'ends_at', but the mapping produces no value for it"])
     }
 }

@@ -19,8 +19,7 @@ public enum TryRun {
         let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256) { record, selected in
             if selected { kept.append(record) }
         }
-        var errors = summary.rejections
-        if let fatal = summary.fatal { errors.insert(fatal, at: 0) }
+        let errors = summary.errors
         let refused = summary.refusesFile(policy: mapping.onError)
         let value = Value.object([
             ("route", .string(mapping.name)), ("file", .string(name)),

@@ -12,11 +12,20 @@ public struct MappingSummary: Sendable {
     public var rejections: [MuelleError] = []
     /// A problem that made the rest of the file unreadable (malformed CSV/JSON/XML, unreadable file).
     public var fatal: MuelleError?
+    /// Columns (CSV) or filter paths (JSON/XML) the mapping reads that the file lacks: each refuses it.
+    public var unbound: [MuelleError] = []
+    /// Which filter clause or import rule turned records away, and how many.
+    public var filteredBy = FilterTally()
     public static let maxListed = 1000
 
     /// Whether the file as a whole is refused under the route's policy.
     public func refusesFile(policy: BadRecordPolicy) -> Bool {
-        fatal != nil || (policy == .rejectFile && rejectedCount > 0)
+        fatal != nil || !unbound.isEmpty || (policy == .rejectFile && rejectedCount > 0)
+    }
+
+    /// The problems with the file as a whole, then the rejected records.
+    public var errors: [MuelleError] {
+        (fatal.map { [$0] } ?? []) + unbound + rejections
     }
 
     mutating func reject(_ error: MuelleError) {
@@ -48,6 +57,12 @@ public struct FileMapper {
             summary.fatal = Self.muelleError(error, file: fileName)
             return summary
         }
+        // A file without a column the mapping reads is refused before any row is read.
+        if let header = reader.columnNames {
+            summary.unbound = mapping.headerProblems(header, file: fileName)
+            if !summary.unbound.isEmpty { return summary }
+        }
+        var presence = mapping.presenceCheck()
         var group: [SourceRecord] = []
         var groupKey: String?
 
@@ -55,7 +70,7 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            switch mapping.map(group, source: source) {
+            switch mapping.map(group, source: source, tally: &summary.filteredBy) {
             case .mapped(let value, let selected):
                 if selected { summary.kept += 1 } else { summary.filtered += 1 }
                 try onMapped(value, selected)
@@ -70,6 +85,7 @@ public struct FileMapper {
         do {
             while let record = try reader.next() {
                 summary.records += 1
+                presence?.observe(record)
                 if mapping.groupsRows {
                     let key: String?
                     do {
@@ -92,6 +108,7 @@ public struct FileMapper {
         } catch {
             summary.fatal = Self.muelleError(error, file: fileName)
         }
+        if summary.fatal == nil, let presence { summary.unbound = presence.problems(file: fileName) }
         return summary
     }
 

@@ -68,8 +68,7 @@ public struct FileProcessor: Sendable {
         entry.kept = summary.kept
         entry.filtered = summary.filtered
         entry.rejected = summary.rejectedCount
-        var errors = summary.rejections
-        if let fatal = summary.fatal { errors.insert(fatal, at: 0) }
+        let errors = summary.errors
 
         if summary.refusesFile(policy: mapping.onError) {
             entry.kept = 0
@@ -93,7 +92,8 @@ public struct FileProcessor: Sendable {
             }
         }
         do {
-            return try commit(path: path, entry: entry, records: summary.records, errors: errors, staged: staged, mapping: mapping, digest: digest)
+            return try commit(path: path, entry: entry, records: summary.records, errors: errors, filteredBy: summary.filteredBy,
+                              staged: staged, mapping: mapping, digest: digest)
         } catch let error as MuelleError where error.code == .heldBack {
             // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
             entry.kept = 0
@@ -103,7 +103,7 @@ public struct FileProcessor: Sendable {
 
     // MARK: - Outcomes
 
-    private func commit(path: String, entry: InputEntry, records: Int, errors: [MuelleError], staged: StagedOrders,
+    private func commit(path: String, entry: InputEntry, records: Int, errors: [MuelleError], filteredBy: FilterTally, staged: StagedOrders,
                         mapping: RouteMapping, digest: String) throws -> FileOutcome {
         var entry = entry
         try ledger.write { tx in
@@ -188,15 +188,23 @@ public struct FileProcessor: Sendable {
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
-                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided))
+                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided, filteredBy: filteredBy))
             entry.id = try tx.insert(entry)
         }
         try move(path, to: entry.destination ?? "", entryID: entry.id)
-        logger.info("processed", metadata: [
+        var metadata: Logger.Metadata = [
             "muelle.route": "\(mapping.name)", "muelle.file": "\(entry.name)",
             "kept": "\(entry.kept)", "filtered": "\(entry.filtered)", "rejected": "\(entry.rejected)",
             "skipped": "\(entry.skipped)", "updated": "\(entry.updated)",
-        ])
+        ]
+        // Nothing imported and nothing updated: say so out loud, with the reason beside it (the
+        // report's `filtered_by` has it for every file).
+        if entry.filtered > 0, entry.kept == 0, entry.updated == 0, entry.skipped == 0 {
+            metadata["filtered_by"] = "\(filteredBy.description)"
+            logger.warning("processed, but the filter turned every record away", metadata: metadata)
+        } else {
+            logger.info("processed", metadata: metadata)
+        }
         return FileOutcome(route: mapping.name, name: entry.name, state: .processed, entry: entry)
     }
 

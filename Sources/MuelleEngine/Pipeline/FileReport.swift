@@ -1,5 +1,6 @@
 import MuelleCore
 import MuelleLedger
+import MuelleMapping
 
 /// The per-input report written to `outbox/reports/`: what came in, what went out, and every
 /// rejected record with its position and reason.
@@ -15,11 +16,14 @@ struct FileReport {
     var deletions: Int?
     /// Shipments voided because this file cancelled or refunded their orders.
     var voided: Int?
+    /// Why records were not imported: the filter clause or import rule, how many, an example value.
+    var filteredBy: FilterTally
 
     init(entry: InputEntry, records: Int, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil,
-         deletions: Int? = nil, voided: Int? = nil) {
+         deletions: Int? = nil, voided: Int? = nil, filteredBy: FilterTally = FilterTally()) {
         self.deletions = deletions
         self.voided = voided
+        self.filteredBy = filteredBy
         self.entry = entry
         self.records = records
         self.outputs = outputs
@@ -43,6 +47,14 @@ struct FileReport {
             ("outputs", .array(outputs.map(Value.string))),
             ("original", entry.destination.map(Value.string) ?? .null),
         ]
+        if !filteredBy.isEmpty {
+            pairs.append(("filtered_by", .array(filteredBy.entries.map { entry in
+                .object([
+                    ("rule", .string(entry.rule)), ("mapping", .string(entry.location)), ("count", .number(String(entry.count))),
+                    ("example", entry.example.map(Value.string) ?? .null), ("text", .string(entry.description)),
+                ])
+            })))
+        }
         if let shipments { pairs.append(("shipments", .number(String(shipments)))) }
         if let deletions { pairs.append(("deleted", .number(String(deletions)))) }
         if let voided { pairs.append(("shipments_voided", .number(String(voided)))) }
