@@ -8,7 +8,7 @@ import ServiceLifecycle
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Watch the inbox and process drops until SIGINT/SIGTERM (or, with --once, what is there now).",
-        discussion: "Exit status with --once: 0 every input processed, 1 some input rejected, 2 configuration error.")
+        discussion: "Exit status with --once: 0 every input processed (or held for the next run: still being written, or ending early), 1 some input rejected, 2 configuration error.")
 
     @OptionGroup var options: WorkspaceOptions
 
@@ -16,7 +16,7 @@ struct Run: AsyncParsableCommand {
     var once = false
 
     @Option(help: "Milliseconds a file must stay unchanged before it is taken.")
-    var quietMs: Int = 300
+    var quietMs: Int = Int(RunOptions.defaultQuietPeriod.components.seconds * 1000)
 
     @Option(help: "Seconds between safety-net rescans while watching.")
     var rescanSeconds: Int = 5
@@ -42,6 +42,7 @@ struct Run: AsyncParsableCommand {
             let summary = await runner.runOnce(options: settings)
             ProgressLine.finish()
             printError("processed \(summary.processed), rejected \(summary.rejected), duplicates \(summary.duplicates)"
+                + (summary.held == 0 ? "" : ", held \(summary.held)")
                 + (summary.failures.isEmpty ? "" : ", failed \(summary.failures.count)"))
             throw ExitCode(summary.exitCode)
         }

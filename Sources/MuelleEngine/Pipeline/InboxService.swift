@@ -32,18 +32,20 @@ public struct InboxService: Service {
                 queues[mapping.name] = continuation
                 group.addTask {
                     for await file in stream {
-                        let failed = await limiter.withPermit {
+                        let result = await limiter.withPermit {
                             var summary = RunSummary()
-                            runner.take(file, summary: &summary, options: options)
-                            return !summary.failures.isEmpty
+                            return runner.take(file, summary: &summary, options: options)
                         }
-                        if failed {
+                        switch result {
+                        case .done:
+                            break
+                        case .held(let retryAfter):
+                            // Back when it changes or its writer closes it; the timed retry is the safety net.
+                            watcher.hold(file, retryAfter: retryAfter ?? options.rescanInterval)
+                        case .failed:
                             // Offer it again later, not at once: a lasting problem (permissions, a full
                             // disk) must not turn into a busy loop of retries and log lines.
-                            Task {
-                                try? await Task.sleep(for: options.rescanInterval)
-                                watcher.forget(file)
-                            }
+                            watcher.hold(file, retryAfter: options.rescanInterval)
                         }
                     }
                 }

@@ -7,8 +7,14 @@ import MuelleMapping
 
 /// How `muelle run` takes files.
 public struct RunOptions: Sendable {
-    /// A file is taken once its size and mtime have not changed for this long.
-    public var quietPeriod: Duration = .milliseconds(300)
+    /// A file is taken once its size and mtime have not changed for this long (and nobody has it open for
+    /// writing). Two seconds: Camel's `readLock=changed` and Redpanda Connect's `minimum_age` wait about one;
+    /// with the kernel's claim and the completeness check guarding open writers and cut lines, this only
+    /// protects a client that closes after a whole row and appends again, and two seconds covers the quick
+    /// reconnects (1–1.5 s) of SFTP clients and chunked copies. See README, "The workspace".
+    public static let defaultQuietPeriod: Duration = .seconds(2)
+
+    public var quietPeriod: Duration = RunOptions.defaultQuietPeriod
     /// The safety-net rescan interval while watching (inotify does the real work).
     public var rescanInterval: Duration = .seconds(5)
     /// Routes processed at the same time; files of one route always go one by one, in arrival order.
@@ -24,11 +30,13 @@ public struct RunSummary: Sendable {
     public var processed = 0
     public var rejected = 0
     public var duplicates = 0
+    /// Inputs left in the inbox for later: still open for writing, still changing, or ending early.
+    public var held = 0
     public var failures: [String] = []
     /// Partner files still waiting for their delivery.
     public var pendingDeliveries = 0
 
-    /// 0 when every input was processed, 1 when some input was rejected (or could not be taken).
+    /// 0 when every input was processed or held for later, 1 when some input was rejected (or failed).
     public var exitCode: Int32 { rejected > 0 || !failures.isEmpty ? 1 : 0 }
 
     mutating func add(_ outcome: FileOutcome) {
@@ -43,6 +51,7 @@ public struct RunSummary: Sendable {
         processed += other.processed
         rejected += other.rejected
         duplicates += other.duplicates
+        held += other.held
         failures += other.failures
     }
 }
@@ -81,19 +90,36 @@ public struct Runner: Sendable {
         for name in leftovers { FileSystem.removeTree(workspace.staging + "/" + name) }
     }
 
-    /// Processes one file; a failure to process (not a rejection) is logged and counted.
-    func take(_ file: InboxFile, summary: inout RunSummary, options: RunOptions) {
-        guard let mapping = route(named: file.route) else { return }
+    /// What became of a file handed to `take`, for a caller deciding when to look at it again.
+    enum TakeResult: Sendable {
+        case done
+        /// Not taken yet; `retryAfter` as in `FileHeld`.
+        case held(retryAfter: Duration?)
+        case failed
+    }
+
+    /// Processes one file; a held file or a failure to process (not a rejection) is logged and counted.
+    @discardableResult
+    func take(_ file: InboxFile, summary: inout RunSummary, options: RunOptions) -> TakeResult {
+        guard let mapping = route(named: file.route) else { return .done }
         do {
             let outcome = try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
                 options.progress?(file.name, records, bytes, file.size)
             }
             summary.add(outcome)
+            return .done
+        } catch let held as FileHeld {
+            logger.info("held: it stays in the inbox and is tried again", metadata: [
+                "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "reason": "\(held.reason)",
+            ])
+            summary.held += 1
+            return .held(retryAfter: held.retryAfter)
         } catch {
             logger.error("could not process the file; it stays in the inbox", metadata: [
                 "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "error": "\(error)",
             ])
             summary.failures.append("\(file.route)/\(file.name): \(error)")
+            return .failed
         }
     }
 
@@ -119,9 +145,15 @@ public struct Runner: Sendable {
         }
     }
 
+    /// One route's files, oldest first, each once it is stable by the same rule as the watcher's
+    /// (`StableFileDetector`). A file still changing after twice the quiet period is left for the next
+    /// run rather than waited for: `run --once` never waits on a writer.
     private func drainOnce(route: String, options: RunOptions) async -> RunSummary {
         var summary = RunSummary()
         let scanner = InboxScanner(inboxPath: workspace.inbox)
+        let clock = ContinuousClock()
+        var detector = StableFileDetector<String>(quietPeriod: options.quietPeriod)
+        var firstSeen: [String: ContinuousClock.Instant] = [:]
         var attempted = Set<String>()
         while true {
             let scan: InboxScan
@@ -129,26 +161,29 @@ public struct Runner: Sendable {
                 summary.failures.append("\(route): \(error)")
                 return summary
             }
-            for ignored in scan.ignored { logger.notice("\(ignored)") }
+            for ignored in scan.ignored where firstSeen[ignored.name] == nil {
+                firstSeen[ignored.name] = clock.now
+                logger.notice("\(ignored)")
+            }
             guard let file = scan.files.first(where: { !attempted.contains($0.name) }) else { return summary }
-            if await waitUntilStable(file, quietPeriod: options.quietPeriod) {
+            let now = clock.now
+            let seen = firstSeen[file.name] ?? now
+            firstSeen[file.name] = seen
+            if detector.observe(file.name, file.signature, modifiedAgo: file.modificationTime.age(at: .now()), at: now) {
                 attempted.insert(file.name)
                 take(file, summary: &summary, options: options)
+            } else if now - seen >= options.quietPeriod * 2 {
+                attempted.insert(file.name)
+                summary.held += 1
+                logger.info("held: it stays in the inbox and is tried again", metadata: [
+                    "muelle.route": "\(route)", "muelle.file": "\(file.name)",
+                    "reason": "\(file.name): the file is still changing (written to within the last \(FileHeld.words(options.quietPeriod)))",
+                ])
+            } else {
+                let wake = detector.nextDeadline ?? now + options.quietPeriod
+                try? await Task.sleep(for: max(wake - now, .milliseconds(10)))
             }
         }
-    }
-
-    /// True when the file was unchanged for the quiet period; false when it changed meanwhile
-    /// (the caller rescans and tries again).
-    private func waitUntilStable(_ file: InboxFile, quietPeriod: Duration) async -> Bool {
-        let age = Date().timeIntervalSince1970 - (Double(file.modificationTime.seconds) + Double(file.modificationTime.nanoseconds) / 1e9)
-        let quiet = Double(quietPeriod.components.seconds) + Double(quietPeriod.components.attoseconds) / 1e18
-        guard age < quiet else { return true }
-        try? await Task.sleep(for: .seconds(quiet - max(0, age)))
-        guard let now = try? InboxScanner(inboxPath: workspace.inbox).scan(route: file.route).files.first(where: { $0.name == file.name }) else {
-            return false
-        }
-        return now.signature == file.signature
     }
 
     private func warnAboutUnmappedFolders() {
