@@ -346,14 +346,24 @@ private final class XMLInput {
         return guardian.refusal == nil ? Int32(filled) : -1
     }
 
-    /// Whether `error` is where the bytes ran out rather than a mistake inside the document: a fatal error
-    /// at or after the file's last line of content, once the whole file was read. libxml2's reader calls
-    /// a document cut off between elements "extra content at the end of the document", as it does real
-    /// content after the root element: `documentOpen` (an element is still open) tells them apart.
+    /// Whether `error` is where the bytes ran out rather than a mistake inside the document: one of the
+    /// errors libxml2 gives for markup left unfinished, at or after the file's last line of content, once
+    /// the whole file was read. libxml2's reader calls a document cut off between elements "extra content
+    /// at the end of the document", as it does real content after the root element: `documentOpen` (an
+    /// element is still open) tells them apart.
     func stopsEarly(at error: CapturedError, documentOpen: Bool) -> Bool {
         guard reachedEnd, error.isFatal, (error.line ?? 0) >= lastContentLine else { return false }
-        return error.code != Int32(XML_ERR_DOCUMENT_END.rawValue) || documentOpen
+        if error.code == Int32(XML_ERR_DOCUMENT_END.rawValue) { return documentOpen }
+        return Self.unfinishedMarkup.contains(error.code)
     }
+
+    private static let unfinishedMarkup: Set<Int32> = Set([
+        XML_ERR_DOCUMENT_EMPTY, XML_ERR_ENTITYREF_SEMICOL_MISSING, XML_ERR_STRING_NOT_CLOSED,
+        XML_ERR_ATTRIBUTE_NOT_STARTED, XML_ERR_ATTRIBUTE_NOT_FINISHED, XML_ERR_ATTRIBUTE_WITHOUT_VALUE,
+        XML_ERR_LITERAL_NOT_FINISHED, XML_ERR_COMMENT_NOT_FINISHED, XML_ERR_PI_NOT_FINISHED,
+        XML_ERR_XMLDECL_NOT_FINISHED, XML_ERR_CDATA_NOT_FINISHED, XML_ERR_SPACE_REQUIRED, XML_ERR_NAME_REQUIRED,
+        XML_ERR_GT_REQUIRED, XML_ERR_LTSLASH_REQUIRED, XML_ERR_EQUAL_REQUIRED, XML_ERR_TAG_NOT_FINISHED,
+    ].map { Int32($0.rawValue) })
 
     private func countLines(_ bytes: UnsafeRawBufferPointer) {
         for byte in bytes {

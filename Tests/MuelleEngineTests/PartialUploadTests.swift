@@ -112,6 +112,30 @@ import Testing
         try Self.expectEveryOrderOnceWithAllItsLines(bench)
     }
 
+    @Test func theDefaultQuietPeriodCoversAClientThatClosesAfterAWholeRowAndAppendsSoonAfter() throws {
+        let bench = try Workbench(mappings: ["shopify-orders"])
+        defer { bench.remove() }
+        // The default quiet period: nothing else can tell this file from a finished one.
+        let process = bench.start(["run"])
+        try process.run()
+        defer { stop(process) }
+        Thread.sleep(forTimeInterval: 0.5)
+
+        let data = try Self.export()
+        let cut = Self.offset(afterLine: 6, in: data)
+        let path = bench.root + "/inbox/shopify-orders/orders_export_1.csv"
+        try data[..<cut].write(to: URL(fileURLWithPath: path))
+        Thread.sleep(forTimeInterval: 1.2)
+        let appender = try #require(FileHandle(forWritingAtPath: path))
+        try appender.seekToEnd()
+        try appender.write(contentsOf: data[cut...])
+        try appender.close()
+
+        #expect(Workbench.eventually(within: 20) { bench.files("inbox/shopify-orders").isEmpty })
+        Thread.sleep(forTimeInterval: 1)
+        try Self.expectEveryOrderOnceWithAllItsLines(bench)
+    }
+
     @Test func runOnceHoldsAFileOpenForWritingAndTheNextRunTakesIt() throws {
         let bench = try Workbench(mappings: ["shopify-orders"])
         defer { bench.remove() }

@@ -322,8 +322,13 @@ import MuelleReaders
         #expect(error.code == .incomplete, "\(error)")
     }
 
-    @Test func contentAfterTheDocumentIsMalformedNotIncomplete() throws {
-        let error = try readError("<list><rec><a>1</a></rec></list>\n<extra>", recordPath: ["rec"])
+    @Test(arguments: [
+        "<list><rec><a>1</a></rec></list>\n<extra>",
+        "<OrderList><Order></OrderList>",
+        "<list>\n  <rec><a>1</b></rec>\n</list>\n",
+    ])
+    func mistakesAtTheEndAreMalformedNotIncomplete(xml: String) throws {
+        let error = try readError(xml, recordPath: ["rec"])
         #expect(error.code == .malformedXML, "\(error)")
     }
 
