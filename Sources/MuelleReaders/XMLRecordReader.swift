@@ -148,7 +148,8 @@ public final class XMLRecordReader: RecordReader {
                 let done = stack.removeLast()
                 guard !stack.isEmpty else { return SourceRecord(value: done.value, position: position) }
                 stack[stack.count - 1].add(child: done.name, done.value)
-            case XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE where stack[stack.count - 1].isIndentation:
+            case XML_READER_TYPE_WHITESPACE where stack[stack.count - 1].isIndentation,
+                 XML_READER_TYPE_SIGNIFICANT_WHITESPACE where stack[stack.count - 1].isIndentation:
                 continue // layout between child elements: dropped by the builder anyway, so never made a String
             case XML_READER_TYPE_TEXT, XML_READER_TYPE_CDATA, XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
                 stack[stack.count - 1].segment += text(xmlTextReaderConstValue(reader))

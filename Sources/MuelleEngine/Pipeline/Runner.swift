@@ -8,10 +8,9 @@ import MuelleMapping
 /// How `muelle run` takes files.
 public struct RunOptions: Sendable {
     /// A file is taken once its size and mtime have not changed for this long (and nobody has it open for
-    /// writing). Two seconds: Camel's `readLock=changed` and Redpanda Connect's `minimum_age` wait about one;
-    /// with the kernel's claim and the completeness check guarding open writers and cut lines, this only
-    /// protects a client that closes after a whole row and appends again, and two seconds covers the quick
-    /// reconnects (1–1.5 s) of SFTP clients and chunked copies. See README, "The workspace".
+    /// writing). With the claim and the completeness check guarding open writers and cut lines, this only
+    /// protects a client that closes right after a whole row and appends again; two seconds covers quick
+    /// reconnects. The reasons, against Camel, NiFi and Redpanda Connect: README, "The workspace".
     public static let defaultQuietPeriod: Duration = .seconds(2)
 
     public var quietPeriod: Duration = RunOptions.defaultQuietPeriod
@@ -155,16 +154,15 @@ public struct Runner: Sendable {
         var detector = StableFileDetector<String>(quietPeriod: options.quietPeriod)
         var firstSeen: [String: ContinuousClock.Instant] = [:]
         var attempted = Set<String>()
+        var reported = Set<IgnoredInboxEntry>()
         while true {
             let scan: InboxScan
             do { scan = try scanner.scan(route: route) } catch {
                 summary.failures.append("\(route): \(error)")
                 return summary
             }
-            for ignored in scan.ignored where firstSeen[ignored.name] == nil {
-                firstSeen[ignored.name] = clock.now
-                logger.notice("\(ignored)")
-            }
+            // The loop looks again while a file settles: say each ignored entry once.
+            for ignored in scan.ignored where reported.insert(ignored).inserted { logger.notice("\(ignored)") }
             guard let file = scan.files.first(where: { !attempted.contains($0.name) }) else { return summary }
             let now = clock.now
             let seen = firstSeen[file.name] ?? now
