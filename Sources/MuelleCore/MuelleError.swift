@@ -9,6 +9,13 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let malformedCSV = Code(rawValue: "malformed_csv")
         public static let malformedJSON = Code(rawValue: "malformed_json")
         public static let malformedXML = Code(rawValue: "malformed_xml")
+        /// The input ends early (a last line without its line end, inside a quoted field, a JSON or XML
+        /// document never closed, nothing at all): most likely still arriving, so it is held, not rejected.
+        public static let incomplete = Code(rawValue: "incomplete")
+        /// An input still incomplete after the route's `incomplete_after`: quarantined as cut off.
+        public static let truncated = Code(rawValue: "truncated")
+        /// Some process still has the input open for writing: it is held until the writer closes it.
+        public static let inUse = Code(rawValue: "in_use")
         public static let forbiddenXML = Code(rawValue: "forbidden_xml")
         public static let encoding = Code(rawValue: "encoding")
         public static let badNumber = Code(rawValue: "bad_number")

@@ -3,7 +3,8 @@ import Glibc
 import MuelleCore
 
 /// What `lstat(2)` says about a path, without ever following a symbolic link.
-/// The module's only calls into the C file-system API (besides inotify, in `Inotify.swift`).
+/// The module's only calls into the C file-system API (besides inotify in `Inotify.swift` and leases in
+/// `FileLease.swift`).
 struct FileStatus: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
         case regular, directory, symbolicLink
@@ -14,6 +15,7 @@ struct FileStatus: Sendable, Equatable {
     var size: Int64
     var modificationTime: FileTimestamp
     var inode: UInt64
+    var device: UInt64
 
     /// The status of `path`, or `nil` when nothing is there any more (a file can vanish between
     /// listing and looking: that is a normal race, not an error).
@@ -28,7 +30,8 @@ struct FileStatus: Sendable, Equatable {
             kind: kind(of: raw.st_mode),
             size: Int64(raw.st_size),
             modificationTime: FileTimestamp(seconds: Int(raw.st_mtim.tv_sec), nanoseconds: Int(raw.st_mtim.tv_nsec)),
-            inode: UInt64(raw.st_ino)
+            inode: UInt64(raw.st_ino),
+            device: UInt64(raw.st_dev)
         )
     }
 
@@ -43,6 +46,35 @@ struct FileStatus: Sendable, Equatable {
         case S_IFBLK: .other("block device")
         default: .other("unknown kind")
         }
+    }
+}
+
+extension FileTimestamp {
+    /// The wall clock now, in the terms of file modification times.
+    public static func now() -> FileTimestamp {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return FileTimestamp(seconds: Int(time.tv_sec), nanoseconds: Int(time.tv_nsec))
+    }
+}
+
+/// One open file descriptor of a process, as `/proc/<pid>/fd/<n>` shows it: the link's permission bits
+/// say how it was opened (`l-wx` write-only, `lrwx` read-write), and following it reaches the open file.
+struct OpenDescriptor: Sendable, Equatable {
+    var isWritable: Bool
+    var device: UInt64
+    var inode: UInt64
+
+    /// `nil` when the descriptor closed meanwhile, or the process is not ours to look at.
+    static func at(_ link: String) -> OpenDescriptor? {
+        var linkInfo = stat()
+        guard lstat(link, &linkInfo) == 0 else { return nil }
+        let isWritable = linkInfo.st_mode & S_IWUSR != 0
+        // Only writers matter: reading descriptors need not be followed.
+        guard isWritable else { return OpenDescriptor(isWritable: false, device: 0, inode: 0) }
+        var target = stat()
+        guard stat(link, &target) == 0 else { return nil }
+        return OpenDescriptor(isWritable: true, device: UInt64(target.st_dev), inode: UInt64(target.st_ino))
     }
 }
 

@@ -14,6 +14,12 @@ public struct FileTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
     }
 
+    /// How long before `now` this time lies; negative when it lies after `now` (a file written by a
+    /// machine whose clock is ahead).
+    public func age(at now: FileTimestamp) -> Duration {
+        .seconds(now.seconds - seconds) + .nanoseconds(now.nanoseconds - nanoseconds)
+    }
+
     /// `1762071322.123456789`
     public var description: String {
         let fraction = String(nanoseconds)

@@ -71,6 +71,15 @@ public final class InboxWatcher: AsyncSequence, Sendable {
         return stream.makeAsyncIterator()
     }
 
+    /// Offers `file` again after `retryAfter` if it has not changed by then; sooner once it changed and is
+    /// stable again, or as soon as its writer closes it (inotify's close-after-write): for a file that could
+    /// not be taken yet (still open for writing, its content ending early) or whose processing failed.
+    public func hold(_ file: InboxFile, retryAfter: Duration) {
+        sessions.withLock { sessions in
+            for session in sessions { session.requestHold(file, retryAfter: retryAfter) }
+        }
+    }
+
     /// Offers `file` again once it is (still) stable: for a caller that gave up on it and wants a retry.
     /// Files that disappear are forgotten without being told.
     public func forget(_ file: InboxFile) {

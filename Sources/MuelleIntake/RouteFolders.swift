@@ -95,6 +95,7 @@ struct RouteFolders {
                 let reference = PendingWork.FileReference(route: route, name: name)
                 work.files.insert(reference)
                 if !event.events.isDisjoint(with: Self.departure) { work.departed.insert(reference) }
+                if event.events.contains(.closeWrite) { work.closedAfterWriting.insert(reference) }
             }
         }
     }
@@ -116,4 +117,6 @@ struct PendingWork {
     /// Files that left (deleted or moved away) since the last turn, even if something is back under
     /// the same name already: whatever is there now is a new arrival.
     var departed: Set<FileReference> = []
+    /// Files a writer closed since the last turn: a held file may be ready now.
+    var closedAfterWriting: Set<FileReference> = []
 }

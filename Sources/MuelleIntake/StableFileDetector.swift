@@ -1,58 +1,108 @@
-/// Decides when a file has stopped changing, from observations alone (no I/O, no clock of its own):
-/// a file is stable once its signature (inode, size, modification time) has stayed the same for
-/// `quietPeriod`; any change restarts the wait. Each stable signature is announced once, until the
-/// file is forgotten (it disappeared, or the caller wants it offered again) or changes again.
+/// muelle's one rule for when a file has stopped changing, used by the watcher and by `run --once` alike,
+/// from observations alone (no I/O, no clock of its own).
+///
+/// A file is stable once its signature (inode, size, modification time) has stayed the same for
+/// `quietPeriod`: either as observed here (the same signature seen `quietPeriod` apart), or as its own
+/// modification time says (`modifiedAgo`, by the wall clock), so that a file left alone for an hour is
+/// ready at first sight. That alone does not prove nobody still has it open for writing: the caller claims
+/// the file before reading (`FileClaim`) and holds it when that fails. Any change restarts the wait.
+///
+/// Each stable signature is announced once. Afterwards it is announced again only when it changes, when
+/// the file is forgotten, or when the caller held it (`hold`) and the hold ran out or was ended early
+/// (`wake`: its writer closed it).
 public struct StableFileDetector<Key: Hashable & Sendable>: Sendable {
     public typealias Instant = ContinuousClock.Instant
 
+    private enum State: Sendable {
+        /// Changing, or not yet quiet for long enough: what it looked like, and when it can be ready.
+        case settling(FileSignature, readyAt: Instant)
+        /// Announced as stable with this signature.
+        case announced(FileSignature)
+        /// Announced, then handed back: offered again at `until` if unchanged.
+        case held(FileSignature, until: Instant)
+    }
+
     public let quietPeriod: Duration
-    /// Files still changing, or not yet watched long enough: what they looked like, and since when.
-    private var settling: [Key: (signature: FileSignature, since: Instant)] = [:]
-    /// Files already announced as stable, with the signature that was announced.
-    private var announced: [Key: FileSignature] = [:]
+    private var files: [Key: State] = [:]
 
     public init(quietPeriod: Duration) {
         self.quietPeriod = quietPeriod
     }
 
-    /// Records that `key` looked like `signature` at `now`. Returns `true` exactly when this observation
-    /// finds the file unchanged for at least `quietPeriod` and that signature was not announced before.
-    /// The first sighting never counts as stable (unless `quietPeriod` is zero): an old modification time
-    /// does not prove that nobody is writing.
-    public mutating func observe(_ key: Key, _ signature: FileSignature, at now: Instant) -> Bool {
-        if announced[key] == signature { return false }
-        announced[key] = nil
-        guard let known = settling[key], known.signature == signature else {
-            settling[key] = (signature, now)
-            return settle(key, signature, since: now, at: now)
+    /// Records that `key` looked like `signature` at `now`, its modification time lying `modifiedAgo`
+    /// in the past by the wall clock (`nil`: not known; negative: a clock ahead of ours). Returns `true`
+    /// exactly when this observation finds the file ready to be offered.
+    public mutating func observe(_ key: Key, _ signature: FileSignature, modifiedAgo: Duration? = nil,
+                                 at now: Instant) -> Bool {
+        var readyAt = now + quietPeriod
+        switch files[key] {
+        case .announced(let known) where known == signature:
+            return false
+        case .held(let known, let until) where known == signature:
+            guard now >= until else { return false }
+            files[key] = .announced(signature)
+            return true
+        case .settling(let known, let knownReadyAt) where known == signature:
+            readyAt = knownReadyAt
+        default:
+            break
         }
-        return settle(key, signature, since: known.since, at: now)
+        // The modification time speaks for the time before the first sighting; a future one says nothing.
+        if let modifiedAgo, modifiedAgo > .zero { readyAt = min(readyAt, now + (quietPeriod - modifiedAgo)) }
+        guard now >= readyAt else {
+            files[key] = .settling(signature, readyAt: readyAt)
+            return false
+        }
+        files[key] = .announced(signature)
+        return true
     }
 
-    private mutating func settle(_ key: Key, _ signature: FileSignature, since: Instant, at now: Instant) -> Bool {
-        guard now - since >= quietPeriod else { return false }
-        settling[key] = nil
-        announced[key] = signature
-        return true
+    /// The caller could not take the file as announced (someone is still writing it, its content ends
+    /// early, or processing failed): offer it again at `until` if it has not changed by then, or sooner
+    /// after a change (once stable again) or a `wake`.
+    public mutating func hold(_ key: Key, _ signature: FileSignature, until: Instant) {
+        files[key] = .held(signature, until: until)
+    }
+
+    /// A hint that the file may be ready now (its writer closed it): a held file is due at once.
+    public mutating func wake(_ key: Key, at now: Instant) {
+        if case .held(let signature, let until)? = files[key], until > now { files[key] = .held(signature, until: now) }
+    }
+
+    /// Whether `key` is held, waiting for its retry.
+    public func isHeld(_ key: Key) -> Bool {
+        if case .held? = files[key] { return true }
+        return false
     }
 
     /// Drops everything known about `key`: the next observation starts the wait from scratch.
     public mutating func forget(_ key: Key) {
-        settling[key] = nil
-        announced[key] = nil
+        files[key] = nil
     }
 
-    /// Every key observed and not forgotten, settling or announced.
-    public var trackedKeys: [Key] { Array(settling.keys) + Array(announced.keys) }
+    /// Every key observed and not forgotten.
+    public var trackedKeys: [Key] { Array(files.keys) }
 
-    /// Settling keys whose quiet period is over at `now`: observe them again to learn whether they are stable.
-    public func settlingKeys(dueBy now: Instant) -> [Key] {
-        settling.compactMap { key, value in now - value.since >= quietPeriod ? key : nil }
+    /// Keys to observe again at `now`: settling ones whose quiet period is over, and held ones whose
+    /// retry time has come.
+    public func dueKeys(by now: Instant) -> [Key] {
+        files.compactMap { key, state in
+            guard let due = Self.deadline(of: state) else { return nil }
+            return due <= now ? key : nil
+        }
     }
 
-    /// The earliest instant at which a settling file can become stable, if observed unchanged then;
-    /// `nil` when nothing is settling.
+    /// The earliest instant at which a file can become ready if observed unchanged then; `nil` when
+    /// nothing is settling or held.
     public var nextDeadline: Instant? {
-        settling.values.map { $0.since + quietPeriod }.min()
+        files.values.compactMap(Self.deadline(of:)).min()
+    }
+
+    private static func deadline(of state: State) -> Instant? {
+        switch state {
+        case .settling(_, let readyAt): readyAt
+        case .held(_, let until): until
+        case .announced: nil
+        }
     }
 }

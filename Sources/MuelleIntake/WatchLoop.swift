@@ -36,6 +36,10 @@ final class WatchLoop {
                 forget(file.path)
                 work.files.insert(PendingWork.FileReference(route: file.route, name: file.name))
             }
+            for request in session.takeHoldRequests() {
+                tracked[request.file.path] = request.file
+                detector.hold(request.file.path, request.file.signature, until: clock.now + request.retryAfter)
+            }
             perform(work)
             for file in ready.sorted(by: InboxFile.arrivesBefore) { emit(file) }
             ready = []
@@ -55,7 +59,7 @@ final class WatchLoop {
         } else {
             Inotify.sleep(timeout)
         }
-        for path in detector.settlingKeys(dueBy: clock.now) {
+        for path in detector.dueKeys(by: clock.now) {
             guard let file = tracked[path] else {
                 // Cannot happen (both are updated together), but a due key left alone would spin the loop.
                 detector.forget(path)
@@ -68,6 +72,9 @@ final class WatchLoop {
 
     private func perform(_ work: PendingWork) {
         for reference in work.departed { forget(scanner.filePath(route: reference.route, name: reference.name)) }
+        for reference in work.closedAfterWriting {
+            detector.wake(scanner.filePath(route: reference.route, name: reference.name), at: clock.now)
+        }
         var routesToScan: Set<String> = []
         if work.fullRescan || work.reconcileRoutes {
             let change = folders.reconcile()
@@ -102,7 +109,8 @@ final class WatchLoop {
 
     private func observe(_ file: InboxFile) {
         tracked[file.path] = file
-        if detector.observe(file.path, file.signature, at: clock.now) { ready.append(file) }
+        let modifiedAgo = file.modificationTime.age(at: .now())
+        if detector.observe(file.path, file.signature, modifiedAgo: modifiedAgo, at: clock.now) { ready.append(file) }
     }
 
     private func forget(_ path: String) {

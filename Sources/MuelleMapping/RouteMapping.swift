@@ -72,6 +72,9 @@ public struct RouteMapping: Sendable {
     public let importRules: ImportRules
     /// Catalogue feeds: a feed that would remove a larger share of the known products is held back.
     public let maxRemovedShare: Double
+    /// A file whose content ends early is held while younger than this (by its modification time), then
+    /// quarantined as truncated.
+    public let incompleteAfter: Duration
     /// Which imported orders become shipments; nil when the route ships nothing.
     public let shipping: ShippingSettings?
     /// The partner's SFTP server muelle fetches this route's files from; nil for drops only.

@@ -12,8 +12,15 @@ struct RouteSettings {
     var productKey: String?
     /// Catalogue feeds: the largest share of the known products one feed may remove before it is held back.
     var maxRemovedShare = 0.2
+    /// How long a file that ends early (a last line without its line end, an unclosed document) may stay
+    /// unchanged before it is quarantined as truncated rather than waited for.
+    var incompleteAfterSeconds = RouteSettings.defaultIncompleteAfterSeconds
+    /// Five minutes: longer than an SFTP client takes to reconnect and resume, and than one sync interval
+    /// of a partner feed (5–10 minutes), yet short enough that a cut-off upload is reported the same hour.
+    static let defaultIncompleteAfterSeconds = 300
 
-    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "max_removed_share"]
+    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "max_removed_share",
+                                    "incomplete_after"]
 
     init(source: YAMLSource, node: Node?, root: Node) {
         guard let node else {
@@ -45,6 +52,10 @@ struct RouteSettings {
                 } else {
                     source.error("max_removed_share is a share of the catalogue such as 20% or 0.2", at: pair.value)
                 }
+            case "incomplete_after":
+                if let seconds = DurationSetting.seconds(value) { incompleteAfterSeconds = seconds } else {
+                    source.error("incomplete_after reads like '5 minutes' (seconds, minutes or hours)", at: pair.value)
+                }
             case "product_key":
                 if OrderContract.productKeyFields.contains(value) { productKey = value } else {
                     source.error("product_key is one of \(OrderContract.productKeyFields.joined(separator: ", ")), not '\(value)'", at: pair.value)
@@ -68,7 +79,7 @@ struct ReaderSettings {
         return false
     }
 
-    static let keys: Set<String> = ["format", "delimiter", "encoding", "records", "trim"]
+    static let keys: Set<String> = ["format", "delimiter", "encoding", "records", "trim", "final_line_break"]
 
     static func compile(source: YAMLSource, node: Node?, root: Node) -> ReaderSettings {
         var settings = ReaderSettings()
@@ -82,6 +93,15 @@ struct ReaderSettings {
         let format = node.member("format")?.string ?? ""
         let records = node.member("records")?.string
         let recordPath = records.map { $0.split(whereSeparator: { $0 == "." || $0 == "/" }).map(String.init) }
+        var finalLineBreak = FinalLineBreak.required
+        if let node = node.member("final_line_break") {
+            if let value = FinalLineBreak(rawValue: node.string ?? "") { finalLineBreak = value } else {
+                source.error("final_line_break is required (the default: a last line without its line end means the file is not complete) or optional", at: node)
+            }
+            if format != "csv", format != "ndjson" {
+                source.error("final_line_break applies to csv and ndjson files; a JSON or XML document is complete when it is closed", at: node)
+            }
+        }
         switch format {
         case "csv":
             var csv = CSVOptions()
@@ -99,11 +119,12 @@ struct ReaderSettings {
                 }
             }
             csv.trimFields = node.member("trim")?.bool ?? false
+            csv.finalLineBreak = finalLineBreak
             settings.options = .csv(csv)
         case "json":
             settings.options = .json(recordsPath: recordPath)
         case "ndjson":
-            settings.options = .ndjson
+            settings.options = .ndjson(finalLineBreak: finalLineBreak)
         case "xml":
             guard let recordPath, !recordPath.isEmpty else {
                 source.error("an XML reader needs 'records', the element path of one record (e.g. OrderList/Order)", at: node)

@@ -58,9 +58,7 @@ public struct SFTPSettings: Sendable, Equatable {
             source.error("the sftp source needs either 'password' ({ env: NAME } or { file: path }) or 'private_key' (a key file path)", at: sftp)
         }
         if let every = sftp.member("every") {
-            let parts = (every.string ?? "").split(separator: " ")
-            let unit: Int? = parts.count == 2 ? ["second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600][String(parts[1])] : nil
-            if let count = parts.first.flatMap({ Int($0) }), count > 0, let unit { everySeconds = count * unit } else {
+            if let seconds = DurationSetting.seconds(every.string ?? "") { everySeconds = seconds } else {
                 source.error("every reads like '5 minutes' (seconds, minutes or hours)", at: every)
             }
         }

@@ -59,6 +59,11 @@ public final class ByteSource {
         return start < end ? buffer[start] : nil
     }
 
+    /// Whether every byte of the file has been consumed (a read error is not the end).
+    public var isAtEnd: Bool {
+        get throws { try peek() == nil }
+    }
+
     /// Consumes and returns the next byte; `nil` at end of file.
     @inline(__always)
     public func next() throws -> UInt8? {

@@ -7,6 +7,7 @@ struct CSVScanner {
     private let quote: UInt8
     private let encoding: TextEncoding
     private let trim: Bool
+    private let finalLineBreak: FinalLineBreak
     private let fileName: String
     private var header: [String] = []
     private var readingHeader = true
@@ -37,6 +38,7 @@ struct CSVScanner {
         quote = options.quote
         encoding = options.encoding
         trim = options.trimFields
+        finalLineBreak = options.finalLineBreak
         self.fileName = fileName
         pending.reserveCapacity(256)
     }
@@ -209,12 +211,24 @@ struct CSVScanner {
         return offset + 1 - base
     }
 
-    /// Completes the row the file ends in; `false` if there is none.
+    /// Completes the row the file ends in; `false` if there is none. A row without its line end, or a
+    /// quoted field still open, means the file is incomplete: an upload still arriving, or one cut off.
     private mutating func finishAtEndOfFile(at offset: Int, maxFields: Int) throws -> Bool {
         defer { state = .fieldStart }
+        if case .quoted = state {
+            throw incomplete("the file ends inside a quoted field opened at line \(quoteLine), column \(quoteColumn): "
+                + "either the rest of the file has not arrived, or that field's closing quote is missing",
+                line: quoteLine, column: quoteColumn, field: fieldName(values.count))
+        }
+        if case .fieldStart = state, values.isEmpty { return false }
+        if finalLineBreak == .required {
+            throw incomplete("the last line (line \(line)) has no line end: the file stops in the middle of "
+                + (readingHeader ? "the header row" : "record \(recordNumber + 1)")
+                + ", so the rest of it has not arrived (an export that never ends its last line needs reader option final_line_break: optional)",
+                line: line, column: offset - lineStart + 1)
+        }
         switch state {
         case .fieldStart:
-            if values.isEmpty { return false }
             fieldLine = line
             fieldColumn = offset - lineStart + 1
             try finishField(UnsafeBufferPointer(start: nil, count: 0), quoted: false, maxFields: maxFields)
@@ -222,12 +236,8 @@ struct CSVScanner {
             try finishField(UnsafeBufferPointer(start: nil, count: 0), quoted: false, maxFields: maxFields)
         case .quoteInQuoted:
             try finishField(UnsafeBufferPointer(start: nil, count: 0), quoted: true, maxFields: maxFields)
-        case .afterQuoted:
+        case .afterQuoted, .quoted:
             break
-        case .quoted:
-            throw error("a quoted field opened at line \(quoteLine), column \(quoteColumn) is never closed: "
-                + "the file ends inside it; check for a missing closing quote",
-                line: quoteLine, column: quoteColumn)
         }
         return true
     }
@@ -279,6 +289,11 @@ struct CSVScanner {
     }
 
     // MARK: - Errors
+
+    private func incomplete(_ message: String, line: Int, column: Int, field: String? = nil) -> MuelleError {
+        MuelleError(.incomplete, message, at: InputPosition(
+            file: fileName, record: readingHeader ? nil : recordNumber + 1, line: line, column: column, field: field))
+    }
 
     /// `fieldIndex` defaults to the field being read; after a closing quote it is the one just read.
     private func error(_ message: String, line: Int, column: Int, fieldIndex: Int? = nil) -> MuelleError {

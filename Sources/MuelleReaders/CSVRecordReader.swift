@@ -23,7 +23,8 @@ public final class CSVRecordReader: RecordReader {
         var scanner = CSVScanner(options: options, fileName: source.fileName)
         if options.encoding == .utf8, try source.skipUTF8ByteOrderMark() { scanner.lineStart = 3 }
         guard try scanner.readRow(from: source, maxFields: Int.max) else {
-            throw MuelleError(.malformedCSV, "the file is empty: a CSV file must start with a header row",
+            // Nothing yet is what an upload that has just begun looks like.
+            throw MuelleError(.incomplete, "the file is empty: a CSV file must start with a header row",
                               at: InputPosition(file: source.fileName))
         }
         let names = scanner.values.map { $0.text ?? "" }

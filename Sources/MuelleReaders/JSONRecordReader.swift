@@ -23,11 +23,13 @@ public final class JSONRecordReader: RecordReader {
     public var bytesRead: Int { source.bytesRead }
 
     /// Reads up to the first record: in `.document` mode with a path, this finds the array of records
-    /// (and throws if the path is missing or does not lead to an array).
-    public init(source: ByteSource, mode: Mode) throws {
+    /// (and throws if the path is missing or does not lead to an array). `finalLineBreak` applies to
+    /// `.lines` mode: whether the last line must end with a line break.
+    public init(source: ByteSource, mode: Mode, finalLineBreak: FinalLineBreak = .required) throws {
         self.source = source
         var parser = JSONParser(source: source, newlinesAreWhitespace: mode != .lines)
-        try parser.start(mode)
+        parser.finalLineBreak = finalLineBreak
+        do { try parser.start(mode) } catch { throw Self.incompleteIfAtEnd(error, source: source) }
         self.parser = parser
     }
 
@@ -41,9 +43,20 @@ public final class JSONRecordReader: RecordReader {
             // per-byte work pays for no run-time exclusivity checks on class properties.
             return try parser.next()
         } catch {
+            let error = Self.incompleteIfAtEnd(error, source: source)
             failure = error
             throw error
         }
+    }
+
+    /// A syntax error met where the bytes run out is what a document still arriving (or cut off) looks
+    /// like: incomplete, not malformed.
+    private static func incompleteIfAtEnd(_ error: any Error, source: ByteSource) -> any Error {
+        guard var error = error as? MuelleError, error.code == .malformedJSON,
+              (try? source.isAtEnd) == true else { return error }
+        error.code = .incomplete
+        error.message = "the file ends before the JSON is complete (\(error.message)), so the rest of it has not arrived"
+        return error
     }
 }
 
@@ -52,6 +65,8 @@ struct JSONParser {
     let source: ByteSource
     /// In NDJSON a value must not span lines, so LF ends it rather than being whitespace.
     let newlinesAreWhitespace: Bool
+    /// NDJSON: whether the last line must end with a line break.
+    var finalLineBreak = FinalLineBreak.required
     var depth = 0
     /// The record being parsed, for error positions; `nil` outside records.
     var currentRecord: Int?
@@ -146,6 +161,11 @@ struct JSONParser {
                             + "NDJSON holds exactly one value per line", record: record.position.record)
                     }
                     try advance()
+                } else if finalLineBreak == .required {
+                    throw MuelleError(.incomplete, "the last line (line \(source.line)) has no line end: the file stops in the middle of "
+                        + "record \(record.position.record ?? 0), so the rest of it has not arrived "
+                        + "(an export that never ends its last line needs reader option final_line_break: optional)",
+                        at: source.position(record: record.position.record))
                 }
                 return record
             }

@@ -55,10 +55,20 @@ public enum ReaderOptions: Sendable, Equatable {
     /// `nil` reads a top-level array element by element, or a single top-level object as one record.
     case json(recordsPath: [String]?)
     /// One JSON value per line.
-    case ndjson
+    case ndjson(finalLineBreak: FinalLineBreak = .required)
     /// `recordPath` is the element path of a record, matched on local names against the end
     /// of the open-element path (["OrderList", "Order"]).
     case xml(recordPath: [String])
+}
+
+/// Whether a line-based file (CSV, NDJSON) must end its last line with a line break.
+public enum FinalLineBreak: String, Sendable, Equatable, CaseIterable {
+    /// A last line without its line end makes the file incomplete (`MuelleError.Code.incomplete`): it is
+    /// what an upload still arriving, or cut off, looks like.
+    case required
+    /// For exports that never end their last line: taken as it is. A file ending inside a quoted field or
+    /// a JSON value is still incomplete.
+    case optional
 }
 
 public struct CSVOptions: Sendable, Equatable {
@@ -67,12 +77,15 @@ public struct CSVOptions: Sendable, Equatable {
     public var encoding: TextEncoding
     /// Trims spaces and tabs around unquoted fields.
     public var trimFields: Bool
+    public var finalLineBreak: FinalLineBreak
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""), encoding: TextEncoding = .utf8, trimFields: Bool = false) {
+    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""), encoding: TextEncoding = .utf8,
+                trimFields: Bool = false, finalLineBreak: FinalLineBreak = .required) {
         self.delimiter = delimiter
         self.quote = quote
         self.encoding = encoding
         self.trimFields = trimFields
+        self.finalLineBreak = finalLineBreak
     }
 }
 
@@ -84,8 +97,8 @@ public enum RecordReaders {
             return try CSVRecordReader(source: ByteSource(path: path, fileName: fileName), options: csv)
         case .json(let recordsPath):
             return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .document(recordsPath: recordsPath))
-        case .ndjson:
-            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .lines)
+        case .ndjson(let finalLineBreak):
+            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .lines, finalLineBreak: finalLineBreak)
         case .xml(let recordPath):
             return try XMLRecordReader(path: path, fileName: fileName, recordPath: recordPath)
         }

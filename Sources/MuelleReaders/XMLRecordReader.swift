@@ -111,10 +111,14 @@ public final class XMLRecordReader: RecordReader {
         if status != 1, let reason = input.readFailure {
             throw MuelleError(.io, "reading the file failed: \(reason)", at: InputPosition(file: fileName, record: recordInProgress))
         }
-        if input.isEmpty { throw MuelleError(.malformedXML, "the file is empty", at: InputPosition(file: fileName)) }
+        if input.isEmpty { throw MuelleError(.incomplete, "the file is empty", at: InputPosition(file: fileName)) }
         if let captured = input.captured, status != 1 || (!captured.isFatal && (captured.line ?? 0) <= currentLine()) {
-            throw MuelleError(.malformedXML, captured.message, at: InputPosition(
-                file: fileName, record: recordInProgress, line: captured.line, column: captured.column))
+            let position = InputPosition(file: fileName, record: recordInProgress, line: captured.line, column: captured.column)
+            if input.stopsEarly(at: captured, documentOpen: recordInProgress != nil || !openElements.isEmpty) {
+                throw MuelleError(.incomplete, "the file ends before the XML document is complete (\(captured.message)), "
+                    + "so the rest of it has not arrived", at: position)
+            }
+            throw MuelleError(.malformedXML, captured.message, at: position)
         }
         if status == 1 { return true }
         if status == 0 { return false }
@@ -155,7 +159,7 @@ public final class XMLRecordReader: RecordReader {
                 continue // comments and processing instructions carry no data
             }
         }
-        throw MuelleError(.malformedXML, "the document ends inside a record", at: parserPosition())
+        throw MuelleError(.incomplete, "the file ends inside a record, so the rest of it has not arrived", at: parserPosition())
     }
 
     /// Reads the current start tag's name and attributes; the reader is left on the element.
@@ -305,6 +309,7 @@ private final class XMLInput {
         var line: Int?
         var column: Int?
         var isFatal: Bool
+        var code: Int32
     }
 
     private let fd: Int32
@@ -312,6 +317,11 @@ private final class XMLInput {
     private(set) var captured: CapturedError?
     private(set) var readFailure: String?
     private var bytesSeen = 0
+    /// The whole file has been handed to libxml2.
+    private var reachedEnd = false
+    /// Lines handed over so far, and the line of the last byte that is not whitespace.
+    private var line = 1
+    private var lastContentLine = 1
     /// An empty file draws a misleading "Extra content at the end of the document" from libxml2.
     var isEmpty: Bool { bytesSeen == 0 && readFailure == nil }
 
@@ -326,14 +336,44 @@ private final class XMLInput {
         while filled < capacity {
             let count = Glibc.read(fd, buffer + filled, capacity - filled)
             if count > 0 { filled += count; continue }
-            if count == 0 { break }
+            if count == 0 { reachedEnd = true; break }
             if errno == EINTR { continue }
             readFailure = String(cString: strerror(errno))
             return -1
         }
         bytesSeen += filled
+        countLines(UnsafeRawBufferPointer(start: buffer, count: filled))
         guardian.scan(UnsafeRawBufferPointer(start: buffer, count: filled))
         return guardian.refusal == nil ? Int32(filled) : -1
+    }
+
+    /// Whether `error` is where the bytes ran out rather than a mistake inside the document: one of the
+    /// errors libxml2 gives for markup left unfinished, at or after the file's last line of content, once
+    /// the whole file was read. libxml2's reader calls a document cut off between elements "extra content
+    /// at the end of the document", as it does real content after the root element: `documentOpen` (an
+    /// element is still open) tells them apart.
+    func stopsEarly(at error: CapturedError, documentOpen: Bool) -> Bool {
+        guard reachedEnd, error.isFatal, (error.line ?? 0) >= lastContentLine else { return false }
+        if error.code == Int32(XML_ERR_DOCUMENT_END.rawValue) { return documentOpen }
+        return Self.unfinishedMarkup.contains(error.code)
+    }
+
+    private static let unfinishedMarkup: Set<Int32> = Set([
+        XML_ERR_DOCUMENT_EMPTY, XML_ERR_ENTITYREF_SEMICOL_MISSING, XML_ERR_STRING_NOT_CLOSED,
+        XML_ERR_ATTRIBUTE_NOT_STARTED, XML_ERR_ATTRIBUTE_NOT_FINISHED, XML_ERR_ATTRIBUTE_WITHOUT_VALUE,
+        XML_ERR_LITERAL_NOT_FINISHED, XML_ERR_COMMENT_NOT_FINISHED, XML_ERR_PI_NOT_FINISHED,
+        XML_ERR_XMLDECL_NOT_FINISHED, XML_ERR_CDATA_NOT_FINISHED, XML_ERR_SPACE_REQUIRED, XML_ERR_NAME_REQUIRED,
+        XML_ERR_GT_REQUIRED, XML_ERR_LTSLASH_REQUIRED, XML_ERR_EQUAL_REQUIRED, XML_ERR_TAG_NOT_FINISHED,
+    ].map { Int32($0.rawValue) })
+
+    private func countLines(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes {
+            if byte == 0x0A {
+                line += 1
+            } else if byte != 0x20, byte != 0x09, byte != 0x0D, byte != 0 {
+                lastContentLine = line
+            }
+        }
     }
 
     func capture(_ error: xmlError) {
@@ -343,7 +383,8 @@ private final class XMLInput {
         captured = CapturedError(message: trimmed(message),
                                  line: error.line > 0 ? Int(error.line) : nil,
                                  column: error.int2 > 0 ? Int(error.int2) : nil,
-                                 isFatal: error.level.rawValue >= XML_ERR_FATAL.rawValue)
+                                 isFatal: error.level.rawValue >= XML_ERR_FATAL.rawValue,
+                                 code: error.code)
     }
 
     func refusal(fileName: String) -> MuelleError? {

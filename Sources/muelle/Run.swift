@@ -9,8 +9,9 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Watch the inbox and process drops until SIGINT/SIGTERM (or, with --once, what is there now).",
         discussion: """
-            Exit status with --once: 0 every input processed, 1 some input rejected, 2 some mapping or carrier profile \
-            has errors (the other routes were still processed; the broken route's files wait in its inbox).
+            Exit status with --once: 0 every input processed (or held for the next run: still being written, or ending \
+            early), 1 some input rejected, 2 some mapping or carrier profile has errors (the other routes were still \
+            processed; the broken route's files wait in its inbox).
             """)
 
     @OptionGroup var options: WorkspaceOptions
@@ -19,7 +20,7 @@ struct Run: AsyncParsableCommand {
     var once = false
 
     @Option(help: "Milliseconds a file must stay unchanged before it is taken.")
-    var quietMs: Int = 300
+    var quietMs: Int = Int(RunOptions.defaultQuietPeriod.components.seconds * 1000)
 
     @Option(help: "Seconds between safety-net rescans while watching.")
     var rescanSeconds: Int = 5
@@ -57,6 +58,7 @@ struct Run: AsyncParsableCommand {
             let summary = await runner.runOnce(options: settings)
             ProgressLine.finish()
             printError("processed \(summary.processed), rejected \(summary.rejected), duplicates \(summary.duplicates)"
+                + (summary.held == 0 ? "" : ", held \(summary.held)")
                 + (summary.failures.isEmpty ? "" : ", failed \(summary.failures.count)"))
             if !summary.brokenRoutes.isEmpty {
                 printError("not run, the mapping has errors (see above): " + summary.brokenRoutes.joined(separator: ", "))

@@ -141,7 +141,7 @@ struct ShipmentFile {
 
     static func read(_ path: String) throws -> ShipmentFile {
         let reader = try RecordReaders.open(path: path, fileName: (path as NSString).lastPathComponent,
-                                            options: path.hasSuffix(".ndjson") ? .ndjson : .json(recordsPath: nil))
+                                            options: path.hasSuffix(".ndjson") ? .ndjson(finalLineBreak: .optional) : .json(recordsPath: nil))
         guard let record = try reader.next()?.value else { throw ValidationError("\(path) holds no shipment request") }
         func decimal(_ value: Value?) -> Decimal? { value?.text.flatMap { ExactDecimal.parse($0) } }
         guard let recipientValue = record["recipient"], let recipient = PostalAddress(orderAddress: recipientValue) else {

@@ -84,15 +84,27 @@ import Testing
         for i in 0..<5000 { text += "V-\(i);03/11/2026 18:05;Pagado;Ana;R\(i);Té;1;2,00\n" }
         let path = root + "/inbox/erp/growing.csv"
         try text.write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(throws: MuelleError.self) {
+        // The writer is another thread, as it would be another process: its open(2) waits on muelle's
+        // claim, which notices it, gives up the file and lets it go on.
+        let appended = DispatchSemaphore(value: 0)
+        let started = ContinuousClock.now
+        #expect {
             _ = try processor.process(path: path, name: "growing.csv", mapping: mapping) { records, _ in
-                if records == 1024, let handle = FileHandle(forWritingAtPath: path) {
-                    handle.seekToEndOfFile()
-                    handle.write(Data("V-9999;03/11/2026 18:05;Pagado;Ana;R;Té;1;2,00\n".utf8))
-                    try? handle.close()
-                }
+                guard records == 1024 else { return }
+                Thread {
+                    if let handle = FileHandle(forWritingAtPath: path) {
+                        handle.seekToEndOfFile()
+                        handle.write(Data("V-9999;03/11/2026 18:05;Pagado;Ana;R;Té;1;2,00\n".utf8))
+                        try? handle.close()
+                    }
+                    appended.signal()
+                }.start()
             }
+        } throws: { error in
+            (error as? FileHeld)?.reason.code == .inUse
         }
+        appended.wait()
+        #expect(ContinuousClock.now - started < .seconds(30), "the writer was let go, not held for the kernel's lease-break time")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/outbox/orders").isEmpty)
         #expect(FileManager.default.fileExists(atPath: path), "the file stays in the inbox to be taken again")
     }

@@ -35,7 +35,7 @@ import Testing
              contents: shopifyHeader + shopifyRow("#1", sku: ""),
              expected: ["record 1, line 2", "lines[1].sku", "has no value, but sku is this route's product key"]),
         Case(name: "malformed CSV quote", route: "shopify-orders", file: "broken-quote.csv",
-             contents: shopifyHeader + shopifyRow("#1") + "#2,a@example.com,paid,,EUR,\"19.90,4.90\r\n",
+             contents: shopifyHeader + shopifyRow("#1") + "#2,a@example.com,paid,,EUR,\"19.90\"x,4.90\r\n",
              expected: ["broken-quote.csv", "line 3"]),
         Case(name: "malformed JSON", route: "mercadolibre-orders", file: "cut.json",
              contents: "{\"results\": [\n  {\"id\": 1, \"status\": \"paid\",\n   \"x\": tru }\n]}",

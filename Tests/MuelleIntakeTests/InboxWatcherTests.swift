@@ -151,6 +151,45 @@ import Testing
         #expect(collector.received.count == 3)
     }
 
+    @Test func aHeldFileIsOfferedAgainWhenItsWriterClosesIt() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        try inbox.write("shop/a.csv", "id\n1\n")
+        let writer = try #require(FileHandle(forWritingAtPath: inbox.path("shop/a.csv")))
+        // A rescan an hour away and a retry an hour away: only the close-after-write event can bring it back.
+        let watcher = try inbox.watcher(.init(quietPeriod: .milliseconds(200), rescanInterval: .seconds(3600)))
+        let collector = Collector(watcher)
+        defer { collector.stop() }
+
+        #expect(await eventually { collector.received.count == 1 })
+        let first = try #require(collector.received.first?.file)
+        watcher.hold(first, retryAfter: .seconds(3600))
+        try await Task.sleep(for: .seconds(1))
+        #expect(collector.received.count == 1, "held: not offered again while nothing happens")
+
+        try writer.close()
+        #expect(await eventually(within: .seconds(5)) { collector.received.count == 2 })
+        #expect(collector.received.last?.file == first)
+    }
+
+    @Test func aHeldFileIsOfferedAgainAfterItsRetryInterval() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        try inbox.write("shop/a.csv", "id\n1\n")
+        let watcher = try inbox.watcher(.init(quietPeriod: .milliseconds(200), rescanInterval: .seconds(3600)))
+        let collector = Collector(watcher)
+        defer { collector.stop() }
+
+        #expect(await eventually { collector.received.count == 1 })
+        let first = try #require(collector.received.first?.file)
+        let held = ContinuousClock.now
+        watcher.hold(first, retryAfter: .milliseconds(700))
+        #expect(await eventually(within: .seconds(5)) { collector.received.count == 2 })
+        #expect(try #require(collector.received.last).at >= held + .milliseconds(700))
+        try await Task.sleep(for: .seconds(1))
+        #expect(collector.received.count == 2, "offered once per hold, not in a loop")
+    }
+
     @Test func aFileThatLeavesAndComesBackIsOfferedAgain() async throws {
         let inbox = try TemporaryInbox()
         try inbox.makeFolder("shop")

@@ -6,14 +6,17 @@ private final class Probe {
     var detector: StableFileDetector<String>
     init(quietPeriod: Duration) { detector = StableFileDetector(quietPeriod: quietPeriod) }
 
-    func observe(_ key: String, _ signature: FileSignature, at now: ContinuousClock.Instant) -> Bool {
-        detector.observe(key, signature, at: now)
+    func observe(_ key: String, _ signature: FileSignature, modifiedAgo: Duration? = nil, at now: ContinuousClock.Instant) -> Bool {
+        detector.observe(key, signature, modifiedAgo: modifiedAgo, at: now)
     }
+
+    func hold(_ key: String, _ signature: FileSignature, until: ContinuousClock.Instant) { detector.hold(key, signature, until: until) }
+    func wake(_ key: String, at now: ContinuousClock.Instant) { detector.wake(key, at: now) }
 
     func forget(_ key: String) { detector.forget(key) }
     var nextDeadline: ContinuousClock.Instant? { detector.nextDeadline }
     var trackedKeys: [String] { detector.trackedKeys }
-    func settlingKeys(dueBy now: ContinuousClock.Instant) -> [String] { detector.settlingKeys(dueBy: now) }
+    func dueKeys(by now: ContinuousClock.Instant) -> [String] { detector.dueKeys(by: now) }
 }
 
 @Suite struct StableFileDetectorTests {
@@ -88,9 +91,9 @@ private final class Probe {
         _ = detector.observe("a", signature(inode: 1), at: at(0))
         _ = detector.observe("b", signature(inode: 2), at: at(100))
         #expect(detector.nextDeadline == at(300))
-        #expect(detector.settlingKeys(dueBy: at(299)).isEmpty)
-        #expect(detector.settlingKeys(dueBy: at(300)) == ["a"])
-        #expect(Set(detector.settlingKeys(dueBy: at(400))) == ["a", "b"])
+        #expect(detector.dueKeys(by: at(299)).isEmpty)
+        #expect(detector.dueKeys(by: at(300)) == ["a"])
+        #expect(Set(detector.dueKeys(by: at(400))) == ["a", "b"])
         #expect(detector.observe("a", signature(inode: 1), at: at(300)))
         #expect(!detector.observe("b", signature(inode: 2), at: at(300)))
         #expect(detector.nextDeadline == at(400))
@@ -101,5 +104,75 @@ private final class Probe {
         let detector = Probe(quietPeriod: .zero)
         #expect(detector.observe("a", signature(), at: at(0)))
         #expect(!detector.observe("a", signature(), at: at(0)))
+    }
+
+    // The one rule `run --once` shares with the watcher: the modification time counts as quiet time.
+
+    @Test func aFileLeftAloneLongerThanTheQuietPeriodIsReadyAtFirstSight() {
+        let detector = Probe(quietPeriod: quiet)
+        #expect(detector.observe("a", signature(), modifiedAgo: .seconds(3600), at: at(0)))
+        #expect(!detector.observe("a", signature(), modifiedAgo: .seconds(3601), at: at(1_000)))
+    }
+
+    @Test func aRecentlyWrittenFileIsReadyOnceItsModificationTimeIsQuietPeriodOld() {
+        let detector = Probe(quietPeriod: quiet)
+        #expect(!detector.observe("a", signature(), modifiedAgo: .milliseconds(200), at: at(0)))
+        #expect(detector.nextDeadline == at(100))
+        #expect(detector.dueKeys(by: at(100)) == ["a"])
+        #expect(detector.observe("a", signature(), modifiedAgo: .milliseconds(300), at: at(100)))
+    }
+
+    @Test func aModificationTimeInTheFutureFallsBackToObservation() {
+        let detector = Probe(quietPeriod: quiet)
+        // Another machine's clock, an hour ahead: its mtime says nothing about quiet time.
+        #expect(!detector.observe("a", signature(), modifiedAgo: .seconds(-3600), at: at(0)))
+        #expect(!detector.observe("a", signature(), modifiedAgo: .seconds(-3600), at: at(299)))
+        #expect(detector.observe("a", signature(), modifiedAgo: .seconds(-3600), at: at(300)))
+    }
+
+    @Test func aChangeAfterALongQuietStillWaitsTheQuietPeriod() {
+        let detector = Probe(quietPeriod: quiet)
+        _ = detector.observe("a", signature(size: 10), modifiedAgo: .seconds(60), at: at(0))
+        #expect(!detector.observe("a", signature(size: 20), modifiedAgo: .zero, at: at(50)))
+        #expect(detector.observe("a", signature(size: 20), modifiedAgo: .milliseconds(300), at: at(350)))
+    }
+
+    // Held files: handed back by the caller (open for writing, content ending early, a failure).
+
+    @Test func aHeldFileIsOfferedAgainWhenItsRetryTimeComes() {
+        let detector = Probe(quietPeriod: quiet)
+        #expect(detector.observe("a", signature(), modifiedAgo: .seconds(60), at: at(0)))
+        detector.hold("a", signature(), until: at(5_000))
+        #expect(detector.nextDeadline == at(5_000))
+        #expect(!detector.observe("a", signature(), modifiedAgo: .seconds(61), at: at(1_000)))
+        #expect(detector.dueKeys(by: at(4_999)).isEmpty)
+        #expect(detector.dueKeys(by: at(5_000)) == ["a"])
+        #expect(detector.observe("a", signature(), modifiedAgo: .seconds(65), at: at(5_000)))
+        #expect(!detector.observe("a", signature(), modifiedAgo: .seconds(66), at: at(6_000)), "offered once per retry")
+    }
+
+    @Test func aHeldFileWhoseWriterClosesItIsOfferedAtOnce() {
+        let detector = Probe(quietPeriod: quiet)
+        _ = detector.observe("a", signature(), modifiedAgo: .seconds(60), at: at(0))
+        detector.hold("a", signature(), until: at(5_000))
+        detector.wake("a", at: at(1_000))
+        #expect(detector.dueKeys(by: at(1_000)) == ["a"])
+        #expect(detector.observe("a", signature(), modifiedAgo: .seconds(61), at: at(1_000)))
+    }
+
+    @Test func aHeldFileThatChangesIsOfferedOnceQuietAgain() {
+        let detector = Probe(quietPeriod: quiet)
+        _ = detector.observe("a", signature(size: 10), modifiedAgo: .seconds(60), at: at(0))
+        detector.hold("a", signature(size: 10), until: at(300_000))
+        #expect(!detector.observe("a", signature(size: 30), modifiedAgo: .zero, at: at(1_000)))
+        #expect(detector.observe("a", signature(size: 30), modifiedAgo: .milliseconds(300), at: at(1_300)))
+    }
+
+    @Test func wakingAFileThatIsNotHeldChangesNothing() {
+        let detector = Probe(quietPeriod: quiet)
+        _ = detector.observe("a", signature(), at: at(0))
+        detector.wake("a", at: at(100))
+        #expect(!detector.observe("a", signature(), at: at(100)))
+        #expect(detector.observe("a", signature(), at: at(300)))
     }
 }

@@ -97,14 +97,14 @@ private func strings(_ record: SourceRecord) -> [String] {
     }
 
     @Test func blankLinesLoneCRAndMissingFinalNewline() throws {
-        let (_, records, _) = try readCSV("a,b\n\n1,2\r\n\r\n3,4\r5,6\n\"\",\n7")
+        let (_, records, _) = try readCSV("a,b\n\n1,2\r\n\r\n3,4\r5,6\n\"\",\n7", CSVOptions(finalLineBreak: .optional))
         #expect(records.map(strings) == [["1", "2"], ["3", "4"], ["5", "6"], ["", ""], ["7", ""]])
         #expect(records.map(\.position.record) == [1, 2, 3, 4, 5])
         #expect(records.map(\.position.line) == [3, 5, 6, 7, 8])
     }
 
     @Test func shortRowsArePaddedAndTrailingDelimiterMakesAnEmptyField() throws {
-        let (_, records, _) = try readCSV("a,b,c\nx\ny,\nz,1,")
+        let (_, records, _) = try readCSV("a,b,c\nx\ny,\nz,1,", CSVOptions(finalLineBreak: .optional))
         #expect(records.map(strings) == [["x", "", ""], ["y", "", ""], ["z", "1", ""]])
     }
 
@@ -166,11 +166,34 @@ private func strings(_ record: SourceRecord) -> [String] {
         #expect(error.position == InputPosition(file: "orders.csv", record: 1, line: 2, column: 8, field: "note"))
     }
 
-    @Test func unterminatedQuote() throws {
-        let error = try #require(csvError("id,name,note\n1,Ana,ok\n2,Bea,ok\n3,Carla Ruiz,\"never closed\n4,Dan,ok\n"))
-        #expect(error.code == .malformedCSV)
-        #expect(error.message.contains("a quoted field opened at line 4, column 14 is never closed"))
-        #expect(error.position == InputPosition(file: "orders.csv", record: 3, line: 4, column: 14, field: "note"))
+    @Test func aQuoteOpenAtTheEndIsIncomplete() throws {
+        // Whether the rest never came or the quote is never closed, only time tells: incomplete, not malformed.
+        for options in [CSVOptions(), CSVOptions(finalLineBreak: .optional)] {
+            let error = try #require(csvError("id,name,note\n1,Ana,ok\n2,Bea,ok\n3,Carla Ruiz,\"never closed\n4,Dan,ok\n", options))
+            #expect(error.code == .incomplete)
+            #expect(error.message.contains("the file ends inside a quoted field opened at line 4, column 14"))
+            #expect(error.position == InputPosition(file: "orders.csv", record: 3, line: 4, column: 14, field: "note"))
+        }
+    }
+
+    @Test(arguments: [
+        ("id,name\n1,Ana\n2,Be", 2, 3, 5),
+        ("id,name\r\n1,Ana\r\n2,", 2, 3, 3),
+        ("id,name\n1,Ana\n2,\"Bea\"", 2, 3, 8),
+        ("id,na", nil, 1, 6),
+    ] as [(String, Int?, Int, Int)])
+    func aLastLineWithoutItsLineEndIsIncomplete(text: String, record: Int?, line: Int, column: Int) throws {
+        let error = try #require(csvError(text))
+        #expect(error.code == .incomplete)
+        #expect(error.message.contains("the last line (line \(line)) has no line end"))
+        #expect(error.message.contains(record.map { "record \($0)" } ?? "the header row"))
+        #expect(error.position == InputPosition(file: "orders.csv", record: record, line: line, column: column))
+    }
+
+    @Test func everyLineEndCountsAsTheFinalOne() throws {
+        for text in ["id\n1\n", "id\r\n1\r\n", "id\r1\r", "id\n1\n\n"] {
+            #expect(try readCSV(text).records.count == 1, "\(text.debugDescription)")
+        }
     }
 
     @Test func textAfterClosingQuote() throws {
@@ -210,10 +233,10 @@ private func strings(_ record: SourceRecord) -> [String] {
         #expect(error.position == InputPosition(file: "orders.csv", line: 1, column: 4))
     }
 
-    @Test func emptyFileIsAnError() throws {
+    @Test func anEmptyFileIsIncomplete() throws {
         for text in ["", "\u{FEFF}", "\n\r\n"] {
             let error = try #require(csvError(text))
-            #expect(error.code == .malformedCSV)
+            #expect(error.code == .incomplete)
             #expect(error.message.contains("empty"))
         }
         let (header, records, _) = try readCSV("a,b\r\n")

@@ -110,7 +110,7 @@ private func at(record: Int? = nil, line: Int, column: Int, field: String? = nil
     }
 
     @Test func ndjsonSkipsBlankLines() throws {
-        let text = "{\"id\": 1}\n\n   \r\n{\"id\": 2, \"s\": \"a\\nb\"}\r\n\t[1]\n\"x\""
+        let text = "{\"id\": 1}\n\n   \r\n{\"id\": 2, \"s\": \"a\\nb\"}\r\n\t[1]\n\"x\"\n"
         let records = try readJSON(ReaderFixture.bytes(text), .lines).records
         #expect(records.map(\.value) == [.object([("id", .number("1"))]),
                                          .object([("id", .number("2")), ("s", .string("a\nb"))]),
@@ -178,9 +178,7 @@ private func at(record: Int? = nil, line: Int, column: Int, field: String? = nil
         ("[\"a\\qb\"]", "invalid escape sequence \\q in a string", 1, 4, 1),
         ("[\"x\ty\"]", "a control character (byte 0x09) must be written as an escape sequence", 1, 4, 1),
         ("[\"abc\n\"]", "the string opened at line 1, column 2 is not closed before the end of the line", 1, 6, 1),
-        ("[\n\"abc", "a string opened at line 2, column 1 is never closed", 2, 1, 1),
         ("[{\"a\": [1, 2}]", "expected ',' or ']' after an array element, found '}'", 1, 13, 1),
-        ("", "the file is empty", 1, 1, nil),
         ("42", "expected an array of records or an object at the top of the document, found '4'", 1, 1, nil),
     ] as [(String, String, Int, Int, Int?)])
     func malformedJSON(text: String, message: String, line: Int, column: Int, record: Int?) throws {
@@ -188,6 +186,54 @@ private func at(record: Int? = nil, line: Int, column: Int, field: String? = nil
         #expect(error.code == .malformedJSON)
         #expect(error.message.hasPrefix(message), "\(error.message)")
         #expect(error.position == at(record: record, line: line, column: column))
+    }
+
+    @Test(arguments: [
+        ("[\n\"abc", 2, 1, 1),
+        ("", 1, 1, nil),
+        ("{\"results\": [\n  {\"id\": 1},\n  {\"id\": 2, \"buyer\": {\"name\": \"Ana", 3, 31, 2),
+        ("{\"results\": [\n  {\"id\": 1},\n  {\"id\": 2}", 3, 12, nil),
+        ("{\"results\": [\n  {\"id\": 1}\n]", 3, 2, nil),
+        ("[{\"id\": 1}, {\"id\": 12", 1, 22, 2),
+        ("[{\"ok\": tru", 1, 9, 1),
+    ] as [(String, Int, Int, Int?)])
+    func aDocumentThatStopsEarlyIsIncomplete(text: String, line: Int, column: Int, record: Int?) throws {
+        let mode: JSONRecordReader.Mode = text.hasPrefix("{") ? .document(recordsPath: ["results"]) : .document(recordsPath: nil)
+        let error = try #require(jsonError(text, mode))
+        #expect(error.code == .incomplete, "\(error)")
+        #expect(error.message.hasPrefix("the file ends before the JSON is complete"), "\(error.message)")
+        #expect(error.position.line == line && error.position.column == column && error.position.record == record, "\(error.position)")
+    }
+
+    @Test func anNDJSONLastLineWithoutItsLineEndIsIncomplete() throws {
+        let error = try #require(jsonError("{\"id\": 1}\n{\"id\": 2}", .lines))
+        #expect(error.code == .incomplete)
+        #expect(error.message.contains("the last line (line 2) has no line end"))
+        #expect(error.message.contains("record 2"))
+        let cut = try #require(jsonError("{\"id\": 1}\n{\"id\": 2, \"na", .lines))
+        #expect(cut.code == .incomplete)
+        #expect(cut.position.record == 2 && cut.position.line == 2)
+    }
+
+    @Test func anNDJSONExportThatNeverEndsItsLastLineIsReadWhenAllowed() throws {
+        try ReaderFixture.withFile(ReaderFixture.bytes("{\"id\": 1}\n{\"id\": 2}"), name: "orders.json") { path in
+            let reader = try JSONRecordReader(source: ByteSource(path: path, fileName: "orders.json"), mode: .lines, finalLineBreak: .optional)
+            #expect(try reader.next() != nil)
+            #expect(try reader.next()?.value == .object([("id", .number("2"))]))
+            #expect(try reader.next() == nil)
+        }
+        // A value cut off is incomplete whatever the option says.
+        try ReaderFixture.withFile(ReaderFixture.bytes("{\"id\": 1}\n{\"id\": 2"), name: "orders.json") { path in
+            let reader = try JSONRecordReader(source: ByteSource(path: path, fileName: "orders.json"), mode: .lines, finalLineBreak: .optional)
+            #expect(try reader.next() != nil)
+            let error = ReaderFixture.error { _ = try reader.next() }
+            #expect(error?.code == .incomplete)
+        }
+    }
+
+    @Test func malformedJSONBeforeTheEndStaysMalformed() throws {
+        let error = try #require(jsonError("[{\"id\": 1}, {\"id\": x}, {\"id\": 3"))
+        #expect(error.code == .malformedJSON)
     }
 
     @Test func errorsRepeatOnLaterCalls() throws {

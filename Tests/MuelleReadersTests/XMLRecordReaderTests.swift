@@ -307,9 +307,29 @@ import MuelleReaders
         #expect(error.position == InputPosition(file: "test.xml", line: 3, column: 16))
     }
 
-    @Test func truncatedDocumentIsMalformed() throws {
-        let error = try readError("<list><rec><a>1</a></rec><rec><a>2</a>", recordPath: ["rec"])
-        #expect(error.code == .malformedXML)
+    @Test(arguments: [
+        "<list><rec><a>1</a></rec><rec><a>2</a>",
+        "<list>\n  <rec><a>1</a></rec>\n  <rec><a>2</a>\n",
+        "<list>\n  <rec><a>1</a></rec>\n  <rec><a>Ana P",
+        "<list>\n  <rec><a>1</a></rec>\n  <rec><a x=\"1",
+        "<list>\n  <rec><a>1</a></rec>\n  <rec><a>2</a></rec>\n</li",
+        "<list>\n  <rec><a>1</a></rec>\n  <rec><a>2</a></rec>\n",
+        "<?xml version=\"1.0\"?>\n<li",
+        "",
+    ])
+    func aDocumentThatStopsEarlyIsIncomplete(xml: String) throws {
+        let error = try readError(xml, recordPath: ["rec"])
+        #expect(error.code == .incomplete, "\(error)")
+    }
+
+    @Test(arguments: [
+        "<list><rec><a>1</a></rec></list>\n<extra>",
+        "<OrderList><Order></OrderList>",
+        "<list>\n  <rec><a>1</b></rec>\n</list>\n",
+    ])
+    func mistakesAtTheEndAreMalformedNotIncomplete(xml: String) throws {
+        let error = try readError(xml, recordPath: ["rec"])
+        #expect(error.code == .malformedXML, "\(error)")
     }
 
     @Test func undefinedEntityWithoutDTDIsMalformed() throws {

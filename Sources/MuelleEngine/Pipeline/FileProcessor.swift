@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MuelleCore
+import MuelleIntake
 import MuelleLedger
 import MuelleMapping
 import MuelleReaders
@@ -34,8 +35,12 @@ public struct FileProcessor: Sendable {
         self.profiles = profiles
     }
 
+    /// Throws `FileHeld` when the file cannot be taken yet (nothing of it is committed then).
     public func process(path: String, name: String, mapping: RouteMapping, progress: ((Int, Int) -> Void)? = nil) throws -> FileOutcome {
         let receivedAt = Timestamp.now()
+        // Held until the original has left the inbox: a writer that opens it meanwhile waits, or is noticed.
+        let claim = try claimInput(path: path, name: name, route: mapping.name)
+        defer { claim.release() }
         guard let before = FileSnapshot(path: path) else {
             throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
         }
@@ -58,12 +63,27 @@ public struct FileProcessor: Sendable {
         try FileSystem.makeDirectory(staging)
         defer { FileSystem.removeTree(staging) }
         let staged = try StagedOrders(directory: staging)
-        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, progress: progress) { record, selected in
+        var mappedSinceCheck = 0
+        var summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, progress: progress) { record, selected in
             try staged.append(record, selected: selected)
+            mappedSinceCheck += 1
+            // A writer waits in open(2) while the lease stands: let it go soon rather than after the whole file.
+            if claim.checksCheaply, mappedSinceCheck >= 256 {
+                mappedSinceCheck = 0
+                if !claim.isIntact { throw FileHeld.inUse(name, since: true) }
+            }
         }
+        guard claim.isIntact else { throw FileHeld.inUse(name, since: true) }
         // Read twice (fingerprint, then records): both must have seen the same bytes.
         guard FileSnapshot(path: path) == before else {
             throw MuelleError(.io, "the file changed or vanished while it was being read; nothing was emitted, and it will be taken again once it is stable", at: InputPosition(file: name))
+        }
+        if let fatal = summary.fatal, fatal.code == .incomplete {
+            let age = before.modificationTime.age(at: .now())
+            guard age >= mapping.incompleteAfter else {
+                throw FileHeld(reason: fatal.located(file: name), retryAfter: mapping.incompleteAfter - age)
+            }
+            summary.fatal = FileHeld.truncated(fatal.located(file: name), unchangedFor: mapping.incompleteAfter)
         }
         entry.kept = summary.kept
         entry.filtered = summary.filtered
@@ -250,6 +270,18 @@ public struct FileProcessor: Sendable {
 
     // MARK: - Effects
 
+    private func claimInput(path: String, name: String, route: String) throws -> FileClaim {
+        switch try FileClaim.take(path) {
+        case .claimed(let claim):
+            logger.debug("claimed", metadata: ["muelle.route": "\(route)", "muelle.file": "\(name)", "muelle.claim": "\(claim.method)"])
+            return claim
+        case .inUse:
+            throw FileHeld.inUse(name)
+        case .gone:
+            throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
+        }
+    }
+
     /// The ledger committed this very file (same route, name and content) but its original never
     /// reached its destination: the previous run was interrupted between commit and move.
     private func interruptedMove(route: String, name: String, sha256: String) throws -> InputEntry? {
@@ -307,4 +339,6 @@ struct FileSnapshot: Equatable {
         modifiedSeconds = info.st_mtim.tv_sec
         modifiedNanoseconds = info.st_mtim.tv_nsec
     }
+
+    var modificationTime: FileTimestamp { FileTimestamp(seconds: modifiedSeconds, nanoseconds: modifiedNanoseconds) }
 }

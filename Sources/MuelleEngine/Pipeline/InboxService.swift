@@ -106,21 +106,23 @@ public struct InboxService: Service {
                       sendBack: AsyncStream<Event>.Continuation, stopping: StopSignal) async {
         for await file in stream {
             if stopping.isRaised { return }
-            let (taken, failed) = await limiter.withPermit {
+            let result = await limiter.withPermit {
                 var summary = RunSummary()
-                let taken = runner.take(file, summary: &summary, options: options)
-                return (taken, !summary.failures.isEmpty)
+                return runner.take(file, summary: &summary, options: options)
             }
-            if !taken {
-                // The route's mapping went away meanwhile: the file waits with the others.
-                sendBack.yield(.ready(file))
-            } else if failed {
+            switch result {
+            case .done:
+                break
+            case .held(let retryAfter):
+                // Back when it changes or its writer closes it; the timed retry is the safety net.
+                watcher.hold(file, retryAfter: retryAfter ?? options.rescanInterval)
+            case .failed:
                 // Offer it again later, not at once: a lasting problem (permissions, a full
                 // disk) must not turn into a busy loop of retries and log lines.
-                Task {
-                    try? await Task.sleep(for: options.rescanInterval)
-                    watcher.forget(file)
-                }
+                watcher.hold(file, retryAfter: options.rescanInterval)
+            case .routeNotRunnable:
+                // The route's mapping went away meanwhile: the file waits with the others.
+                sendBack.yield(.ready(file))
             }
         }
     }

@@ -13,7 +13,7 @@ enum PartnerFile {
         let writer = try FileWriter(path: workspace.staging + "/" + UniqueName.next() + ".partner")
         try writer.write(output.header + "\r\n")
         if staged.count > 0 {
-            let records = try RecordReaders.open(path: staged.ordersPath, fileName: "staged", options: .ndjson)
+            let records = try RecordReaders.open(path: staged.ordersPath, fileName: "staged", options: .ndjson())
             let index = try LineReader(path: staged.indexPath)
             while let record = try records.next(), let line = try index.next() {
                 guard StagedOrders.IndexEntry(line)?.selected == true else { continue }

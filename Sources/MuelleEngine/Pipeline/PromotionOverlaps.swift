@@ -19,7 +19,7 @@ enum PromotionOverlaps {
 
     static func find(in staged: StagedOrders, file: String) throws -> [MuelleError] {
         guard staged.count > 0 else { return [] }
-        let promotions = try RecordReaders.open(path: staged.ordersPath, fileName: file, options: .ndjson)
+        let promotions = try RecordReaders.open(path: staged.ordersPath, fileName: file, options: .ndjson())
         var windows: [String: [Window]] = [:]
         var errors: [MuelleError] = []
         while let record = try promotions.next() {

@@ -7,8 +7,13 @@ import MuelleMapping
 
 /// How `muelle run` takes files.
 public struct RunOptions: Sendable {
-    /// A file is taken once its size and mtime have not changed for this long.
-    public var quietPeriod: Duration = .milliseconds(300)
+    /// A file is taken once its size and mtime have not changed for this long (and nobody has it open for
+    /// writing). With the claim and the completeness check guarding open writers and cut lines, this only
+    /// protects a client that closes right after a whole row and appends again; two seconds covers quick
+    /// reconnects. The reasons, against Camel, NiFi and Redpanda Connect: README, "The workspace".
+    public static let defaultQuietPeriod: Duration = .seconds(2)
+
+    public var quietPeriod: Duration = RunOptions.defaultQuietPeriod
     /// The safety-net rescan interval while watching (inotify does the real work).
     public var rescanInterval: Duration = .seconds(5)
     /// How often `muelle run` looks for edited mappings and carrier profiles while watching.
@@ -26,6 +31,8 @@ public struct RunSummary: Sendable {
     public var processed = 0
     public var rejected = 0
     public var duplicates = 0
+    /// Inputs left in the inbox for later: still open for writing, still changing, or ending early.
+    public var held = 0
     public var failures: [String] = []
     /// Routes that did not run because their mapping or carrier profile has errors.
     public var brokenRoutes: [String] = []
@@ -33,7 +40,7 @@ public struct RunSummary: Sendable {
     public var pendingDeliveries = 0
 
     /// 2 when a route could not run for its configuration, else 1 when some input was rejected (or
-    /// could not be taken), else 0.
+    /// could not be taken), else 0 — also when files were held for later (still being written, or ending early).
     public var exitCode: Int32 {
         if configurationErrors { return 2 }
         return rejected > 0 || !failures.isEmpty ? 1 : 0
@@ -53,6 +60,7 @@ public struct RunSummary: Sendable {
         processed += other.processed
         rejected += other.rejected
         duplicates += other.duplicates
+        held += other.held
         failures += other.failures
     }
 }
@@ -111,13 +119,22 @@ public struct Runner: Sendable {
         for name in leftovers { FileSystem.removeTree(workspace.staging + "/" + name) }
     }
 
-    /// Processes one file; a failure to process (not a rejection) is logged and counted.
-    /// Returns false when the route cannot run now (no mapping, or a broken one): the file waits.
+    /// What became of a file handed to `take`, for a caller deciding when to look at it again.
+    enum TakeResult: Sendable {
+        case done
+        /// Not taken yet; `retryAfter` as in `FileHeld`.
+        case held(retryAfter: Duration?)
+        case failed
+        /// The route cannot run now (no mapping, or a broken one): the file waits for it.
+        case routeNotRunnable
+    }
+
+    /// Processes one file; a held file or a failure to process (not a rejection) is logged and counted.
     @discardableResult
-    func take(_ file: InboxFile, summary: inout RunSummary, options: RunOptions) -> Bool {
+    func take(_ file: InboxFile, summary: inout RunSummary, options: RunOptions) -> TakeResult {
         // One snapshot for both, so a reload in between cannot pair a mapping with another version's profiles.
         let snapshot = catalog.snapshot
-        guard let mapping = snapshot.routes[file.route] else { return false }
+        guard let mapping = snapshot.routes[file.route] else { return .routeNotRunnable }
         let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles)
         inHand.start(route: file.route, name: file.name, size: file.size)
         defer { inHand.finish(route: file.route, name: file.name) }
@@ -127,13 +144,20 @@ public struct Runner: Sendable {
                 options.progress?(file.name, records, bytes, file.size)
             }
             summary.add(outcome)
+            return .done
+        } catch let held as FileHeld {
+            logger.info("held: it stays in the inbox and is tried again", metadata: [
+                "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "reason": "\(held.reason)",
+            ])
+            summary.held += 1
+            return .held(retryAfter: held.retryAfter)
         } catch {
             logger.error("could not process the file; it stays in the inbox", metadata: [
                 "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "error": "\(error)",
             ])
             summary.failures.append("\(file.route)/\(file.name): \(error)")
+            return .failed
         }
-        return true
     }
 
     /// `muelle run --once`: everything in the inbox now, routes concurrently, files in arrival order.
@@ -162,36 +186,44 @@ public struct Runner: Sendable {
         }
     }
 
+    /// One route's files, oldest first, each once it is stable by the same rule as the watcher's
+    /// (`StableFileDetector`). A file still changing after twice the quiet period is left for the next
+    /// run rather than waited for: `run --once` never waits on a writer.
     private func drainOnce(route: String, options: RunOptions) async -> RunSummary {
         var summary = RunSummary()
         let scanner = InboxScanner(inboxPath: workspace.inbox)
+        let clock = ContinuousClock()
+        var detector = StableFileDetector<String>(quietPeriod: options.quietPeriod)
+        var firstSeen: [String: ContinuousClock.Instant] = [:]
         var attempted = Set<String>()
+        var reported = Set<IgnoredInboxEntry>()
         while true {
             let scan: InboxScan
             do { scan = try scanner.scan(route: route) } catch {
                 summary.failures.append("\(route): \(error)")
                 return summary
             }
-            for ignored in scan.ignored { logger.notice("\(ignored)") }
+            // The loop looks again while a file settles: say each ignored entry once.
+            for ignored in scan.ignored where reported.insert(ignored).inserted { logger.notice("\(ignored)") }
             guard let file = scan.files.first(where: { !attempted.contains($0.name) }) else { return summary }
-            if await waitUntilStable(file, quietPeriod: options.quietPeriod) {
+            let now = clock.now
+            let seen = firstSeen[file.name] ?? now
+            firstSeen[file.name] = seen
+            if detector.observe(file.name, file.signature, modifiedAgo: file.modificationTime.age(at: .now()), at: now) {
                 attempted.insert(file.name)
                 take(file, summary: &summary, options: options)
+            } else if now - seen >= options.quietPeriod * 2 {
+                attempted.insert(file.name)
+                summary.held += 1
+                logger.info("held: it stays in the inbox and is tried again", metadata: [
+                    "muelle.route": "\(route)", "muelle.file": "\(file.name)",
+                    "reason": "\(file.name): the file is still changing (written to within the last \(FileHeld.words(options.quietPeriod)))",
+                ])
+            } else {
+                let wake = detector.nextDeadline ?? now + options.quietPeriod
+                try? await Task.sleep(for: max(wake - now, .milliseconds(10)))
             }
         }
-    }
-
-    /// True when the file was unchanged for the quiet period; false when it changed meanwhile
-    /// (the caller rescans and tries again).
-    private func waitUntilStable(_ file: InboxFile, quietPeriod: Duration) async -> Bool {
-        let age = Date().timeIntervalSince1970 - (Double(file.modificationTime.seconds) + Double(file.modificationTime.nanoseconds) / 1e9)
-        let quiet = Double(quietPeriod.components.seconds) + Double(quietPeriod.components.attoseconds) / 1e18
-        guard age < quiet else { return true }
-        try? await Task.sleep(for: .seconds(quiet - max(0, age)))
-        guard let now = try? InboxScanner(inboxPath: workspace.inbox).scan(route: file.route).files.first(where: { $0.name == file.name }) else {
-            return false
-        }
-        return now.signature == file.signature
     }
 
     private func warnAboutUnmappedFolders() {

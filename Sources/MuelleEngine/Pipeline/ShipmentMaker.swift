@@ -34,7 +34,7 @@ struct ShipmentMaker {
         let labelRecords = try FileWriter(path: staging + "/" + UniqueName.next() + ".labels")
         var labels: [ShipmentLabel] = []
         var pdfs: [(String, String)] = []
-        let orders = try RecordReaders.open(path: ordersPath, fileName: (ordersPath as NSString).lastPathComponent, options: .ndjson)
+        let orders = try RecordReaders.open(path: ordersPath, fileName: (ordersPath as NSString).lastPathComponent, options: .ndjson())
         while let record = try orders.next() {
             let order = record.value
             guard let orderID = order["id"]?.text, try tx.shipment(orderID: orderID) == nil,

@@ -1,0 +1,15 @@
+/// A duration as mappings write it: a whole number and a unit, "90 seconds", "5 minutes", "1 hour".
+enum DurationSetting {
+    private static let unitSeconds = [
+        "second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
+    ]
+
+    /// The seconds `text` stands for; `nil` when it does not read like "5 minutes" or is not positive.
+    static func seconds(_ text: String) -> Int? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let count = Int(parts[0]), count > 0,
+              let unit = unitSeconds[String(parts[1])] else { return nil }
+        let (total, overflow) = count.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : total
+    }
+}
