@@ -38,11 +38,16 @@ import Testing
         let report = try bench.report(try #require(bench.files("outbox/reports").first { (try? bench.report($0)["deleted"] as? Int) == 1 }))
         #expect((report["counts"] as? [String: Any])?["skipped"] as? Int == 3)
 
-        // A truncated export: only A left, 3 of 4 products would go. Held back; nothing applied.
+        // A truncated export: only A left, 3 of 4 products would go. Held back; nothing applied — and the
+        // partner's own file keeps the whole catalogue, or the truncated one would be delivered to the partner.
         try FileManager.default.removeItem(atPath: bench.root + "/outbox/catalogue")
+        let partnerBefore = try bench.read("outbox/partner/catalogue_1042.csv")
+        let stagingBefore = bench.files(".muelle/staging")
         try bench.drop("deliveryapp-catalogue", "catalogue_1042.csv", Self.feed([("A", "100.00")]))
         #expect(try bench.muelle(["run", "--once"]).status == 1)
         #expect(!bench.exists("outbox/catalogue") || bench.files("outbox/catalogue").isEmpty)
+        #expect(try bench.read("outbox/partner/catalogue_1042.csv") == partnerBefore, "a held-back feed must not replace the partner file")
+        #expect(bench.files(".muelle/staging") == stagingBefore, "nothing of it is left behind in staging")
         let held = try #require(bench.files("quarantine/deliveryapp-catalogue").first { $0.hasSuffix(".error.txt") })
         let why = try bench.read("quarantine/deliveryapp-catalogue/" + held)
         #expect(why.contains("would remove 3 of the 4 products known (75%), more than the 20%"))

@@ -12,6 +12,10 @@ import Testing
             reader: { \(reader) }
             fields:
               external_id: Name
+              created_at: Created
+              status: { const: ready_to_ship }
+              currency: Currency
+              lines: { each: rows, fields: { product_key: SKU, quantity: Qty, unit_price: Price } }
             """, route: "r", file: "mappings/r.yaml")
     }
 

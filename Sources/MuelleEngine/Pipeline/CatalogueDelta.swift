@@ -23,6 +23,9 @@ struct CatalogueDelta {
         var result = Result()
         let known = try tx.productCount(route: route)
         let changes = try FileWriter(path: staging + "/" + UniqueName.next() + ".catalogue")
+        // A held-back feed, or one that changes nothing, leaves nothing behind in the staging folder.
+        var published = false
+        defer { if !published { FileSystem.removeTree(changes.path) } }
         let products = try LineReader(path: staged.ordersPath)
         let index = try LineReader(path: staged.indexPath)
         while let json = try products.next(), let line = try index.next() {
@@ -53,6 +56,7 @@ struct CatalogueDelta {
         if result.upserted + result.deleted > 0 {
             try changes.sync()
             try FileSystem.publish(changes.path, as: final)
+            published = true
             result.output = final
         }
         return result

@@ -138,7 +138,10 @@ public struct FileProcessor: Sendable {
             let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
             var outputs: [String]
             // Before the staged records are published (renamed away) below.
-            let partnerFile = try mapping.output.map { try PartnerFile.write(staged, output: $0, mapping: mapping, workspace: workspace) }
+            let partnerFile = try mapping.output.map { try PartnerFile.stage(staged, output: $0, mapping: mapping, workspace: workspace) }
+            // Published only once the input is applied (below): a held-back feed leaves the partner's file as it was.
+            var partnerPublished = false
+            defer { if !partnerPublished { partnerFile?.discard() } }
             var shipments = 0
             var productDeletions: Int?
             var notes: [MuelleError] = []
@@ -193,9 +196,13 @@ public struct FileProcessor: Sendable {
                 entry.cancelledAfterHandover = settled.handedOver
                 voided = settled.voided
             }
-            outputs += partnerFile.map { [$0] } ?? []
+            if let partnerFile {
+                try partnerFile.publish()
+                partnerPublished = true
+                outputs.append(partnerFile.final)
+            }
             if let partnerFile, let deliver = mapping.output?.deliver {
-                try tx.markDeliveryPending(file: workspace.relative(partnerFile), route: mapping.name,
+                try tx.markDeliveryPending(file: workspace.relative(partnerFile.final), route: mapping.name,
                                            destination: Deliveries.destination(deliver), at: entry.receivedAt)
             }
             if let deliver = mapping.deliver {

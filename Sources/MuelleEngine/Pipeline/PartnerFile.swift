@@ -2,11 +2,26 @@ import MuelleCore
 import MuelleMapping
 import MuelleReaders
 
-/// Writes a route's records in its partner's format (`output:`) to `outbox/partner/<file>`: every
-/// record the filter selected, one CSV row each, staged and renamed in with the rest of the commit.
-/// The name comes from the partner's convention, so each new feed replaces the partner's file.
-enum PartnerFile {
-    static func write(_ staged: StagedOrders, output: OutputSettings, mapping: RouteMapping, workspace: Workspace) throws -> String {
+/// A route's records in its partner's format (`output:`), bound for `outbox/partner/<file>`: every
+/// record the filter selected, one CSV row each. The name comes from the partner's convention, so each
+/// new feed replaces the partner's file — which is why it is only staged first, and renamed into the
+/// outbox once the input is known to be applied: a feed held back or rejected must never replace it.
+struct PartnerFile {
+    let temporary: String
+    let final: String
+
+    /// Renames the staged file over the partner's file.
+    func publish() throws {
+        try FileSystem.publish(temporary, as: final)
+    }
+
+    /// Drops the staged file: the input was not applied.
+    func discard() {
+        FileSystem.removeTree(temporary)
+    }
+
+    /// Writes the partner file into the staging folder, fsynced, ready to `publish()`.
+    static func stage(_ staged: StagedOrders, output: OutputSettings, mapping: RouteMapping, workspace: Workspace) throws -> PartnerFile {
         let folder = workspace.outbox("partner")
         try FileSystem.makeDirectory(folder)
         let final = folder + "/" + output.fileName(platform: mapping.identity.platform, account: mapping.identity.account)
@@ -21,7 +36,6 @@ enum PartnerFile {
             }
         }
         try writer.sync()
-        try FileSystem.publish(writer.path, as: final)
-        return final
+        return PartnerFile(temporary: writer.path, final: final)
     }
 }
