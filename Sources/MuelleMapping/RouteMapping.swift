@@ -49,6 +49,16 @@ public enum RecordKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// What one normalised record of this kind is called in reports and logs.
+    public var recordNoun: String {
+        switch self {
+        case .orders: return "orders"
+        case .orderEvents: return "events"
+        case .products: return "products"
+        case .promotions: return "promotions"
+        }
+    }
+
     var contractFields: [String: [String]] {
         switch self {
         case .orders: return OrderContract.mappableFields

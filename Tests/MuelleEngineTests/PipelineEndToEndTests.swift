@@ -46,6 +46,9 @@ import Testing
         let counts = try #require(shopify["counts"] as? [String: Any])
         #expect(counts["kept"] as? Int == 2)
         #expect(counts["filtered"] as? Int == 3)
+        // Rows and orders apart: 8 rows of the export made 5 orders (2 kept, 3 filtered).
+        #expect(shopify["records"] as? Int == 8)
+        #expect(shopify["orders"] as? Int == 5)
     }
 
     @Test func outputsValidateAgainstThePublishedSchemas() throws {

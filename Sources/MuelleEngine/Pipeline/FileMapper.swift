@@ -18,6 +18,9 @@ public struct MappingSummary: Sendable {
     public var filteredBy = FilterTally()
     public static let maxListed = 1000
 
+    /// Records or groups of rows mapped (an order of three rows counts once): kept, filtered or rejected.
+    public var mapped: Int { kept + filtered + rejectedCount }
+
     /// Whether the file as a whole is refused under the route's policy.
     public func refusesFile(policy: BadRecordPolicy) -> Bool {
         fatal != nil || !unbound.isEmpty || (policy == .rejectFile && rejectedCount > 0)

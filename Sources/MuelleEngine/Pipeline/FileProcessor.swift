@@ -92,7 +92,7 @@ public struct FileProcessor: Sendable {
 
         if summary.refusesFile(policy: mapping.onError) {
             entry.kept = 0
-            return try quarantine(path: path, entry: entry, records: summary.records, errors: errors, digest: digest)
+            return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors, digest: digest)
         }
         try staged.sync()
         if mapping.kind == .promotions {
@@ -100,7 +100,7 @@ public struct FileProcessor: Sendable {
             if !overlaps.isEmpty {
                 entry.kept = 0
                 entry.rejected = overlaps.count
-                return try quarantine(path: path, entry: entry, records: summary.records, errors: errors + overlaps, digest: digest)
+                return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors + overlaps, digest: digest)
             }
         }
         if mapping.kind == .orderEvents {
@@ -108,22 +108,22 @@ public struct FileProcessor: Sendable {
             if !unknown.isEmpty {
                 entry.kept = 0
                 entry.rejected = unknown.count
-                return try quarantine(path: path, entry: entry, records: summary.records, errors: errors + unknown, digest: digest)
+                return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors + unknown, digest: digest)
             }
         }
         do {
-            return try commit(path: path, entry: entry, records: summary.records, errors: errors, filteredBy: summary.filteredBy,
+            return try commit(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors, filteredBy: summary.filteredBy,
                               staged: staged, mapping: mapping, digest: digest)
         } catch let error as MuelleError where error.code == .heldBack {
             // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
             entry.kept = 0
-            return try quarantine(path: path, entry: entry, records: summary.records, errors: [error] + errors, digest: digest)
+            return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: [error] + errors, digest: digest)
         }
     }
 
     // MARK: - Outcomes
 
-    private func commit(path: String, entry: InputEntry, records: Int, errors: [MuelleError], filteredBy: FilterTally, staged: StagedOrders,
+    private func commit(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], filteredBy: FilterTally, staged: StagedOrders,
                         mapping: RouteMapping, digest: String) throws -> FileOutcome {
         var entry = entry
         try ledger.write { tx in
@@ -221,6 +221,8 @@ public struct FileProcessor: Sendable {
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         var metadata: Logger.Metadata = [
             "muelle.route": "\(mapping.name)", "muelle.file": "\(entry.name)",
+            // Rows (or elements) read and the orders (products, events…) they made are different counts.
+            "records": "\(records.read)", "\(mapping.kind.recordNoun)": "\(records.mapped)",
             "kept": "\(entry.kept)", "filtered": "\(entry.filtered)", "rejected": "\(entry.rejected)",
             "skipped": "\(entry.skipped)", "updated": "\(entry.updated)",
         ]
@@ -235,7 +237,7 @@ public struct FileProcessor: Sendable {
         return FileOutcome(route: mapping.name, name: entry.name, state: .processed, entry: entry)
     }
 
-    private func quarantine(path: String, entry: InputEntry, records: Int, errors: [MuelleError], digest: String) throws -> FileOutcome {
+    private func quarantine(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], digest: String) throws -> FileOutcome {
         var entry = entry
         entry.state = .rejected
         entry.destination = "quarantine/\(entry.route)/\(digest)-\(entry.name)"
@@ -260,7 +262,7 @@ public struct FileProcessor: Sendable {
             entry.destination = "archive/\(entry.route)/duplicates/\(id)-\(entry.name)"
             entry.report = "outbox/reports/\(entry.route)-\(digest)-duplicate-\(id).json"
             entry.finishedAt = Timestamp.now()
-            try writeReport(FileReport(entry: entry, records: 0, outputs: [], errors: [], duplicateOf: original))
+            try writeReport(FileReport(entry: entry, records: RecordCount(read: 0, mapped: 0, kind: nil), outputs: [], errors: [], duplicateOf: original))
             entry.id = try tx.insert(entry)
         }
         try move(path, to: entry.destination ?? "", entryID: entry.id)

@@ -6,7 +6,7 @@ import MuelleMapping
 /// rejected record with its position and reason.
 struct FileReport {
     var entry: InputEntry
-    var records: Int
+    var records: RecordCount
     var outputs: [String]
     var errors: [MuelleError]
     var duplicateOf: InputEntry?
@@ -19,7 +19,7 @@ struct FileReport {
     /// Why records were not imported: the filter clause or import rule, how many, an example value.
     var filteredBy: FilterTally
 
-    init(entry: InputEntry, records: Int, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil,
+    init(entry: InputEntry, records: RecordCount, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil,
          deletions: Int? = nil, voided: Int? = nil, filteredBy: FilterTally = FilterTally()) {
         self.deletions = deletions
         self.voided = voided
@@ -37,7 +37,7 @@ struct FileReport {
             ("kind", .string("report")), ("route", .string(entry.route)), ("file", .string(entry.name)),
             ("sha256", .string(entry.sha256)), ("size", .number(String(entry.size))), ("state", .string(entry.state.rawValue)),
             ("received_at", .string(entry.receivedAt)), ("finished_at", .string(entry.finishedAt)),
-            ("records", .number(String(records))),
+            ("records", .number(String(records.read))),
             ("counts", .object([
                 ("kept", .number(String(entry.kept))), ("filtered", .number(String(entry.filtered))),
                 ("rejected", .number(String(entry.rejected))), ("skipped", .number(String(entry.skipped))),
@@ -54,6 +54,11 @@ struct FileReport {
                     ("example", entry.example.map(Value.string) ?? .null), ("text", .string(entry.description)),
                 ])
             })))
+        }
+        if let kind = records.kind {
+            // Placed right after `records`: rows read, then the orders (or products, events…) they made.
+            let at = (pairs.firstIndex { $0.0 == "records" } ?? pairs.count - 1) + 1
+            pairs.insert((kind.recordNoun, .number(String(records.mapped))), at: at)
         }
         if let shipments { pairs.append(("shipments", .number(String(shipments)))) }
         if let deletions { pairs.append(("deleted", .number(String(deletions)))) }
@@ -91,4 +96,13 @@ struct FileReport {
         if entry.rejected > errors.count { lines.append("- … and \(entry.rejected - errors.count) more rejected records") }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+/// What a file held: the records read (CSV rows, JSON or XML records) and the normalised records they
+/// made — not the same count when rows are grouped (a Shopify order spans one row per line item).
+struct RecordCount {
+    var read: Int
+    var mapped: Int
+    /// The route's kind, naming what was made ("orders"); nil for a duplicate, which maps nothing.
+    var kind: RecordKind?
 }
