@@ -4,13 +4,6 @@ import Testing
 /// A route with files in quarantine says so until each one is replayed or dismissed: the next good
 /// file (or a duplicate) does not turn its card back to a green `synced`.
 @Suite struct QuarantineCardTests {
-    func card(_ bench: Workbench, _ route: String) throws -> [String: Any] {
-        let out = try bench.muelle(["status", "--json"]).stdout
-        let root = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
-        let cards = try #require(root["routes"] as? [[String: Any]])
-        return try #require(cards.first { $0["route"] as? String == route })
-    }
-
     @Test func theCardShowsAttentionUntilTheQuarantinedFileIsDismissedOrReplayed() throws {
         let bench = try Workbench(mappings: ["mercadolibre-orders"])
         defer { bench.remove() }
@@ -24,7 +17,7 @@ import Testing
         #expect(try bench.muelle(["run", "--once"]).status == 0)
         try bench.drop("mercadolibre-orders", "page-again.json", page)
         #expect(try bench.muelle(["run", "--once"]).status == 0)
-        var shown = try card(bench, "mercadolibre-orders")
+        var shown = try bench.statusCard("mercadolibre-orders")
         #expect(shown["state"] as? String == "attention")
         #expect(shown["quarantined"] as? Int == 2)
         let newest = try #require(shown["last_error"] as? String)
@@ -47,7 +40,7 @@ import Testing
         let dismissed = try bench.muelle(["quarantine", "dismiss", brokenPath, "--by", "ana"])
         #expect(dismissed.status == 0, "\(dismissed.stderr)")
         #expect(bench.exists(brokenPath), "a dismissed file stays in quarantine")
-        shown = try card(bench, "mercadolibre-orders")
+        shown = try bench.statusCard("mercadolibre-orders")
         #expect(shown["quarantined"] as? Int == 1)
         #expect(shown["state"] as? String == "attention")
         let all = try bench.muelle(["quarantine", "list", "--all"]).stdout
@@ -58,7 +51,7 @@ import Testing
         try bench.write(other, page.replacingOccurrences(of: "\"PESOS\"", with: "\"COP\"").replacingOccurrences(of: "2000009876543210", with: "2000009876543299"))
         let replay = try bench.muelle(["replay", other])
         #expect(replay.status == 0, "\(replay.stderr)")
-        shown = try card(bench, "mercadolibre-orders")
+        shown = try bench.statusCard("mercadolibre-orders")
         #expect(shown["state"] as? String == "synced")
         #expect(shown["quarantined"] as? Int == 0)
         #expect(shown["last_error"] is NSNull)

@@ -11,13 +11,6 @@ import Testing
         try bench.write("mappings/shopify-orders.yaml", text.replacingOccurrences(of: "group_by: Name", with: Self.typo))
     }
 
-    func card(_ bench: Workbench, _ route: String) throws -> [String: Any] {
-        let out = try bench.muelle(["status", "--json"]).stdout
-        let root = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
-        let cards = try #require(root["routes"] as? [[String: Any]])
-        return try #require(cards.first { $0["route"] as? String == route })
-    }
-
     @Test func runOnceImportsTheHealthyRoutesAndExitsTwoForTheBrokenOne() throws {
         let bench = try Workbench()
         defer { bench.remove() }
@@ -36,11 +29,11 @@ import Testing
         #expect(bench.files("inbox/shopify-orders") == ["orders_export_1.csv"], "the broken route's file waits in its inbox")
         #expect(bench.files("quarantine/shopify-orders").isEmpty, "a broken mapping is not the file's fault")
 
-        let broken = try card(bench, "shopify-orders")
+        let broken = try bench.statusCard("shopify-orders")
         #expect(broken["state"] as? String == "error")
         #expect((broken["mapping_error"] as? String)?.contains("unknown function 'uper'") == true)
         #expect(broken["waiting"] as? Int == 1)
-        #expect(try card(bench, "mercadolibre-orders")["state"] as? String == "synced")
+        #expect(try bench.statusCard("mercadolibre-orders")["state"] as? String == "synced")
 
         // `check` lists the broken route and still checks the others.
         let check = try bench.muelle(["check"])

@@ -93,6 +93,14 @@ struct Workbench {
         try #require(try JSONSerialization.jsonObject(with: Data(read("outbox/reports/" + relativeName).utf8)) as? [String: Any])
     }
 
+    /// The route's card from `muelle status --json`.
+    func statusCard(_ route: String) throws -> [String: Any] {
+        let out = try muelle(["status", "--json"]).stdout
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let cards = try #require(root["routes"] as? [[String: Any]])
+        return try #require(cards.first { $0["route"] as? String == route })
+    }
+
     struct Result {
         var status: Int32
         var stdout: String
