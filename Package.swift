@@ -10,7 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // 1.16: LogEvent, which the command line's escaping log handler forwards.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
@@ -23,13 +24,14 @@ let package = Package(
         // Debian's zint ships no .pc file: the module map links it by name.
         .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         // Pure core: values, errors, normalised records. No I/O.
         .target(name: "MuelleCore"),
         // Streaming readers: CSV, JSON, XML (libxml2).
         .target(name: "MuelleReaders", dependencies: ["MuelleCore", "CLibXML2"]),
-        // The mapping language: YAML compiled once into closures.
-        .target(name: "MuelleMapping", dependencies: ["MuelleCore", "MuelleReaders", "Yams"]),
+        // The mapping language: YAML compiled once into closures; regular expressions through PCRE2, bounded.
+        .target(name: "MuelleMapping", dependencies: ["MuelleCore", "MuelleReaders", "CPCRE2", "Yams"]),
         // Shipping: carrier profiles (YAML with marks), rate-card quotes, tracking numbers, shipment requests. No I/O
         // beyond reading profiles and resolving secret references.
         .target(name: "MuelleShipping", dependencies: ["MuelleCore", "MuelleMapping", "Yams"]),

@@ -30,6 +30,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A feed held back by a safety limit (a catalogue that would lose too many products).
         public static let heldBack = Code(rawValue: "held_back")
         public static let invalidRecord = Code(rawValue: "invalid_record")
+        /// A regular expression needed more than its match limits on a value: the record is rejected.
+        public static let regexLimit = Code(rawValue: "regex_limit")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")
         public static let configuration = Code(rawValue: "configuration")

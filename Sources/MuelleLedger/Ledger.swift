@@ -154,6 +154,7 @@ public struct Ledger: Sendable {
             }
         }
         registerQuarantineMigration(&migrator)
+        registerStuckInputsMigration(&migrator)
         return migrator
     }
 

@@ -56,10 +56,14 @@ extension ExpressionCompiler {
             return CompiledCondition { scope in try subject(&scope).isBlank != wantsPresent }
         default: // matches
             let subject = expression(call.argument)
-            let box = RegexBox(compiledRegex(call))
-            return CompiledCondition { scope in
-                guard let text = try subject(&scope).text, let regex = box.regex else { return false }
-                return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            let regex = compiledRegex(call)
+            return CompiledCondition { [label = call.argument.string] scope in
+                guard let text = try subject(&scope).text, let regex else { return false }
+                do throws(BoundedRegex.LimitExceeded) {
+                    return try regex.matches(text)
+                } catch {
+                    throw Self.regexLimit(error, regex, text: text, scope: scope, field: label)
+                }
             }
         }
     }

@@ -111,17 +111,30 @@ extension ExpressionCompiler {
         return n
     }
 
-    func compiledRegex(_ call: FunctionCall) -> NSRegularExpression? {
+    /// The call's `pattern`, compiled once; a pattern PCRE2 refuses, or one shaped to backtrack
+    /// exponentially (`RegexRisk`), is a mapping error.
+    func compiledRegex(_ call: FunctionCall) -> BoundedRegex? {
         guard let pattern = literalString(call, "pattern") else {
             source.error("'\(call.name)' needs a 'pattern'", at: call.nameNode)
             return nil
         }
-        do {
-            return try NSRegularExpression(pattern: pattern)
+        do throws(BoundedRegex.InvalidPattern) {
+            let regex = try BoundedRegex(pattern)
+            if let risk = RegexRisk.problem(in: pattern) {
+                source.error("the pattern '\(pattern)' could take too long: \(risk). Require something between the repeats, or make the inner repeat possessive (a++) or atomic ((?>a+))", at: call.option("pattern"))
+                return nil
+            }
+            return regex
         } catch {
-            source.error("'\(pattern)' is not a valid regular expression", at: call.option("pattern"))
+            source.error("'\(pattern)' is not a valid regular expression: \(error.message) at character \(error.character)", at: call.option("pattern"))
             return nil
         }
+    }
+
+    /// A value on which `regex` needed more than its limits: the record is rejected, naming the field.
+    static func regexLimit(_ limit: BoundedRegex.LimitExceeded, _ regex: BoundedRegex, text: String, scope: EvalScope, field: String?) -> MuelleError {
+        MuelleError(.regexLimit, "the pattern '\(regex.pattern)' needed \(limit.description) on this value of \(text.count) characters and was stopped; simplify the pattern (anchor it, make repeats possessive: a++)",
+                    at: scope.position.with(field: field))
     }
 
     private func join(_ call: FunctionCall) -> CompiledExpression {
@@ -154,27 +167,34 @@ extension ExpressionCompiler {
 
     private func replace(_ call: FunctionCall) -> CompiledExpression {
         let regex = compiledRegex(call)
-        let template = literalString(call, "with", default: "") ?? ""
-        let box = RegexBox(regex)
-        return unary(call) { value, _ in
-            guard let text = value.text, let regex = box.regex else { return value }
-            let range = NSRange(text.startIndex..., in: text)
-            return .string(regex.stringByReplacingMatches(in: text, range: range, withTemplate: template))
+        let template = BoundedRegex.Template(literalString(call, "with", default: "") ?? "")
+        if let regex, template.highestGroup > regex.captureCount {
+            source.error("'with' uses group \(template.highestGroup) but the pattern has \(regex.captureCount) capture group(s); write \\$ for a literal $", at: call.option("with"))
+        }
+        return unary(call) { [label = call.argument.string] value, scope in
+            guard let text = value.text, let regex else { return value }
+            do throws(BoundedRegex.LimitExceeded) {
+                return .string(try regex.replacingMatches(in: text, with: template))
+            } catch {
+                throw Self.regexLimit(error, regex, text: text, scope: scope, field: label)
+            }
         }
     }
 
     private func regexCapture(_ call: FunctionCall) -> CompiledExpression {
-        let box = RegexBox(compiledRegex(call))
+        let regex = compiledRegex(call)
         let group = literalInt(call, "group") ?? 1
-        if let regex = box.regex, group > regex.numberOfCaptureGroups {
-            source.error("the pattern has \(regex.numberOfCaptureGroups) capture group(s); there is no group \(group)", at: call.option("group") ?? call.option("pattern"))
+        if let regex, group > regex.captureCount {
+            source.error("the pattern has \(regex.captureCount) capture group(s); there is no group \(group)", at: call.option("group") ?? call.option("pattern"))
         }
-        return unary(call) { value, _ in
-            guard let text = value.text, let regex = box.regex,
-                  let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-                  group <= match.numberOfRanges - 1,
-                  let range = Range(match.range(at: group), in: text) else { return .null }
-            return .string(String(text[range]))
+        return unary(call) { [label = call.argument.string] value, scope in
+            guard let text = value.text, let regex, group >= 0 else { return .null }
+            do throws(BoundedRegex.LimitExceeded) {
+                guard let groups = try regex.firstMatch(in: text), group < groups.count, let captured = groups[group] else { return .null }
+                return .string(String(captured))
+            } catch {
+                throw Self.regexLimit(error, regex, text: text, scope: scope, field: label)
+            }
         }
     }
 
@@ -213,10 +233,4 @@ extension ExpressionCompiler {
             try test(&scope) ? try then(&scope) : try otherwise(&scope)
         }
     }
-}
-
-/// `NSRegularExpression` is immutable after creation and documented thread-safe for matching.
-final class RegexBox: @unchecked Sendable {
-    let regex: NSRegularExpression?
-    init(_ regex: NSRegularExpression?) { self.regex = regex }
 }

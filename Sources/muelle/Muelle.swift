@@ -37,7 +37,7 @@ extension LoggingSystem {
     static func bootstrapOnce(level: Logger.Level) {
         guard bootstrapped.claim() else { return }
         bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }
@@ -50,7 +50,8 @@ final class BootstrapFlag: @unchecked Sendable {
     func claim() -> Bool { lock.withLock { defer { done = true }; return !done } }
 }
 
-/// Prints to stderr; stdout is kept for results scripts read.
+/// Prints to stderr; stdout is kept for results scripts read. Control characters of names and values in
+/// `text` are escaped (`LogText.terminal`).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((LogText.terminal(text) + "\n").utf8))
 }

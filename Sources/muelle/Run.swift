@@ -86,7 +86,7 @@ enum ProgressLine {
             let remaining = total > 0 && bytes > 0 ? elapsed * Double(total - Int64(bytes)) / Double(bytes) : 0
             let percent = total > 0 ? Int(Double(bytes) * 100 / Double(total)) : 0
             let line = String(format: "\r%@: %d records, %d%% of %.1f MB, %.0f records/s, ETA %.0fs   ",
-                              name, records, percent, Double(total) / 1_048_576, rate, remaining)
+                              LogText.line(name), records, percent, Double(total) / 1_048_576, rate, remaining)
             FileHandle.standardError.write(Data(line.utf8))
         }
     }

@@ -11,8 +11,8 @@ public enum StatusCards {
         public var platform: String
         public var account: String
         /// pending (nothing taken yet), syncing (a file is in hand now), synced, attention (files wait in
-        /// quarantine until replayed or dismissed), or error (the route cannot run: its mapping or carrier
-        /// profile has errors).
+        /// quarantine until replayed or dismissed, or in the inbox because they cannot be taken), or error (the
+        /// route cannot run: its mapping or carrier profile has errors).
         public var state: String
         public var lastRun: String?
         /// The newest quarantine reason while files wait there.
@@ -24,6 +24,9 @@ public enum StatusCards {
         public var quarantined = 0
         public var totals: RouteTotals
         public var waiting: Int
+        /// Waiting files muelle tried to take and could not (unreadable, cannot be archived), and the newest reason.
+        public var stuck = 0
+        public var stuckReason: String?
         /// Partner files waiting for their delivery.
         public var pendingDeliveries = 0
 
@@ -40,7 +43,8 @@ public enum StatusCards {
                     ("rejected_files", .number(String(totals.rejectedFiles))), ("duplicates", .number(String(totals.duplicates))),
                     ("stale", .number(String(totals.stale))), ("cancelled_after_handover", .number(String(totals.cancelledAfterHandover))),
                 ])),
-                ("waiting", .number(String(waiting))), ("quarantined", .number(String(quarantined))),
+                ("waiting", .number(String(waiting))), ("stuck", .number(String(stuck))),
+                ("stuck_reason", stuckReason.map(Value.string) ?? .null), ("quarantined", .number(String(quarantined))),
                 ("deliveries_pending", .number(String(pendingDeliveries))),
             ])
         }
@@ -57,7 +61,10 @@ public enum StatusCards {
             let route = catalog.routes[name]
             let last = try ledger?.inputs(route: name, limit: 1).first
             let totals = try ledger?.totals(route: name) ?? RouteTotals()
-            let waiting = (try? scanner.scan(route: name).files.count) ?? 0
+            let inbox = (try? scanner.scan(route: name).files.map(\.name)) ?? []
+            let waiting = inbox.count
+            // Only those still there: a stuck file removed by hand is not waiting any more.
+            let stuck = try (ledger?.stuckInputs(route: name) ?? []).filter { Set(inbox).contains($0.name) }
             let syncing = inHand.contains { FileProcessor.stagingFolder($0, belongsTo: name) }
             let held = quarantine.filter { $0.route == name }
             let problem = catalog.problems[name]?.first.map { first in
@@ -67,7 +74,7 @@ public enum StatusCards {
             let state = switch last?.state {
             case _ where syncing: "syncing"
             case _ where problem != nil: "error"
-            case _ where !held.isEmpty: "attention"
+            case _ where !held.isEmpty || !stuck.isEmpty: "attention"
             case nil: "pending"
             default: "synced"
             }
@@ -75,6 +82,8 @@ public enum StatusCards {
                             lastRun: last?.finishedAt, lastError: held.first?.reason, totals: totals, waiting: waiting,
                             pendingDeliveries: (try? ledger?.pendingDeliveries(route: name).count) ?? 0)
             card.quarantined = held.count
+            card.stuck = stuck.count
+            card.stuckReason = stuck.first.map { "\($0.name): \($0.reason)" }
             card.mappingError = problem
             return card
         }
@@ -90,6 +99,7 @@ public enum StatusCards {
             let connection = card.platform.isEmpty ? "" : "  [\(card.platform)/\(card.account)]"
             var lines = ["\(card.route)\(connection)  \(card.state)"]
             lines.append("  last run: \(card.lastRun ?? "never")    waiting: \(card.waiting) file(s)"
+                         + (card.stuck > 0 ? ", \(card.stuck) cannot be taken: \(card.stuckReason ?? "")" : "")
                          + (card.quarantined > 0 ? "    in quarantine: \(card.quarantined) file(s)" : "")
                          + (card.pendingDeliveries > 0 ? "    deliveries pending: \(card.pendingDeliveries)" : ""))
             let t = card.totals

@@ -117,6 +117,7 @@ public struct Runner: Sendable {
         do { try processor.reconcileMoves() } catch { logger.error("could not reconcile the ledger with the disk", metadata: ["error": "\(error)"]) }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
         for name in leftovers { FileSystem.removeTree(workspace.staging + "/" + name) }
+        forgetStuckFilesGone()
     }
 
     /// What became of a file handed to `take`, for a caller deciding when to look at it again.
@@ -144,19 +145,46 @@ public struct Runner: Sendable {
                 options.progress?(file.name, records, bytes, file.size)
             }
             summary.add(outcome)
+            noteTaken(file)
             return .done
         } catch let held as FileHeld {
             logger.info("held: it stays in the inbox and is tried again", metadata: [
                 "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "reason": "\(held.reason)",
             ])
             summary.held += 1
+            noteTaken(file)
             return .held(retryAfter: held.retryAfter)
         } catch {
             logger.error("could not process the file; it stays in the inbox", metadata: [
                 "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "error": "\(error)",
             ])
             summary.failures.append("\(file.route)/\(file.name): \(error)")
+            noteStuck(file, reason: "\(error)")
             return .failed
+        }
+    }
+
+    /// A file that cannot be taken (unreadable, cannot be archived) stays in the inbox: the ledger says why,
+    /// for `muelle status` in another process. Best effort: a ledger that cannot record it (disk full) must
+    /// not hide the failure already logged.
+    private func noteStuck(_ file: InboxFile, reason: String) {
+        guard FileSystem.exists(file.path) else { return noteTaken(file) }
+        do { try ledger.recordStuck(route: file.route, name: file.name, reason: reason, at: Timestamp.now()) } catch {
+            logger.warning("could not record in the ledger why the file stays in the inbox", metadata: [
+                "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "error": "\(error)",
+            ])
+        }
+    }
+
+    /// Processed, held for a reason of its own, or gone: no longer stuck.
+    private func noteTaken(_ file: InboxFile) {
+        try? ledger.clearStuck(route: file.route, name: file.name)
+    }
+
+    /// Start-up: stuck files that left the inbox meanwhile (removed by hand) are forgotten.
+    func forgetStuckFilesGone() {
+        for stuck in (try? ledger.stuckInputs()) ?? [] where !FileSystem.exists(workspace.inbox(route: stuck.route) + "/" + stuck.name) {
+            try? ledger.clearStuck(route: stuck.route, name: stuck.name)
         }
     }
 
