@@ -30,6 +30,10 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A feed held back by a safety limit (a catalogue that would lose too many products).
         public static let heldBack = Code(rawValue: "held_back")
         public static let invalidRecord = Code(rawValue: "invalid_record")
+        /// A field or record larger than the route's reader limits (`max_field_bytes`, `max_record_bytes`).
+        public static let tooLarge = Code(rawValue: "too_large")
+        /// A file that stopped the process twice while it was being read: quarantined, not read a third time.
+        public static let poisonFile = Code(rawValue: "poison_file")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")
         public static let configuration = Code(rawValue: "configuration")

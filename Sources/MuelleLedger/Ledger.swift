@@ -154,6 +154,8 @@ public struct Ledger: Sendable {
             }
         }
         registerQuarantineMigration(&migrator)
+        // v8: stuck inputs (registered here by its own change).
+        registerPublicationMigration(&migrator)
         return migrator
     }
 

@@ -83,6 +83,7 @@ extension JSONParser {
         }
         try advance()
         let key = try parseStringBody(build: buildKey) ?? ""
+        if buildKey { currentKey = key }
         try skipWhitespace()
         guard try source.peek() == UInt8(ascii: ":") else {
             let name = buildKey ? "the member name \"\(key)\"" : "a member name"

@@ -40,6 +40,7 @@ extension JSONParser {
                     return .closed(end: i, text: build ? String(decoding: content, as: UTF8.self) : nil)
                 }
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<i]))
+                try checkLimits()
                 return i < n ? .special(offset: i, byte: bytes[i]) : .more(count: n)
             }
             switch chunk {
@@ -77,6 +78,15 @@ extension JSONParser {
                     + "sequence such as \\t or \\u0001 inside a string")
             }
         }
+    }
+
+    /// A string growing across chunks stops at the limit: memory holds at most one limit's worth of it.
+    private mutating func checkLimits() throws {
+        let fieldOver = scratch.count > limits.maxFieldBytes
+        guard fieldOver || (currentRecord != nil && source.bytesRead - recordStart > limits.maxRecordBytes) else { return }
+        scratch = []
+        let position = InputPosition(file: source.fileName, record: currentRecord, line: source.line, column: source.column, field: currentKey)
+        throw fieldOver ? limits.fieldTooLarge(at: position) : limits.recordTooLarge(at: position)
     }
 
     private mutating func finishString(build: Bool, line: Int, startColumn: Int, shifts: [(from: Int, shift: Int)]) throws -> String? {

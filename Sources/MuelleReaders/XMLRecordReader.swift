@@ -31,7 +31,11 @@ public final class XMLRecordReader: RecordReader {
     /// Once the document has failed, every later call reports the same failure instead of resuming.
     private var failure: MuelleError?
 
-    public init(path: String, fileName: String, recordPath: [String]) throws {
+    /// Without `XML_PARSE_HUGE` libxml2 itself refuses a text node over 10 MB; these are the route's own, lower.
+    private let limits: ReaderLimits
+
+    public init(path: String, fileName: String, recordPath: [String], limits: ReaderLimits = .standard) throws {
+        self.limits = limits
         guard !recordPath.isEmpty else {
             throw MuelleError(.configuration, "the XML record path is empty; name the record element, e.g. [\"OrderList\", \"Order\"]", at: InputPosition(file: fileName))
         }
@@ -133,7 +137,11 @@ public final class XMLRecordReader: RecordReader {
         recordInProgress = recordCount
         defer { recordInProgress = nil }
         var stack = [root]
+        let start = xmlTextReaderByteConsumed(reader)
         while try advance() {
+            if Int(xmlTextReaderByteConsumed(reader) - start) > limits.maxRecordBytes {
+                throw limits.recordTooLarge(at: InputPosition(file: fileName, record: recordCount, line: currentLine(), field: stack.last?.name))
+            }
             switch nodeType {
             case XML_READER_TYPE_ELEMENT:
                 let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
@@ -153,6 +161,9 @@ public final class XMLRecordReader: RecordReader {
                 continue // layout between child elements: dropped by the builder anyway, so never made a String
             case XML_READER_TYPE_TEXT, XML_READER_TYPE_CDATA, XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
                 stack[stack.count - 1].segment += text(xmlTextReaderConstValue(reader))
+                if stack[stack.count - 1].segment.utf8.count > limits.maxFieldBytes {
+                    throw limits.fieldTooLarge(at: InputPosition(file: fileName, record: recordCount, line: currentLine(), field: stack.last?.name))
+                }
             case XML_READER_TYPE_DOCUMENT_TYPE, XML_READER_TYPE_ENTITY_REFERENCE:
                 throw dtdRefused()
             default:
