@@ -8,7 +8,12 @@ import Testing
 /// killed between its commit and its renames has them finished by the next start.
 @Suite(.serialized) struct PublishAfterCommitTests {
     static let route = "mercadolibre-orders"
-    static let ordersPerFile = 20
+    /// One order and many rejected records per page: the report (a few 4 KB tmpfs pages, written
+    /// after the orders file) is larger than the orders file (one page), so a filling disk refuses
+    /// a report or the ledger's commit after the orders file was staged — the window in which an
+    /// orders file used to be published without its commit.
+    static let ordersPerFile = 1
+    static let badRecordsPerFile = 30
 
     /// One page of orders; `variant` changes the bytes (a re-send) but not the orders.
     static func page(_ file: Int, variant: Int = 0) -> String {
@@ -16,12 +21,13 @@ import Testing
             let id = 4_000_000_000 + file * 100 + n
             return """
                 {"id": \(id), "status": "paid", "date_created": "2026-11-0\(1 + file % 9)T10:\(10 + n):00.000-05:00",
-                 "currency_id": "COP", "total_amount": \(1000 + file), "buyer": {"first_name": "Cliente", "last_name": "Nº \(file) \(String(repeating: "x", count: 200))"},
-                 "order_items": [{"item": {"seller_sku": "SKU-\(file % 7)", "title": "Producto \(file) \(String(repeating: "y", count: 300))"}, "quantity": \(1 + n % 3), "unit_price": \(1000 + file).50}],
+                 "currency_id": "COP", "total_amount": \(1000 + file), "buyer": {"first_name": "Cliente", "last_name": "Nº \(file)"},
+                 "order_items": [{"item": {"seller_sku": "SKU-\(file % 7)", "title": "Producto \(file)"}, "quantity": \(1 + n % 3), "unit_price": \(1000 + file).50}],
                  "tags": ["paid"]}
                 """
         }
-        return "{\"results\": [\(orders.joined(separator: ",\n"))], \"paging\": {\"offset\": \(file), \"sent\": \(variant)}}"
+        let bad = (0..<badRecordsPerFile).map { n in "{\"id\": \(9_000_000_000 + file * 100 + n), \"status\": \"not-a-status-\(n)\", \"tags\": []}" }
+        return "{\"results\": [\((orders + bad).joined(separator: ",\n"))], \"paging\": {\"offset\": \(file), \"sent\": \(variant)}}"
     }
 
     /// Every order id of `outbox/orders`, with how many files carry it.
@@ -39,8 +45,9 @@ import Testing
     }
 
     /// The ledger and the outbox say the same: every output a processed input names exists, every
-    /// orders file is named by one, and nothing is left pending.
-    static func expectLedgerMatchesDisk(_ bench: Workbench) throws {
+    /// orders file is named by one, and nothing committed waits unpublished. With `settled`, no row is
+    /// left either (a full disk can keep a run from clearing rows of files it did rename; a start drops them).
+    static func expectLedgerMatchesDisk(_ bench: Workbench, settled: Bool = true) throws {
         let ledger = try Ledger.open(path: bench.root + "/.muelle/ledger.sqlite")
         let inputs = try ledger.inputs(route: route)
         var named = Set<String>()
@@ -54,16 +61,20 @@ import Testing
         for name in bench.files("outbox/orders") {
             #expect(named.contains("outbox/orders/" + name), "outbox/orders/\(name) is on disk but no committed input made it")
         }
-        #expect(try ledger.pendingPublications().isEmpty)
+        let pending = try ledger.pendingPublications()
+        #expect(pending.allSatisfy { !bench.exists($0.staged) && bench.exists($0.final) }, "committed and not published: \(pending.prefix(3))")
+        if settled { #expect(pending.isEmpty) }
     }
 
-    @Test func aDiskFillingUpMidBatchLeavesEveryOrderInExactlyOneOutboxFile() throws {
+    /// `roomKB`: free space left after the batch was dropped; each fills up at a different step.
+    @Test(arguments: [440, 520, 600, 680, 760])
+    func aDiskFillingUpMidBatchLeavesEveryOrderInExactlyOneOutboxFile(roomKB: Int) throws {
         let mountPoint = FileManager.default.temporaryDirectory.path + "/muelle-full-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: mountPoint) }
         let mount = Process()
         mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=1600k", "tmpfs", mountPoint]
+        mount.arguments = ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint]
         try mount.run()
         mount.waitUntilExit()
         guard mount.terminationStatus == 0 else {
@@ -72,18 +83,26 @@ import Testing
         }
         defer { Self.system(["/bin/umount", mountPoint]) }
         let bench = try Workbench(mappings: [Self.route], in: mountPoint)
-        let files = 60
+        // Bad records are skipped (and reported), so every page imports its one order.
+        let mapping = try bench.read("mappings/\(Self.route).yaml").replacingOccurrences(of: "on_error: reject_file", with: "on_error: skip_record")
+        try bench.write("mappings/\(Self.route).yaml", mapping)
+        let files = 150
         for file in 0..<files { try bench.drop(Self.route, String(format: "page-%03d.json", file), Self.page(file)) }
+        // Room for a few files: the disk fills up early in the batch.
+        let attributes = try FileManager.default.attributesOfFileSystem(forPath: mountPoint)
+        let used = ((attributes[.systemSize] as? Int) ?? 0) - ((attributes[.systemFreeSize] as? Int) ?? 0)
+        Self.system(["/bin/mount", "-o", "remount,size=\((used >> 10) + roomKB)k", mountPoint])
 
         let full = try bench.muelle(["run", "--once", "--concurrency", "1"])
         let left = bench.files("inbox/\(Self.route)").filter { $0.hasPrefix("page-") }
         #expect(!left.isEmpty, "the disk never filled up: make the pages larger or the tmpfs smaller\n\(full.stderr)")
         #expect(left.count < files, "nothing was processed before the disk filled up\n\(full.stderr)")
         #expect(try Self.orderFiles(bench).values.allSatisfy { $0 == 1 })
-        try Self.expectLedgerMatchesDisk(bench)
 
-        // Space again; the partner re-sends every file that did not go through, with other bytes.
+        // Space again (the check opens the ledger, which may write); the partner re-sends every file
+        // that did not go through, with other bytes.
         Self.system(["/bin/mount", "-o", "remount,size=64m", mountPoint])
+        try Self.expectLedgerMatchesDisk(bench, settled: false)
         for name in left {
             let file = Int(name.dropFirst(5).prefix(3)) ?? 0
             try FileManager.default.removeItem(atPath: bench.root + "/inbox/\(Self.route)/" + name)
