@@ -40,11 +40,12 @@ extension JSONParser {
                     return .closed(end: i, text: build ? String(decoding: content, as: UTF8.self) : nil)
                 }
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<i]))
-                try checkLimits()
+                try checkLimits(size: scratch.count)
                 return i < n ? .special(offset: i, byte: bytes[i]) : .more(count: n)
             }
             switch chunk {
             case .closed(let end, let text):
+                try checkLimits(size: end)
                 source.consume(end + 1)
                 return text
             case .more(let count):
@@ -81,8 +82,8 @@ extension JSONParser {
     }
 
     /// A string growing across chunks stops at the limit: memory holds at most one limit's worth of it.
-    private mutating func checkLimits() throws {
-        let fieldOver = scratch.count > limits.maxFieldBytes
+    private mutating func checkLimits(size: Int) throws {
+        let fieldOver = size > limits.maxFieldBytes
         guard fieldOver || (currentRecord != nil && source.bytesRead - recordStart > limits.maxRecordBytes) else { return }
         scratch = []
         let position = InputPosition(file: source.fileName, record: currentRecord, line: source.line, column: source.column, field: currentKey)

@@ -58,6 +58,26 @@ import Testing
         #expect(errorText.count < 100_000, "the error file echoes the value")
     }
 
+    @Test func theRouteSetsItsOwnLimits() throws {
+        let bench = try Workbench(mappings: [Self.route])
+        defer { bench.remove() }
+        let mapping = try bench.read("mappings/\(Self.route).yaml")
+        try bench.write("mappings/\(Self.route).yaml", mapping.replacingOccurrences(of: "  format: csv", with: "  format: csv\n  max_field_bytes: 2 KB\n  max_record_bytes: 64 KB"))
+        let path = bench.root + "/inbox/\(Self.route)/wide.csv"
+        try Self.writeHugeFieldCSV(to: path, fieldBytes: 1 << 20)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -5)], ofItemAtPath: path)
+        let run = try bench.muelle(["run", "--once"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let quarantined = bench.files("quarantine/\(Self.route)")
+        let errorText = try bench.read("quarantine/\(Self.route)/" + (quarantined.first { $0.hasSuffix(".error.txt") } ?? ""))
+        #expect(errorText.contains("limit of 2 KB (reader: max_field_bytes)"), "\(errorText.prefix(1500))")
+
+        try bench.write("mappings/\(Self.route).yaml", mapping.replacingOccurrences(of: "  format: csv", with: "  format: csv\n  max_field_bytes: 2 MB\n  max_record_bytes: 1 MB"))
+        let check = try bench.muelle(["check"])
+        #expect(check.status != 0)
+        #expect((check.stdout + check.stderr).contains("max_record_bytes (1 MB) is smaller than max_field_bytes (2 MB)"), "\(check.stdout)\(check.stderr)")
+    }
+
     @Test func aFileThatStoppedTheProcessTwiceIsQuarantinedUnreadAndTheFilesBehindItFlow() throws {
         let bench = try Workbench(mappings: [Self.route])
         defer { bench.remove() }

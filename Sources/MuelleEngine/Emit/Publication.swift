@@ -12,7 +12,6 @@ final class Publication {
     private(set) var files: [(staged: String, final: String)] = []
     private let workspace: Workspace
     private let batch = UUID().uuidString
-    private var recorded = false
     private var published = false
 
     init(workspace: Workspace) {
@@ -20,11 +19,15 @@ final class Publication {
     }
 
     /// Takes a finished staged file (under `.muelle/staging`) to be renamed to `final` after the commit.
+    /// It moves to a name of its own at the top of staging first: a file's staging folder is removed when
+    /// the file is done, and a committed output must outlive that until it is renamed into view.
     /// A later file for the same final name replaces the earlier one, as the renames would.
     func add(_ staged: String, as final: String) throws {
         try FileSystem.syncFile(staged)
+        let pending = workspace.staging + "/" + UniqueName.next() + ".publish"
+        guard Glibc.rename(staged, pending) == 0 else { throw FileSystem.error("cannot move \(staged) to \(pending)") }
         files.removeAll { $0.final == final }
-        files.append((staged, final))
+        files.append((pending, final))
     }
 
     /// A small whole file (a report, a tracking update) written into staging, bound for `final`.
@@ -43,17 +46,17 @@ final class Publication {
 
     /// Inside the transaction: the staged files' names are durable, and the ledger records where each goes.
     func record(in tx: LedgerTransaction, inputID: Int64?) throws {
-        for folder in Set(files.map { Self.folder(of: $0.staged) }) { try FileSystem.syncDirectory(of: folder + "/.") }
+        if !files.isEmpty { try FileSystem.syncDirectory(of: workspace.staging + "/.") }
         try tx.recordPublications(batch: batch, inputID: inputID,
                                   files: files.map { (workspace.relative($0.staged), workspace.relative($0.final)) })
-        recorded = true
     }
 
     /// After the commit: renames every file into view, then clears the rows. Should clearing fail (a
     /// full disk), the next start finds the staged files gone and drops the rows.
     func publish(ledger: Ledger) throws {
-        try Self.rename(files)
+        // Committed: from here on the staged files belong to the ledger (a failed rename leaves them to the next start).
         published = true
+        try Self.rename(files)
         try ledger.clearPublications(batch: batch)
     }
 
