@@ -60,8 +60,11 @@ extension Ledger {
         }
     }
 
-    /// The attempt ended with an outcome (processed, rejected, held, failed): it was no crash.
+    /// The attempt ended with an outcome (processed, rejected, held, failed): it was no crash. Recording
+    /// an input clears its attempt in that same transaction, so mostly there is nothing left to write.
     public func endAttempt(route: String, sha256: String) throws {
+        let open = try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM attempt WHERE route = ? AND sha256 = ?", arguments: [route, sha256]) ?? false }
+        guard open else { return }
         try write { tx in try tx.db.execute(sql: "DELETE FROM attempt WHERE route = ? AND sha256 = ?", arguments: [route, sha256]) }
     }
 }

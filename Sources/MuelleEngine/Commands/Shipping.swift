@@ -146,7 +146,7 @@ public enum ShippingDesk {
             try publication.record(in: tx, inputID: nil)
             return shipment
         }
-        try publication.publish(ledger: runner.ledger)
+        try publication.publish(clearingRowsIn: runner.ledger)
         return voided
     }
 }

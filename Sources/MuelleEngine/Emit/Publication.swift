@@ -51,13 +51,14 @@ final class Publication {
                                   files: files.map { (workspace.relative($0.staged), workspace.relative($0.final)) })
     }
 
-    /// After the commit: renames every file into view, then clears the rows. Should clearing fail (a
-    /// full disk), the next start finds the staged files gone and drops the rows.
-    func publish(ledger: Ledger) throws {
+    /// After the commit: renames every file into view, then clears the rows — here, or with `ledger` nil
+    /// in the caller's next write (an input's `markMoved`). Should clearing fail (a full disk), the next
+    /// start finds the staged files gone and drops the rows.
+    func publish(clearingRowsIn ledger: Ledger?) throws {
         // Committed: from here on the staged files belong to the ledger (a failed rename leaves them to the next start).
         published = true
         try Self.rename(files)
-        try ledger.clearPublications(batch: batch)
+        try ledger?.clearPublications(batch: batch)
     }
 
     /// The transaction did not commit: nothing of it may ever appear.

@@ -235,7 +235,7 @@ public struct FileProcessor: Sendable {
             try publication.record(in: tx, inputID: entry.id)
         }
         TestHooks.point("after-commit")
-        try publication.publish(ledger: ledger)
+        try publication.publish(clearingRowsIn: nil)
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         var metadata: Logger.Metadata = [
             "muelle.route": "\(mapping.name)", "muelle.file": "\(entry.name)",
@@ -271,7 +271,7 @@ public struct FileProcessor: Sendable {
             entry.id = try tx.insert(entry)
             try publication.record(in: tx, inputID: entry.id)
         }
-        try publication.publish(ledger: ledger)
+        try publication.publish(clearingRowsIn: nil)
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.warning("quarantined", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "error": "\(entry.error ?? "")"])
         return FileOutcome(route: entry.route, name: entry.name, state: .rejected, entry: entry)
@@ -292,7 +292,7 @@ public struct FileProcessor: Sendable {
             entry.id = try tx.insert(entry)
             try publication.record(in: tx, inputID: entry.id)
         }
-        try publication.publish(ledger: ledger)
+        try publication.publish(clearingRowsIn: nil)
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.info("duplicate: already processed", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "first": "\(original.name)"])
         return FileOutcome(route: entry.route, name: entry.name, state: .duplicate, entry: entry)
