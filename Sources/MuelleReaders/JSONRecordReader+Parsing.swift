@@ -4,6 +4,7 @@ import MuelleCore
 /// records path does not need cost no allocations.
 extension JSONParser {
     mutating func parseValue(build: Bool) throws -> Value {
+        if currentRecord != nil, source.bytesRead - recordStart > limits.maxRecordBytes { try checkLimits(size: 0) }
         guard let b = try source.peek() else { throw syntaxError("the file ends where a JSON value was expected") }
         switch b {
         case UInt8(ascii: "{"): return try parseObject(build: build)

@@ -82,7 +82,8 @@ extension JSONParser {
     }
 
     /// A string growing across chunks stops at the limit: memory holds at most one limit's worth of it.
-    private mutating func checkLimits(size: Int) throws {
+    /// With `size` 0 it checks only the record's bytes so far (each value of a record of many small ones).
+    mutating func checkLimits(size: Int) throws {
         let fieldOver = size > limits.maxFieldBytes
         guard fieldOver || (currentRecord != nil && source.bytesRead - recordStart > limits.maxRecordBytes) else { return }
         scratch = []

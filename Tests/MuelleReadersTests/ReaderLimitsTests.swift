@@ -54,6 +54,18 @@ import Testing
         #expect(error?.position.field == "note")
     }
 
+    @Test func jsonRecordOfManySmallValuesOverTheLimit() {
+        let numbers = (0..<200).map(String.init).joined(separator: ",")
+        let text = "{\"results\": [{\"id\": 1}, {\"id\": 2, \"lines\": [\(numbers)]}]}"
+        let error = Self.firstError(text, name: "orders.json") {
+            try JSONRecordReader(source: ByteSource(path: $0, fileName: "orders.json"), mode: .document(recordsPath: ["results"]), limits: Self.small)
+        }
+        #expect(error?.code == .tooLarge)
+        #expect(error?.position.record == 2)
+        #expect(error?.position.field == "lines")
+        #expect(error?.message.contains("max_record_bytes") == true)
+    }
+
     @Test func xmlTextOverTheLimit() {
         let text = "<list><rec><note>ok</note></rec><rec><note>\(String(repeating: "w", count: 100))</note></rec></list>"
         let error = Self.firstError(text, name: "orders.xml") {
@@ -62,6 +74,17 @@ import Testing
         #expect(error?.code == .tooLarge)
         #expect(error?.position.record == 2)
         #expect(error?.position.field == "note")
+    }
+
+    @Test func xmlRecordOverTheLimit() {
+        let lines = (0..<100).map { "<line><sku>S\($0)</sku></line>" }.joined()
+        let text = "<list><rec><id>1</id></rec><rec><id>2</id>\(lines)</rec>\(String(repeating: " ", count: 70_000))</list>"
+        let error = Self.firstError(text, name: "orders.xml") {
+            try XMLRecordReader(path: $0, fileName: "orders.xml", recordPath: ["list", "rec"], limits: Self.small)
+        }
+        #expect(error?.code == .tooLarge)
+        #expect(error?.position.record == 2)
+        #expect(error?.message.contains("max_record_bytes") == true)
     }
 
     @Test func sizesAreReadAsWritten() {
