@@ -109,7 +109,8 @@ public final class XMLRecordReader: RecordReader {
     /// reaches it: a fatal one when the reader stops at it (records wholly before it are delivered,
     /// unless it lies in libxml2's first 512-byte chunk; a record it cuts short never is), a recoverable
     /// one (an undeclared namespace prefix) when the reader reaches its line.
-    private func advance() throws -> Bool {
+    /// `element`: the element being read inside a record, to name a text libxml2 refuses as too large.
+    private func advance(inside element: String? = nil) throws -> Bool {
         let status = xmlTextReaderRead(reader)
         if let refusal = input.refusal(fileName: fileName) { throw refusal }
         if status != 1, let reason = input.readFailure {
@@ -121,6 +122,11 @@ public final class XMLRecordReader: RecordReader {
             if input.stopsEarly(at: captured, documentOpen: recordInProgress != nil || !openElements.isEmpty) {
                 throw MuelleError(.incomplete, "the file ends before the XML document is complete (\(captured.message)), "
                     + "so the rest of it has not arrived", at: position)
+            }
+            if captured.message.contains("huge text node") {
+                // libxml2's own limit, lower than any max_field_bytes over 10 MB: XML_PARSE_HUGE is never set.
+                throw MuelleError(.tooLarge, "this text is larger than the 10 MB libxml2 allows one text (XML_PARSE_HUGE is never set, whatever max_field_bytes says); the file was refused without reading it whole",
+                                  at: InputPosition(file: fileName, record: recordInProgress, line: captured.line, column: captured.column, field: element))
             }
             throw MuelleError(.malformedXML, captured.message, at: position)
         }
@@ -138,7 +144,7 @@ public final class XMLRecordReader: RecordReader {
         defer { recordInProgress = nil }
         var stack = [root]
         let start = xmlTextReaderByteConsumed(reader)
-        while try advance() {
+        while try advance(inside: stack.last?.name) {
             if Int(xmlTextReaderByteConsumed(reader) - start) > limits.maxRecordBytes {
                 throw limits.recordTooLarge(at: InputPosition(file: fileName, record: recordCount, line: currentLine(), field: stack.last?.name))
             }

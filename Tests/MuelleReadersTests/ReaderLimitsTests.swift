@@ -87,6 +87,17 @@ import Testing
         #expect(error?.message.contains("max_record_bytes") == true)
     }
 
+    /// libxml2's own 10 MB limit for one text node comes first with limits above it: still too large, named.
+    @Test func xmlTextOverLibxml2sOwnLimit() {
+        let text = "<list><rec><note>\(String(repeating: "v", count: 11 << 20))</note></rec></list>"
+        let error = Self.firstError(text, name: "orders.xml") {
+            try XMLRecordReader(path: $0, fileName: "orders.xml", recordPath: ["list", "rec"], limits: ReaderLimits(maxFieldBytes: 64 << 20, maxRecordBytes: 64 << 20))
+        }
+        #expect(error?.code == .tooLarge, "\(String(describing: error))")
+        #expect(error?.position.record == 1)
+        #expect(error?.position.field == "note")
+    }
+
     @Test func sizesAreReadAsWritten() {
         #expect(ReaderLimits.bytes("1 MB") == 1 << 20)
         #expect(ReaderLimits.bytes("512kb") == 512 << 10)
