@@ -32,6 +32,10 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidRecord = Code(rawValue: "invalid_record")
         /// A regular expression needed more than its match limits on a value: the record is rejected.
         public static let regexLimit = Code(rawValue: "regex_limit")
+        /// A field or record larger than the route's reader limits (`max_field_bytes`, `max_record_bytes`).
+        public static let tooLarge = Code(rawValue: "too_large")
+        /// A file that stopped the process twice while it was being read: quarantined, not read a third time.
+        public static let poisonFile = Code(rawValue: "poison_file")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")
         public static let configuration = Code(rawValue: "configuration")

@@ -155,6 +155,7 @@ public struct Ledger: Sendable {
         }
         registerQuarantineMigration(&migrator)
         registerStuckInputsMigration(&migrator)
+        registerPublicationMigration(&migrator)
         return migrator
     }
 
@@ -170,9 +171,13 @@ public struct Ledger: Sendable {
         try read { db in try InputEntry.fetchAll(db, sql: "SELECT * FROM input WHERE moved = 0 ORDER BY id") }
     }
 
-    /// Records that an input's original reached its destination.
+    /// Records that an input's original reached its destination — after its outputs did, so the rows
+    /// that were waiting for those renames (`publication`) go in the same write.
     public func markMoved(id: Int64) throws {
-        try write { tx in try tx.db.execute(sql: "UPDATE input SET moved = 1 WHERE id = ?", arguments: [id]) }
+        try write { tx in
+            try tx.db.execute(sql: "UPDATE input SET moved = 1 WHERE id = ?", arguments: [id])
+            try tx.db.execute(sql: "DELETE FROM publication WHERE inputID = ?", arguments: [id])
+        }
     }
 
     /// The last entry for a file name on a route (for reconciliation).
@@ -258,6 +263,8 @@ public struct LedgerTransaction {
     public func insert(_ entry: InputEntry) throws -> Int64 {
         var entry = entry
         try entry.insert(db)
+        // An outcome recorded: the attempt at reading it ended without a crash.
+        try db.execute(sql: "DELETE FROM attempt WHERE route = ? AND sha256 = ?", arguments: [entry.route, entry.sha256])
         return entry.id ?? db.lastInsertedRowID
     }
 

@@ -110,7 +110,7 @@ struct RouteCompiler {
         return RouteMapping(
             name: route, file: source.file, kind: settings.kind,
             identity: OrderContract.Identity(platform: settings.platform, account: settings.account, productKey: settings.productKey),
-            onError: settings.onError, reader: reader.options, importRules: ImportRules(source: source, node: root.member("import")),
+            onError: settings.onError, reader: reader.options, readerLimits: reader.limits, importRules: ImportRules(source: source, node: root.member("import")),
             maxRemovedShare: settings.maxRemovedShare, incompleteAfter: .seconds(settings.incompleteAfterSeconds),
             shipping: ShippingSettings(source: source, node: root.member("shipping")),
             sftpSource: SFTPSettings(source: source, node: root.member("source")),

@@ -79,6 +79,8 @@ public struct RouteMapping: Sendable {
     public let identity: OrderContract.Identity
     public let onError: BadRecordPolicy
     public let reader: ReaderOptions
+    /// `reader: { max_field_bytes, max_record_bytes }`; `ReaderLimits.standard` unless set.
+    public let readerLimits: ReaderLimits
     public let importRules: ImportRules
     /// Catalogue feeds: a feed that would remove a larger share of the known products is held back.
     public let maxRemovedShare: Double

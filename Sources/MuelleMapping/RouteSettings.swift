@@ -74,12 +74,13 @@ struct RouteSettings {
 /// The `reader:` section, compiled to `ReaderOptions`.
 struct ReaderSettings {
     var options: ReaderOptions = .csv(CSVOptions())
+    var limits = ReaderLimits.standard
     var isCSV: Bool {
         if case .csv = options { return true }
         return false
     }
 
-    static let keys: Set<String> = ["format", "delimiter", "encoding", "records", "trim", "final_line_break"]
+    static let keys: Set<String> = ["format", "delimiter", "encoding", "records", "trim", "final_line_break", "max_field_bytes", "max_record_bytes"]
 
     static func compile(source: YAMLSource, node: Node?, root: Node) -> ReaderSettings {
         var settings = ReaderSettings()
@@ -91,6 +92,15 @@ struct ReaderSettings {
             source.error("unknown reader option '\(pair.key)'; options are \(keys.sorted().joined(separator: ", "))", at: pair.keyNode)
         }
         let format = node.member("format")?.string ?? ""
+        for (key, limit) in [("max_field_bytes", \ReaderLimits.maxFieldBytes), ("max_record_bytes", \ReaderLimits.maxRecordBytes)] {
+            guard let value = node.member(key) else { continue }
+            if let bytes = ReaderLimits.bytes(value.string ?? "") { settings.limits[keyPath: limit] = bytes } else {
+                source.error("\(key) is a size: a number of bytes, or with KB, MB or GB (e.g. 1 MB)", at: value)
+            }
+        }
+        if settings.limits.maxRecordBytes < settings.limits.maxFieldBytes {
+            source.error("max_record_bytes (\(ReaderLimits.words(settings.limits.maxRecordBytes))) is smaller than max_field_bytes (\(ReaderLimits.words(settings.limits.maxFieldBytes))): a record holds its fields", at: node.member("max_record_bytes") ?? node)
+        }
         let records = node.member("records")?.string
         let recordPath = records.map { $0.split(whereSeparator: { $0 == "." || $0 == "/" }).map(String.init) }
         var finalLineBreak = FinalLineBreak.required

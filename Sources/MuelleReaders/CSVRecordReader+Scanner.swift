@@ -9,6 +9,9 @@ struct CSVScanner {
     private let trim: Bool
     private let finalLineBreak: FinalLineBreak
     private let fileName: String
+    private let limits: ReaderLimits
+    /// Bytes of the finished fields of the row being read, against `limits.maxRecordBytes`.
+    private var rowBytes = 0
     private var header: [String] = []
     private var readingHeader = true
     private var recordNumber = 0
@@ -33,7 +36,8 @@ struct CSVScanner {
     private var quoteLine = 1
     private var quoteColumn = 1
 
-    init(options: CSVOptions, fileName: String) {
+    init(options: CSVOptions, fileName: String, limits: ReaderLimits = .standard) {
+        self.limits = limits
         delimiter = options.delimiter
         quote = options.quote
         encoding = options.encoding
@@ -68,6 +72,7 @@ struct CSVScanner {
     mutating func readRow(from source: ByteSource, maxFields: Int) throws -> Bool {
         while true {
             values.removeAll(keepingCapacity: true)
+            rowBytes = 0
             rowLine = line
             var rowDone = false
             while !rowDone {
@@ -132,6 +137,7 @@ struct CSVScanner {
                 }
                 if j == n {
                     pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[segment..<n]))
+                    try checkPending()
                     return (n, false)
                 }
                 let b = buffer[j]
@@ -155,6 +161,7 @@ struct CSVScanner {
                 }
                 if j == n {
                     pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[segment..<n]))
+                    try checkPending()
                     return (n, false)
                 }
                 if j + 1 == n {
@@ -165,6 +172,7 @@ struct CSVScanner {
                 }
                 if buffer[j + 1] == quote {
                     pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[segment...j]))
+                    try checkPending()
                     i = j + 2
                     segment = i
                 } else {
@@ -242,10 +250,25 @@ struct CSVScanner {
         return true
     }
 
+    /// A field growing across chunks stops at the limit: memory holds at most one limit's worth of it.
+    private mutating func checkPending() throws {
+        if pending.count > limits.maxFieldBytes || rowBytes + pending.count > limits.maxRecordBytes { throw tooLarge(field: pending.count) }
+    }
+
+    private mutating func tooLarge(field: Int) -> MuelleError {
+        let position = InputPosition(file: fileName, record: readingHeader ? nil : recordNumber + 1, line: fieldLine, column: fieldColumn,
+                                     field: fieldName(values.count) ?? "column \(values.count + 1)")
+        pending = []
+        return field > limits.maxFieldBytes ? limits.fieldTooLarge(at: position) : limits.recordTooLarge(at: position)
+    }
+
     /// Decodes the field (earlier `pending` bytes, then `tail`) and appends it to the row.
     @inline(__always)
     private mutating func finishField(_ tail: UnsafeBufferPointer<UInt8>, quoted: Bool, maxFields: Int) throws {
         lastFieldQuoted = quoted
+        let size = pending.count + tail.count
+        if size > limits.maxFieldBytes || rowBytes + size > limits.maxRecordBytes { throw tooLarge(field: size) }
+        rowBytes += size
         if values.count == maxFields {
             throw MuelleError(.malformedCSV,
                 "this row has more fields than the \(maxFields) columns of the header; "

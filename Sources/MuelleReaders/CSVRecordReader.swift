@@ -18,9 +18,9 @@ public final class CSVRecordReader: RecordReader {
     public var columnNames: [String]? { header }
 
     /// Reads the header row; throws if the file has none or it is malformed.
-    public init(source: ByteSource, options: CSVOptions) throws {
+    public init(source: ByteSource, options: CSVOptions, limits: ReaderLimits = .standard) throws {
         self.source = source
-        var scanner = CSVScanner(options: options, fileName: source.fileName)
+        var scanner = CSVScanner(options: options, fileName: source.fileName, limits: limits)
         if options.encoding == .utf8, try source.skipUTF8ByteOrderMark() { scanner.lineStart = 3 }
         guard try scanner.readRow(from: source, maxFields: Int.max) else {
             // Nothing yet is what an upload that has just begun looks like.

@@ -4,6 +4,7 @@ import MuelleCore
 /// records path does not need cost no allocations.
 extension JSONParser {
     mutating func parseValue(build: Bool) throws -> Value {
+        if currentRecord != nil, source.bytesRead - recordStart > limits.maxRecordBytes { try checkLimits(size: 0) }
         guard let b = try source.peek() else { throw syntaxError("the file ends where a JSON value was expected") }
         switch b {
         case UInt8(ascii: "{"): return try parseObject(build: build)
@@ -83,6 +84,7 @@ extension JSONParser {
         }
         try advance()
         let key = try parseStringBody(build: buildKey) ?? ""
+        if buildKey { currentKey = key }
         try skipWhitespace()
         guard try source.peek() == UInt8(ascii: ":") else {
             let name = buildKey ? "the member name \"\(key)\"" : "a member name"

@@ -40,10 +40,12 @@ extension JSONParser {
                     return .closed(end: i, text: build ? String(decoding: content, as: UTF8.self) : nil)
                 }
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<i]))
+                try checkLimits(size: scratch.count)
                 return i < n ? .special(offset: i, byte: bytes[i]) : .more(count: n)
             }
             switch chunk {
             case .closed(let end, let text):
+                try checkLimits(size: end)
                 source.consume(end + 1)
                 return text
             case .more(let count):
@@ -77,6 +79,16 @@ extension JSONParser {
                     + "sequence such as \\t or \\u0001 inside a string")
             }
         }
+    }
+
+    /// A string growing across chunks stops at the limit: memory holds at most one limit's worth of it.
+    /// With `size` 0 it checks only the record's bytes so far (each value of a record of many small ones).
+    mutating func checkLimits(size: Int) throws {
+        let fieldOver = size > limits.maxFieldBytes
+        guard fieldOver || (currentRecord != nil && source.bytesRead - recordStart > limits.maxRecordBytes) else { return }
+        scratch = []
+        let position = InputPosition(file: source.fileName, record: currentRecord, line: source.line, column: source.column, field: currentKey)
+        throw fieldOver ? limits.fieldTooLarge(at: position) : limits.recordTooLarge(at: position)
     }
 
     private mutating func finishString(build: Bool, line: Int, startColumn: Int, shifts: [(from: Int, shift: Int)]) throws -> String? {

@@ -25,10 +25,11 @@ public final class JSONRecordReader: RecordReader {
     /// Reads up to the first record: in `.document` mode with a path, this finds the array of records
     /// (and throws if the path is missing or does not lead to an array). `finalLineBreak` applies to
     /// `.lines` mode: whether the last line must end with a line break.
-    public init(source: ByteSource, mode: Mode, finalLineBreak: FinalLineBreak = .required) throws {
+    public init(source: ByteSource, mode: Mode, finalLineBreak: FinalLineBreak = .required, limits: ReaderLimits = .standard) throws {
         self.source = source
         var parser = JSONParser(source: source, newlinesAreWhitespace: mode != .lines)
         parser.finalLineBreak = finalLineBreak
+        parser.limits = limits
         do { try parser.start(mode) } catch { throw Self.incompleteIfAtEnd(error, source: source) }
         self.parser = parser
     }
@@ -74,6 +75,11 @@ struct JSONParser {
     var scratch: [UInt8] = []
     var numberScratch: [UInt8] = []
     var keyTables = KeyTableCache()
+    var limits = ReaderLimits.standard
+    /// Where the record being parsed starts in the file, against `limits.maxRecordBytes`.
+    var recordStart = 0
+    /// The last member name read, to name a field that is too large.
+    var currentKey: String?
 
     private var recordNumber = 0
     private enum Phase {
@@ -177,6 +183,7 @@ struct JSONParser {
         recordNumber += 1
         let position = source.position(record: recordNumber)
         currentRecord = recordNumber
+        recordStart = source.bytesRead
         let value = try parseValue(build: true)
         currentRecord = nil
         return SourceRecord(value: value, position: position)

@@ -91,16 +91,17 @@ public struct CSVOptions: Sendable, Equatable {
 
 public enum RecordReaders {
     /// Opens a streaming reader for the file at `path`; `fileName` is how errors name it.
-    public static func open(path: String, fileName: String, options: ReaderOptions) throws -> any RecordReader {
+    /// `limits` bound one field and one record (the route's `max_field_bytes`, `max_record_bytes`).
+    public static func open(path: String, fileName: String, options: ReaderOptions, limits: ReaderLimits = .standard) throws -> any RecordReader {
         switch options {
         case .csv(let csv):
-            return try CSVRecordReader(source: ByteSource(path: path, fileName: fileName), options: csv)
+            return try CSVRecordReader(source: ByteSource(path: path, fileName: fileName), options: csv, limits: limits)
         case .json(let recordsPath):
-            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .document(recordsPath: recordsPath))
+            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .document(recordsPath: recordsPath), limits: limits)
         case .ndjson(let finalLineBreak):
-            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .lines, finalLineBreak: finalLineBreak)
+            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .lines, finalLineBreak: finalLineBreak, limits: limits)
         case .xml(let recordPath):
-            return try XMLRecordReader(path: path, fileName: fileName, recordPath: recordPath)
+            return try XMLRecordReader(path: path, fileName: fileName, recordPath: recordPath, limits: limits)
         }
     }
 }

@@ -31,7 +31,11 @@ public final class XMLRecordReader: RecordReader {
     /// Once the document has failed, every later call reports the same failure instead of resuming.
     private var failure: MuelleError?
 
-    public init(path: String, fileName: String, recordPath: [String]) throws {
+    /// Without `XML_PARSE_HUGE` libxml2 itself refuses a text node over 10 MB; these are the route's own, lower.
+    private let limits: ReaderLimits
+
+    public init(path: String, fileName: String, recordPath: [String], limits: ReaderLimits = .standard) throws {
+        self.limits = limits
         guard !recordPath.isEmpty else {
             throw MuelleError(.configuration, "the XML record path is empty; name the record element, e.g. [\"OrderList\", \"Order\"]", at: InputPosition(file: fileName))
         }
@@ -105,7 +109,8 @@ public final class XMLRecordReader: RecordReader {
     /// reaches it: a fatal one when the reader stops at it (records wholly before it are delivered,
     /// unless it lies in libxml2's first 512-byte chunk; a record it cuts short never is), a recoverable
     /// one (an undeclared namespace prefix) when the reader reaches its line.
-    private func advance() throws -> Bool {
+    /// `element`: the element being read inside a record, to name a text libxml2 refuses as too large.
+    private func advance(inside element: String? = nil) throws -> Bool {
         let status = xmlTextReaderRead(reader)
         if let refusal = input.refusal(fileName: fileName) { throw refusal }
         if status != 1, let reason = input.readFailure {
@@ -117,6 +122,11 @@ public final class XMLRecordReader: RecordReader {
             if input.stopsEarly(at: captured, documentOpen: recordInProgress != nil || !openElements.isEmpty) {
                 throw MuelleError(.incomplete, "the file ends before the XML document is complete (\(captured.message)), "
                     + "so the rest of it has not arrived", at: position)
+            }
+            if captured.message.contains("huge text node") {
+                // libxml2's own limit, lower than any max_field_bytes over 10 MB: XML_PARSE_HUGE is never set.
+                throw MuelleError(.tooLarge, "this text is larger than the 10 MB libxml2 allows one text (XML_PARSE_HUGE is never set, whatever max_field_bytes says); the file was refused without reading it whole",
+                                  at: InputPosition(file: fileName, record: recordInProgress, line: captured.line, column: captured.column, field: element))
             }
             throw MuelleError(.malformedXML, captured.message, at: position)
         }
@@ -133,7 +143,11 @@ public final class XMLRecordReader: RecordReader {
         recordInProgress = recordCount
         defer { recordInProgress = nil }
         var stack = [root]
-        while try advance() {
+        let start = xmlTextReaderByteConsumed(reader)
+        while try advance(inside: stack.last?.name) {
+            if Int(xmlTextReaderByteConsumed(reader) - start) > limits.maxRecordBytes {
+                throw limits.recordTooLarge(at: InputPosition(file: fileName, record: recordCount, line: currentLine(), field: stack.last?.name))
+            }
             switch nodeType {
             case XML_READER_TYPE_ELEMENT:
                 let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
@@ -153,6 +167,9 @@ public final class XMLRecordReader: RecordReader {
                 continue // layout between child elements: dropped by the builder anyway, so never made a String
             case XML_READER_TYPE_TEXT, XML_READER_TYPE_CDATA, XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
                 stack[stack.count - 1].segment += text(xmlTextReaderConstValue(reader))
+                if stack[stack.count - 1].segment.utf8.count > limits.maxFieldBytes {
+                    throw limits.fieldTooLarge(at: InputPosition(file: fileName, record: recordCount, line: currentLine(), field: stack.last?.name))
+                }
             case XML_READER_TYPE_DOCUMENT_TYPE, XML_READER_TYPE_ENTITY_REFERENCE:
                 throw dtdRefused()
             default:

@@ -20,8 +20,9 @@ struct Workbench {
         return repository + "/.build/debug/muelle"
     }()
 
-    init(mappings: [String] = ["shopify-orders", "mercadolibre-orders", "cdiscount-orders"]) throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("muelle-\(UUID().uuidString)").path
+    /// `parent`: where the workspace folder goes (a small tmpfs for full-disk tests); the temporary directory by default.
+    init(mappings: [String] = ["shopify-orders", "mercadolibre-orders", "cdiscount-orders"], in parent: String? = nil) throws {
+        root = (parent ?? FileManager.default.temporaryDirectory.path) + "/muelle-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root + "/mappings", withIntermediateDirectories: true)
         // Carrier profiles come along: routes that ship need theirs.
         try FileManager.default.copyItem(atPath: Self.repository + "/mappings/carriers", toPath: root + "/mappings/carriers")

@@ -130,7 +130,9 @@ public enum ShippingDesk {
     /// tells the marketplace (a tracking update with status `voided`). Its tracking numbers stay used.
     public static func void(key: String, runner: Runner) throws -> ShipmentEntry {
         let workspace = runner.workspace
-        return try runner.ledger.write { tx in
+        let publication = Publication(workspace: workspace)
+        defer { publication.discard() }
+        let voided = try runner.ledger.write { tx in
             guard let found = try runner.ledger.shipment(key: key), var shipment = try tx.shipment(orderID: found.orderID) else {
                 throw MuelleError(.configuration, "no shipment for '\(key)' (give an order id or a tracking number)")
             }
@@ -140,8 +142,11 @@ public enum ShippingDesk {
             guard shipment.state != "voided" else {
                 throw MuelleError(.configuration, "the shipment of \(shipment.orderID) is already voided")
             }
-            try ShipmentVoid.void(&shipment, reason: "voided by hand", at: Timestamp.now(), tx: tx, workspace: workspace)
+            try ShipmentVoid.void(&shipment, reason: "voided by hand", at: Timestamp.now(), tx: tx, workspace: workspace, publication: publication)
+            try publication.record(in: tx, inputID: nil)
             return shipment
         }
+        try publication.publish(clearingRowsIn: runner.ledger)
+        return voided
     }
 }

@@ -77,17 +77,6 @@ enum FileSystem {
         guard fsync(fd) == 0 else { throw error("cannot fsync \(path)") }
     }
 
-    /// Renames a batch of files into one folder, syncing that folder once instead of after each.
-    static func publish(_ files: [(temporary: String, final: String)]) throws {
-        for file in files {
-            try syncFile(file.temporary)
-            guard rename(file.temporary, file.final) == 0 else { throw error("cannot move \(file.temporary) to \(file.final)") }
-        }
-        for folder in Set(files.map { String($0.final[..<($0.final.lastIndex(of: "/") ?? $0.final.endIndex)]) }) {
-            try syncDirectory(of: folder + "/.")
-        }
-    }
-
     static func syncDirectory(of path: String) throws {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
         let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

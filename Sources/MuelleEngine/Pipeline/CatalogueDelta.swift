@@ -19,7 +19,7 @@ struct CatalogueDelta {
         var output: String?
     }
 
-    func apply(_ staged: StagedOrders, to final: String, staging: String, file: String) throws -> Result {
+    func apply(_ staged: StagedOrders, to final: String, staging: String, file: String, publication: Publication) throws -> Result {
         var result = Result()
         let known = try tx.productCount(route: route)
         let changes = try FileWriter(path: staging + "/" + UniqueName.next() + ".catalogue")
@@ -55,7 +55,7 @@ struct CatalogueDelta {
         result.deleted = missing.count
         if result.upserted + result.deleted > 0 {
             try changes.sync()
-            try FileSystem.publish(changes.path, as: final)
+            try publication.add(changes.path, as: final)
             published = true
             result.output = final
         }

@@ -33,7 +33,7 @@ struct EventApplier {
     }
 
     /// Inside the commit transaction: one order update per event that changes a status.
-    func apply(_ staged: StagedOrders, tx: LedgerTransaction, inputID: Int64, at: String, updatesTo final: String, staging: String) throws -> Result {
+    func apply(_ staged: StagedOrders, tx: LedgerTransaction, inputID: Int64, at: String, updatesTo final: String, staging: String, publication: Publication) throws -> Result {
         var result = Result()
         var updates: FileWriter?
         let events = try LineReader(path: staged.ordersPath)
@@ -64,7 +64,7 @@ struct EventApplier {
         }
         if let updates {
             try updates.sync()
-            try FileSystem.publish(updates.path, as: final)
+            try publication.add(updates.path, as: final)
             result.output = final
         }
         return result

@@ -55,7 +55,7 @@ public struct FileMapper {
         var summary = MappingSummary()
         let reader: any RecordReader
         do {
-            reader = try RecordReaders.open(path: path, fileName: fileName, options: mapping.reader)
+            reader = try RecordReaders.open(path: path, fileName: fileName, options: mapping.reader, limits: mapping.readerLimits)
         } catch {
             summary.fatal = Self.muelleError(error, file: fileName)
             return summary

@@ -17,10 +17,12 @@ public struct FileOutcome: Sendable {
     public var reconciled = false
 }
 
-/// Takes one input file through map → emit → commit → archive, in the order that makes every
-/// effect happen once: outputs written, fsynced and renamed into the outbox; then the ledger
-/// transaction; then the original moved. A crash anywhere leaves either nothing visible (redo
-/// rewrites the same deterministic names) or a committed file whose move start-up finishes.
+/// Takes one input file through map → stage → commit → publish → archive, in the order that makes
+/// every effect happen once: outputs written and fsynced under `.muelle/staging`; the ledger
+/// transaction, which records them with their final names (`Publication`); their renames into the
+/// outbox; then the original moved. A failed commit leaves nothing visible; a crash leaves either
+/// nothing committed (a redo rewrites the same deterministic names) or a committed file whose
+/// renames and move start-up finishes.
 public struct FileProcessor: Sendable {
     public let workspace: Workspace
     public let ledger: Ledger
@@ -57,6 +59,16 @@ public struct FileProcessor: Sendable {
             return try recordDuplicate(path: path, entry: entry, of: original, digest: digest)
         }
 
+        // Counted before reading, cleared on any outcome: only a process that died reading it leaves a count.
+        let attempts = try ledger.beginAttempt(route: mapping.name, sha256: sha256, name: name, at: receivedAt)
+        defer { endAttempt(route: mapping.name, sha256: sha256) }
+        if attempts >= Self.poisonAttempts {
+            let error = MuelleError(.poisonFile,
+                "muelle stopped \(attempts) times while reading this file (a crash, or killed — out of memory?), so it was quarantined instead of being read again, and the files behind it go on; find out why (the log of those runs), then replay it",
+                at: InputPosition(file: name))
+            return try quarantine(path: path, entry: entry, records: RecordCount(read: 0, mapped: 0, kind: mapping.kind), errors: [error], digest: digest)
+        }
+
         // While this folder exists the route is "syncing" (status cards read it).
         let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(getpid())"
         FileSystem.removeTree(staging)
@@ -66,6 +78,7 @@ public struct FileProcessor: Sendable {
         var mappedSinceCheck = 0
         var summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, progress: progress) { record, selected in
             try staged.append(record, selected: selected)
+            TestHooks.point("reading")
             mappedSinceCheck += 1
             // A writer waits in open(2) while the lease stands: let it go soon rather than after the whole file.
             if claim.checksCheaply, mappedSinceCheck >= 256 {
@@ -126,6 +139,8 @@ public struct FileProcessor: Sendable {
     private func commit(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], filteredBy: FilterTally, staged: StagedOrders,
                         mapping: RouteMapping, digest: String) throws -> FileOutcome {
         var entry = entry
+        let publication = Publication(workspace: workspace)
+        defer { publication.discard() }
         try ledger.write { tx in
             let inputID = try tx.nextInputID()
             // Names are decided by content, so a redo after a crash rewrites the same files; content
@@ -137,9 +152,8 @@ public struct FileProcessor: Sendable {
             let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(stem).ndjson"
             let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
             var outputs: [String]
-            // Before the staged records are published (renamed away) below.
             let partnerFile = try mapping.output.map { try PartnerFile.stage(staged, output: $0, mapping: mapping, workspace: workspace) }
-            // Published only once the input is applied (below): a held-back feed leaves the partner's file as it was.
+            // Bound for the outbox only once the input is applied (below): a held-back feed leaves the partner's file as it was.
             var partnerPublished = false
             defer { if !partnerPublished { partnerFile?.discard() } }
             var shipments = 0
@@ -149,7 +163,7 @@ public struct FileProcessor: Sendable {
             switch mapping.kind {
             case .orders:
                 let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
-                    .classify(staged, newOrdersTo: ordersPath, updatesTo: updatesPath, staging: workspace.staging)
+                    .classify(staged, newOrdersTo: ordersPath, updatesTo: updatesPath, staging: workspace.staging, publication: publication)
                 entry.kept = result.imported
                 entry.filtered = result.filtered + (entry.filtered - staged.unselected)
                 entry.skipped = result.unchanged
@@ -159,14 +173,14 @@ public struct FileProcessor: Sendable {
                 ended = result.ended
                 if let shipping = mapping.shipping, result.outputs.contains(ordersPath) {
                     let shipped = try ShipmentMaker(workspace: workspace, profiles: profiles, settings: shipping, tx: tx, at: entry.receivedAt)
-                        .make(fromOrders: ordersPath, stem: stem, staging: workspace.staging)
+                        .make(fromOrders: ordersPath, stem: stem, staging: workspace.staging, publication: publication)
                     outputs += shipped.outputs
                     shipments = shipped.shipments
                     notes += shipped.notShippable
                 }
             case .products:
                 let result = try CatalogueDelta(tx: tx, route: mapping.name, inputID: inputID, maxRemovedShare: mapping.maxRemovedShare)
-                    .apply(staged, to: ordersPath, staging: workspace.staging, file: entry.name)
+                    .apply(staged, to: ordersPath, staging: workspace.staging, file: entry.name, publication: publication)
                 entry.kept = result.upserted
                 entry.skipped = result.unchanged
                 outputs = result.output.map { [$0] } ?? []
@@ -175,12 +189,12 @@ public struct FileProcessor: Sendable {
                 // Each promotion file is emitted whole, once (the file's content decides its name).
                 outputs = []
                 if staged.count > 0 {
-                    try FileSystem.publish(staged.ordersPath, as: ordersPath)
+                    try publication.add(staged.ordersPath, as: ordersPath)
                     outputs = [ordersPath]
                 }
             case .orderEvents:
                 let result = try EventApplier(ledger: ledger)
-                    .apply(staged, tx: tx, inputID: inputID, at: entry.receivedAt, updatesTo: updatesPath, staging: workspace.staging)
+                    .apply(staged, tx: tx, inputID: inputID, at: entry.receivedAt, updatesTo: updatesPath, staging: workspace.staging, publication: publication)
                 entry.kept = 0
                 entry.skipped = result.unchanged
                 entry.updated = result.updated
@@ -190,14 +204,14 @@ public struct FileProcessor: Sendable {
             }
             var voided: Int?
             if !ended.isEmpty {
-                let settled = try ShipmentCancellation(workspace: workspace, tx: tx, at: entry.receivedAt, file: entry.name).settle(ended)
+                let settled = try ShipmentCancellation(workspace: workspace, tx: tx, at: entry.receivedAt, file: entry.name, publication: publication).settle(ended)
                 outputs += settled.outputs
                 notes += settled.notes
                 entry.cancelledAfterHandover = settled.handedOver
                 voided = settled.voided
             }
             if let partnerFile {
-                try partnerFile.publish()
+                try partnerFile.publish(publication)
                 partnerPublished = true
                 outputs.append(partnerFile.final)
             }
@@ -215,9 +229,13 @@ public struct FileProcessor: Sendable {
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
-                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided, filteredBy: filteredBy))
+                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided, filteredBy: filteredBy),
+                            to: publication)
             entry.id = try tx.insert(entry)
+            try publication.record(in: tx, inputID: entry.id)
         }
+        TestHooks.point("after-commit")
+        try publication.publish(clearingRowsIn: nil)
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         var metadata: Logger.Metadata = [
             "muelle.route": "\(mapping.name)", "muelle.file": "\(entry.name)",
@@ -245,10 +263,15 @@ public struct FileProcessor: Sendable {
         entry.error = errors.first?.description
         entry.finishedAt = Timestamp.now()
         let report = FileReport(entry: entry, records: records, outputs: [], errors: errors)
-        try FileSystem.makeDirectory(workspace.quarantine + "/\(entry.route)")
-        try FileSystem.writeAtomically(report.text, to: workspace.root + "/" + (entry.destination ?? "") + ".error.txt", staging: workspace.staging)
-        try writeReport(report)
-        try ledger.write { tx in entry.id = try tx.insert(entry) }
+        let publication = Publication(workspace: workspace)
+        defer { publication.discard() }
+        try publication.write(report.text, to: workspace.root + "/" + (entry.destination ?? "") + ".error.txt")
+        try writeReport(report, to: publication)
+        try ledger.write { tx in
+            entry.id = try tx.insert(entry)
+            try publication.record(in: tx, inputID: entry.id)
+        }
+        try publication.publish(clearingRowsIn: nil)
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.warning("quarantined", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "error": "\(entry.error ?? "")"])
         return FileOutcome(route: entry.route, name: entry.name, state: .rejected, entry: entry)
@@ -257,14 +280,19 @@ public struct FileProcessor: Sendable {
     private func recordDuplicate(path: String, entry: InputEntry, of original: InputEntry, digest: String) throws -> FileOutcome {
         var entry = entry
         entry.state = .duplicate
+        let publication = Publication(workspace: workspace)
+        defer { publication.discard() }
         try ledger.write { tx in
             let id = try tx.nextInputID()
             entry.destination = "archive/\(entry.route)/duplicates/\(id)-\(entry.name)"
             entry.report = "outbox/reports/\(entry.route)-\(digest)-duplicate-\(id).json"
             entry.finishedAt = Timestamp.now()
-            try writeReport(FileReport(entry: entry, records: RecordCount(read: 0, mapped: 0, kind: nil), outputs: [], errors: [], duplicateOf: original))
+            try writeReport(FileReport(entry: entry, records: RecordCount(read: 0, mapped: 0, kind: nil), outputs: [], errors: [], duplicateOf: original),
+                            to: publication)
             entry.id = try tx.insert(entry)
+            try publication.record(in: tx, inputID: entry.id)
         }
+        try publication.publish(clearingRowsIn: nil)
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.info("duplicate: already processed", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "first": "\(original.name)"])
         return FileOutcome(route: entry.route, name: entry.name, state: .duplicate, entry: entry)
@@ -278,6 +306,17 @@ public struct FileProcessor: Sendable {
     }
 
     // MARK: - Effects
+
+    /// Attempts that ended with the process gone (SIGKILL, out of memory, a crash) before a file is
+    /// quarantined unread: one can be bad luck, two are the file — NiFi's penalised flow file, Kafka
+    /// Connect's dead-letter queue after retries.
+    static let poisonAttempts = 2
+
+    private func endAttempt(route: String, sha256: String) {
+        do { try ledger.endAttempt(route: route, sha256: sha256) } catch {
+            logger.warning("could not clear the file's read attempt; a later crash would count it twice", metadata: ["muelle.route": "\(route)", "error": "\(error)"])
+        }
+    }
 
     private func claimInput(path: String, name: String, route: String) throws -> FileClaim {
         switch try FileClaim.take(path) {
@@ -299,9 +338,9 @@ public struct FileProcessor: Sendable {
         return last
     }
 
-    private func writeReport(_ report: FileReport) throws {
+    private func writeReport(_ report: FileReport, to publication: Publication) throws {
         guard let relative = report.entry.report else { return }
-        try FileSystem.writeAtomically(JSONText.pretty(report.value) + "\n", to: workspace.root + "/" + relative, staging: workspace.staging)
+        try publication.write(JSONText.pretty(report.value) + "\n", to: workspace.root + "/" + relative)
     }
 
     /// Moves the original after its commit, then records that it arrived.

@@ -9,7 +9,8 @@ import MuelleReaders
 ///
 /// The first pass reads only the index and records one decision byte per order in the staging
 /// folder; when every order is new — a first import — the staged NDJSON is published as it is,
-/// otherwise a second pass copies each order to where its decision sends it.
+/// otherwise a second pass copies each order to where its decision sends it. Outputs go to the
+/// `Publication`: into view only once the transaction has committed.
 struct OrderClassifier {
     let tx: LedgerTransaction
     let route: String
@@ -33,7 +34,7 @@ struct OrderClassifier {
         case new = 0x4E, unchanged = 0x55, update = 0x43, filtered = 0x46, stale = 0x53
     }
 
-    func classify(_ staged: StagedOrders, newOrdersTo ordersPath: String, updatesTo updatesPath: String, staging: String) throws -> Result {
+    func classify(_ staged: StagedOrders, newOrdersTo ordersPath: String, updatesTo updatesPath: String, staging: String, publication: Publication) throws -> Result {
         var result = Result()
         guard staged.count > 0 else { return result }
         let decisionsPath = staging + "/" + UniqueName.next() + ".decisions"
@@ -56,7 +57,7 @@ struct OrderClassifier {
         try updatesMeta.flush()
 
         if result.imported == staged.count {
-            try FileSystem.publish(staged.ordersPath, as: ordersPath)
+            try publication.add(staged.ordersPath, as: ordersPath)
             result.outputs.append(ordersPath)
             return result
         }
@@ -80,7 +81,7 @@ struct OrderClassifier {
         for (writer, final) in [(newOrders, ordersPath), (updates, updatesPath)] {
             guard let writer else { continue }
             try writer.sync()
-            try FileSystem.publish(writer.path, as: final)
+            try publication.add(writer.path, as: final)
             result.outputs.append(final)
         }
         return result

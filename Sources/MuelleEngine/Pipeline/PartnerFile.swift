@@ -10,9 +10,9 @@ struct PartnerFile {
     let temporary: String
     let final: String
 
-    /// Renames the staged file over the partner's file.
-    func publish() throws {
-        try FileSystem.publish(temporary, as: final)
+    /// Bound to replace the partner's file once the input's transaction commits.
+    func publish(_ publication: Publication) throws {
+        try publication.add(temporary, as: final)
     }
 
     /// Drops the staged file: the input was not applied.

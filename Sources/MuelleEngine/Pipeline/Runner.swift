@@ -111,9 +111,18 @@ public struct Runner: Sendable {
         }
     }
 
-    /// Leftovers of an interrupted run: staged outputs that never reached the outbox, and moves
-    /// that completed without being recorded.
+    /// Leftovers of an interrupted run: outputs committed but not yet renamed into the outbox are
+    /// published (before staging is cleaned, which drops only what no commit recorded), and moves
+    /// that completed without being recorded are recorded.
     public func recoverFromInterruption() {
+        do {
+            let published = try Publication.finishPending(workspace: workspace, ledger: ledger)
+            if published > 0 { logger.notice("published \(published) output(s) committed before an interruption") }
+        } catch {
+            // Staging must stay as it is: it holds committed outputs that are still to be published.
+            logger.error("could not publish the outputs committed before an interruption; they wait in .muelle/staging", metadata: ["error": "\(error)"])
+            return
+        }
         do { try processor.reconcileMoves() } catch { logger.error("could not reconcile the ledger with the disk", metadata: ["error": "\(error)"]) }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
         for name in leftovers { FileSystem.removeTree(workspace.staging + "/" + name) }

@@ -12,6 +12,7 @@ struct ShipmentCancellation {
     let tx: LedgerTransaction
     let at: String
     let file: String
+    let publication: Publication
 
     struct Result {
         var voided = 0
@@ -27,7 +28,7 @@ struct ShipmentCancellation {
             guard var shipment = try tx.shipment(orderID: order.id), shipment.state == "created" else { continue }
             let numbers = shipment.trackingNumberList.joined(separator: ", ")
             guard shipment.manifest != nil || order.from == "shipped" else {
-                result.outputs.append(try ShipmentVoid.void(&shipment, reason: "order \(order.to)", at: at, tx: tx, workspace: workspace))
+                result.outputs.append(try ShipmentVoid.void(&shipment, reason: "order \(order.to)", at: at, tx: tx, workspace: workspace, publication: publication))
                 result.voided += 1
                 continue
             }

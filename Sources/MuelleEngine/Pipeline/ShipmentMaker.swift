@@ -8,9 +8,10 @@ import MuelleShipping
 
 /// Turns newly imported orders into shipments, inside the same ledger transaction that imports
 /// them: a shipment request, a label PDF per shipment (one page per parcel), a tracking update for
-/// the marketplace, and one merged PDF of the batch for the printer. Everything is staged and
-/// published before the commit, so a crash either leaves nothing the ledger knows of (a redo
-/// allocates the same tracking numbers and rewrites the same names) or a complete, recorded batch.
+/// the marketplace, and one merged PDF of the batch for the printer. Everything is staged, recorded
+/// in the commit and renamed into view after it (`Publication`), so a crash either leaves nothing the
+/// ledger knows of (a redo allocates the same tracking numbers and rewrites the same names) or a
+/// complete, recorded batch that the next start finishes publishing.
 struct ShipmentMaker {
     let workspace: Workspace
     let profiles: [String: CarrierProfile]
@@ -24,7 +25,7 @@ struct ShipmentMaker {
         var outputs: [String] = []
     }
 
-    func make(fromOrders ordersPath: String, stem: String, staging: String) throws -> Result {
+    func make(fromOrders ordersPath: String, stem: String, staging: String, publication: Publication) throws -> Result {
         var result = Result()
         guard let profile = profiles[settings.carrier] else {
             throw MuelleError(.configuration, "no carrier profile mappings/carriers/\(settings.carrier).yaml")
@@ -34,7 +35,7 @@ struct ShipmentMaker {
         let labelRecords = try FileWriter(path: staging + "/" + UniqueName.next() + ".labels")
         var labels: [ShipmentLabel] = []
         var pdfs: [(String, String)] = []
-        let orders = try RecordReaders.open(path: ordersPath, fileName: (ordersPath as NSString).lastPathComponent, options: .ndjson())
+        let orders = try RecordReaders.open(path: publication.readablePath(of: ordersPath), fileName: (ordersPath as NSString).lastPathComponent, options: .ndjson())
         while let record = try orders.next() {
             let order = record.value
             guard let orderID = order["id"]?.text, try tx.shipment(orderID: orderID) == nil,
@@ -60,18 +61,16 @@ struct ShipmentMaker {
             }
         }
         guard !labels.isEmpty else { return result }
-        try FileSystem.makeDirectory(workspace.outbox("labels"))
         let batch = staging + "/" + UniqueName.next() + ".pdf"
         try LabelRenderer.renderBatch(labels, to: batch)
         let batchFinal = workspace.outbox("labels") + "/batch-\(stem).pdf"
         let files = pdfs.map { (temporary: $0.0, final: $0.1) } + [(temporary: batch, final: batchFinal)]
-        try FileSystem.publish(files)
+        for file in files { try publication.add(file.temporary, as: file.final) }
         result.outputs += files.map(\.final)
         for (writer, folder) in [(requests, "shipments"), (tracking, "tracking"), (labelRecords, "labels")] {
             try writer.sync()
-            try FileSystem.makeDirectory(workspace.outbox(folder))
             let final = workspace.outbox(folder) + "/\(stem).ndjson"
-            try FileSystem.publish(writer.path, as: final)
+            try publication.add(writer.path, as: final)
             result.outputs.append(final)
         }
         return result

@@ -6,10 +6,10 @@ import MuelleLedger
 /// numbers stay used. Shared by `muelle shipments void` and by orders that end after their
 /// shipment was made (`ShipmentCancellation`).
 enum ShipmentVoid {
-    /// Voids `shipment` inside `tx` and writes its tracking update (one name per order, so a redo
-    /// after a crash rewrites the same file); returns the update's path.
+    /// Voids `shipment` inside `tx` and stages its tracking update for `publication` (one name per order,
+    /// so a redo after a crash rewrites the same file); returns the update's path.
     @discardableResult
-    static func void(_ shipment: inout ShipmentEntry, reason: String, at: String, tx: LedgerTransaction, workspace: Workspace) throws -> String {
+    static func void(_ shipment: inout ShipmentEntry, reason: String, at: String, tx: LedgerTransaction, workspace: Workspace, publication: Publication) throws -> String {
         shipment.state = "voided"
         shipment.voidedAt = at
         shipment.voidReason = reason
@@ -25,8 +25,7 @@ enum ShipmentVoid {
             ("parcels", .array(shipment.trackingNumberList.map(Value.string))), ("status", .string("voided")),
         ]
         let path = workspace.outbox("tracking") + "/void-\(ShipmentMaker.fileName(shipment.orderID)).ndjson"
-        try FileSystem.makeDirectory(workspace.outbox("tracking"))
-        try FileSystem.writeAtomically(JSONText.compact(.object(pairs)) + "\n", to: path, staging: workspace.staging)
+        try publication.write(JSONText.compact(.object(pairs)) + "\n", to: path)
         return path
     }
 }

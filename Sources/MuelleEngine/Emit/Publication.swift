@@ -1,0 +1,95 @@
+import Foundation
+import MuelleCore
+import MuelleLedger
+
+/// The outputs of one ledger transaction: written and fsynced under `.muelle/staging`, recorded with
+/// their final names in that same transaction (`publication` rows), and renamed into the outbox only
+/// once it has committed. Nothing is visible that the ledger does not know (a full disk failing the
+/// commit leaves no orders file behind), and what was committed but not yet renamed when the process
+/// died is renamed by the next start (`Publication.finishPending`) — PostgreSQL's rule of making the
+/// commit record durable before its effects, with the staged file playing the WAL's part.
+final class Publication {
+    private(set) var files: [(staged: String, final: String)] = []
+    private let workspace: Workspace
+    private let batch = UUID().uuidString
+    private var published = false
+
+    init(workspace: Workspace) {
+        self.workspace = workspace
+    }
+
+    /// Takes a finished staged file (under `.muelle/staging`) to be renamed to `final` after the commit.
+    /// It moves to a name of its own at the top of staging first: a file's staging folder is removed when
+    /// the file is done, and a committed output must outlive that until it is renamed into view.
+    /// A later file for the same final name replaces the earlier one, as the renames would.
+    func add(_ staged: String, as final: String) throws {
+        try FileSystem.syncFile(staged)
+        let pending = workspace.staging + "/" + UniqueName.next() + ".publish"
+        guard Glibc.rename(staged, pending) == 0 else { throw FileSystem.error("cannot move \(staged) to \(pending)") }
+        files.removeAll { $0.final == final }
+        files.append((pending, final))
+    }
+
+    /// A small whole file (a report, a tracking update) written into staging, bound for `final`.
+    func write(_ text: String, to final: String) throws {
+        let temporary = workspace.staging + "/" + UniqueName.next() + ".out"
+        let writer = try FileWriter(path: temporary)
+        try writer.write(text)
+        try writer.sync()
+        try add(temporary, as: final)
+    }
+
+    /// Where the content bound for `final` can be read before it is published (`final` itself once it is).
+    func readablePath(of final: String) -> String {
+        published ? final : files.last { $0.final == final }?.staged ?? final
+    }
+
+    /// Inside the transaction: the staged files' names are durable, and the ledger records where each goes.
+    func record(in tx: LedgerTransaction, inputID: Int64?) throws {
+        if !files.isEmpty { try FileSystem.syncDirectory(of: workspace.staging + "/.") }
+        try tx.recordPublications(batch: batch, inputID: inputID,
+                                  files: files.map { (workspace.relative($0.staged), workspace.relative($0.final)) })
+    }
+
+    /// After the commit: renames every file into view, then clears the rows — here, or with `ledger` nil
+    /// in the caller's next write (an input's `markMoved`). Should clearing fail (a full disk), the next
+    /// start finds the staged files gone and drops the rows.
+    func publish(clearingRowsIn ledger: Ledger?) throws {
+        // Committed: from here on the staged files belong to the ledger (a failed rename leaves them to the next start).
+        published = true
+        try Self.rename(files)
+        try ledger?.clearPublications(batch: batch)
+    }
+
+    /// The transaction did not commit: nothing of it may ever appear.
+    func discard() {
+        guard !published else { return }
+        for file in files { FileSystem.removeTree(file.staged) }
+        files.removeAll()
+    }
+
+    private static func rename(_ files: [(staged: String, final: String)]) throws {
+        for file in files {
+            try FileSystem.makeDirectory(folder(of: file.final))
+            guard Glibc.rename(file.staged, file.final) == 0 else { throw FileSystem.error("cannot move \(file.staged) to \(file.final)") }
+        }
+        for folder in Set(files.map { folder(of: $0.final) }) { try FileSystem.syncDirectory(of: folder + "/.") }
+    }
+
+    private static func folder(of path: String) -> String {
+        String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+    }
+
+    /// Start-up, before staging is cleaned: renames what a commit recorded and the process did not get
+    /// to rename. A staged file already gone was renamed before the interruption. Returns how many.
+    @discardableResult
+    static func finishPending(workspace: Workspace, ledger: Ledger) throws -> Int {
+        let pending = try ledger.pendingPublications()
+        guard !pending.isEmpty else { return 0 }
+        let files = pending.map { (staged: workspace.root + "/" + $0.staged, final: workspace.root + "/" + $0.final) }
+            .filter { FileSystem.exists($0.staged) }
+        try rename(files)
+        for batch in Set(pending.map(\.batch)) { try ledger.clearPublications(batch: batch) }
+        return files.count
+    }
+}
