@@ -181,6 +181,13 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// The last input whose original went to `destination` (relative to the workspace).
+    public func lastInput(destination: String) throws -> InputEntry? {
+        try read { db in
+            try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE destination = ? ORDER BY id DESC LIMIT 1", arguments: [destination])
+        }
+    }
+
     public func inputs(route: String? = nil, limit: Int = 1000) throws -> [InputEntry] {
         try read { db in
             if let route {
