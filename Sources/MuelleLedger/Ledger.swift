@@ -154,6 +154,7 @@ public struct Ledger: Sendable {
             }
         }
         registerQuarantineMigration(&migrator)
+        registerIndexMigration(&migrator)
         return migrator
     }
 
