@@ -18,7 +18,7 @@ public struct Ledger: Sendable {
             let pool = try DatabasePool(path: path, configuration: configuration)
             return try Ledger(writer: pool)
         } catch let error as DatabaseError {
-            throw MuelleError(.io, "cannot open the ledger at \(path): \(error.message ?? "\(error)")")
+            throw MuelleError(.ledger, "cannot open the ledger at \(path): \(describe(error))")
         }
     }
 
@@ -155,6 +155,7 @@ public struct Ledger: Sendable {
         }
         registerQuarantineMigration(&migrator)
         registerIndexMigration(&migrator)
+        registerStartMigration(&migrator)
         return migrator
     }
 
