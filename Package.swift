@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
         .testTarget(name: "MuelleShippingTests", dependencies: ["MuelleShipping", "MuelleMapping", "MuelleCore"]),
         .testTarget(name: "MuelleLabelsTests", dependencies: ["MuelleLabels", "MuelleShipping", "MuelleCore"]),
-        .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping"]),
+        .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

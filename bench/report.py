@@ -9,6 +9,7 @@ Session lines (written by bench/run):
     check   TASK TOOL TEXT                       (what a run produced, for the reader to sanity-check)
     note    TASK TEXT
     drops   PHASE JSON                           (drops.py's result)
+    scale   PHASE JSON                           (scale.py's result: many-files, fresh-ledger, large-ledger)
 """
 
 import argparse
@@ -19,10 +20,11 @@ import statistics
 import subprocess
 from collections import defaultdict
 
-TASK_ORDER = ["csv", "json", "xml", "memory", "drops", "io-csv", "io-xml", "labels"]
+TASK_ORDER = ["csv", "json", "xml", "memory", "drops", "io-csv", "io-xml", "labels", "scale"]
 TASK_TITLES = {"csv": "CSV orders", "json": "JSON orders (NDJSON)", "xml": "XML orders (SOAP)",
                "memory": "Memory", "drops": "Small drops", "io-csv": "I/O floor (CSV)", "io-xml": "I/O floor (XML)",
-               "labels": "Labels"}
+               "labels": "Labels", "many-files": "Many files waiting", "fresh-ledger": "500 files, fresh ledger",
+               "large-ledger": "500 files, large ledger"}
 REFERENCES = {"csv": ["mlr"], "json": ["jq"], "xml": ["xmlstarlet", "xmllint --stream"]}
 RSS_LIMIT_MB = 100
 
@@ -61,6 +63,7 @@ class Session:
         self.checks = []
         self.notes = []
         self.drops = {}
+        self.scale = {}
         with open(path, encoding="utf-8") as f:
             for line in f:
                 kind, *fields = line.rstrip("\n").split("\t")
@@ -78,6 +81,8 @@ class Session:
                     self.notes.append(fields)
                 elif kind == "drops":
                     self.drops[fields[0]] = json.loads(fields[1])
+                elif kind == "scale":
+                    self.scale[fields[0]] = json.loads(fields[1])
 
     def tools(self, task):
         """Tools of a task in the order they first ran (muelle first)."""
@@ -180,6 +185,12 @@ def main():
                            f"{seen} | {fmt_rate(mb(d['bytes']) / d['elapsed'])} | {d['rss_kb'] * 1024 / 1e6:.1f} | "
                            f"no reference; {lat} | — |")
             continue
+        if task == "scale":
+            for phase, d in s.scale.items():
+                out.append(f"| {TASK_TITLES.get(phase, phase)} | muelle run --once | {fmt_int(d['files'])} files | "
+                           f"{fmt_seconds(d['seconds'])} | {fmt_rate(d['files_per_s'])} files/s | — | {d['rss_kb'] * 1024 / 1e6:.1f} | "
+                           f"no reference; files/s at the start {d['start_files_per_s']}, at the end {d['end_files_per_s']} | — |")
+            continue
         for tool in s.tools(task):
             size, records, unit, _ = s.input(task, tool)
             seconds = s.median_seconds(task, tool)
@@ -265,7 +276,7 @@ def main():
     out += ["## Notes", ""]
     for task, text in s.notes:
         out.append(f"- {text}")
-    ran = set(task for task, _ in s.runs) | ({"drops"} if s.drops else set())
+    ran = set(task for task, _ in s.runs) | ({"drops"} if s.drops else set()) | ({"scale"} if s.scale else set())
     general = [
         (None, "Every muelle run starts from a fresh workspace (new ledger) with the input hard-linked into the "
          "inbox before the timer starts; muelle's time includes writing, fsyncing and renaming its outputs, the "
@@ -289,6 +300,9 @@ def main():
          "file's appearance in `outbox/orders/` (inotify), so it includes the 50 ms quiet period. The burst run "
          "gives files/s; the latency targets are judged on the paced run (half the burst rate unless DROP_RATE "
          "says otherwise, so no queue builds up)."),
+        ("scale", "Scale: one `muelle run --once --log-level warning` each; files/s at the start and at the end are "
+         "the rates over the first and the last tenth of the files, read from the archive's ctimes (each original is "
+         "renamed there right after its commit). The large ledger was filled by an untimed run first."),
     ]
     out += [f"- {text}" for task, text in general if task is None or task in ran]
     if s.checks:

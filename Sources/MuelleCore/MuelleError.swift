@@ -38,6 +38,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let poisonFile = Code(rawValue: "poison_file")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")
+        /// The ledger is missing, damaged, or behind the workspace's history: nothing is taken until it is restored.
+        public static let ledger = Code(rawValue: "ledger")
         public static let configuration = Code(rawValue: "configuration")
     }
 

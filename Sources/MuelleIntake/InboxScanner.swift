@@ -46,6 +46,13 @@ public struct InboxScanner: Sendable {
         return scan
     }
 
+    /// `file` as it is now (one `lstat`), or nil when it is no longer a candidate (gone, replaced by a link
+    /// or a folder): a caller working through one scan's list re-checks each file, not the whole folder.
+    public func recheck(_ file: InboxFile) throws(MuelleError) -> InboxFile? {
+        if case .candidate(let now) = try look(route: file.route, name: file.name) { return now }
+        return nil
+    }
+
     /// What one entry of a route folder is now; the watcher uses it to re-check a single file.
     func look(route: String, name: String) throws(MuelleError) -> Verdict {
         if Self.isTemporaryName(name) { return .skipped }

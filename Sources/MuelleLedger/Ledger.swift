@@ -18,7 +18,7 @@ public struct Ledger: Sendable {
             let pool = try DatabasePool(path: path, configuration: configuration)
             return try Ledger(writer: pool)
         } catch let error as DatabaseError {
-            throw MuelleError(.io, "cannot open the ledger at \(path): \(error.message ?? "\(error)")")
+            throw MuelleError(.ledger, "cannot open the ledger at \(path): \(describe(error))")
         }
     }
 
@@ -156,6 +156,8 @@ public struct Ledger: Sendable {
         registerQuarantineMigration(&migrator)
         registerStuckInputsMigration(&migrator)
         registerPublicationMigration(&migrator)
+        registerIndexMigration(&migrator)
+        registerStartMigration(&migrator)
         return migrator
     }
 
@@ -184,6 +186,13 @@ public struct Ledger: Sendable {
     public func lastInput(route: String, name: String) throws -> InputEntry? {
         try read { db in
             try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE route = ? AND name = ? ORDER BY id DESC LIMIT 1", arguments: [route, name])
+        }
+    }
+
+    /// The last input whose original went to `destination` (relative to the workspace).
+    public func lastInput(destination: String) throws -> InputEntry? {
+        try read { db in
+            try InputEntry.fetchOne(db, sql: "SELECT * FROM input WHERE destination = ? ORDER BY id DESC LIMIT 1", arguments: [destination])
         }
     }
 

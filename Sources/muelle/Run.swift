@@ -31,11 +31,14 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "If another muelle runs on this workspace, wait until it stops instead of exiting with status 2.")
     var wait = false
 
+    @Flag(help: "Go on although the ledger is missing, empty or behind this workspace's history (a new ledger if there is none): files taken before may be imported again.")
+    var newLedger = false
+
     func run() async throws {
         let logger = options.logger()
         let runner: Runner
         do {
-            runner = try Runner(workspace: options.workspace, logger: logger)
+            runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger)
         } catch {
             printError("\(error)")
             throw ExitCode(2)

@@ -98,7 +98,7 @@ struct Manifest: AsyncParsableCommand {
         @Option(help: "Shipments created up to this day (yyyy-MM-dd); default today.") var date: String?
 
         func run() async throws {
-            let runner = try Runner(workspace: options.workspace, logger: options.logger())
+            let runner = try openRunner(options)
             let day = date ?? String(ISO8601DateFormatter().string(from: Date()).prefix(10))
             let closed = try ShippingDesk.closeManifests(runner: runner, carrier: carrier, date: day)
             if closed.isEmpty { print("nothing to close: no open shipments up to \(day)") }
@@ -119,7 +119,7 @@ struct Shipments: AsyncParsableCommand {
         @Argument(help: "Order id or tracking number.") var key: String
 
         func run() async throws {
-            let runner = try Runner(workspace: options.workspace, logger: options.logger())
+            let runner = try openRunner(options)
             do {
                 let shipment = try ShippingDesk.void(key: key, runner: runner)
                 print("voided \(shipment.orderID) (\(shipment.trackingNumbers))")
@@ -158,5 +158,16 @@ struct ShipmentFile {
         guard !parcels.isEmpty else { throw ValidationError("\(path): the shipment request has no parcels") }
         return ShipmentFile(carrier: record["carrier"]?.text, recipient: recipient, parcels: parcels,
                             cashOnDelivery: decimal(record["cash_on_delivery"]), declaredValue: decimal(record["declared_value"]))
+    }
+}
+
+/// The runner of a shipping command; a workspace it cannot run on (no mapping, a ledger missing, damaged or
+/// behind the workspace's history) exits 2 like `muelle run`.
+func openRunner(_ options: WorkspaceOptions) throws -> Runner {
+    do {
+        return try Runner(workspace: options.workspace, logger: options.logger())
+    } catch {
+        printError("\(error)")
+        throw ExitCode(2)
     }
 }

@@ -21,8 +21,10 @@ public enum Replay {
             throw MuelleError(.configuration, "\(path): no route named '\(parts.count > 1 ? parts[1] : "")' to replay it through")
         }
         // Quarantined names carry the content's digest in front: "<sha12>-<original name>".
+        // The ledger has the name it arrived under; the stored one may have been shortened to fit (`StoredName`).
         let stored = parts[2]
-        let original = stored.count > 13 && stored.dropFirst(12).first == "-" ? String(stored.dropFirst(13)) : stored
+        let original = try runner.ledger.lastInput(destination: workspace.relative(file))?.name
+            ?? (stored.count > 13 && stored.dropFirst(12).first == "-" ? String(stored.dropFirst(13)) : stored)
         let target = workspace.inbox(route: mapping.name) + "/" + original
         try FileSystem.makeDirectory(workspace.inbox(route: mapping.name))
         try FileSystem.publish(file, as: target)

@@ -88,10 +88,22 @@ enum FileSystem {
     /// Writes a whole small file atomically: temporary file in `staging`, fsync, rename.
     static func writeAtomically(_ text: String, to final: String, staging: String) throws {
         let temporary = staging + "/" + UniqueName.next() + ".tmp"
-        let writer = try FileWriter(path: temporary)
-        try writer.write(text)
-        try writer.sync()
-        try publish(temporary, as: final)
+        do {
+            let writer = try FileWriter(path: temporary)
+            try writer.write(text)
+            try writer.sync()
+            try publish(temporary, as: final)
+        } catch {
+            // A file that cannot be placed (a full disk, a name too long) must not leave its copy behind.
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// The size of the file at `path`, or nil when there is none.
+    static func size(of path: String) -> Int64? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
     static func exists(_ path: String) -> Bool {

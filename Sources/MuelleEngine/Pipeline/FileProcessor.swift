@@ -147,7 +147,8 @@ public struct FileProcessor: Sendable {
             // imported again on purpose (after `orders forget`) gets a generation of its own.
             let generation = try tx.processedCount(route: mapping.name, sha256: entry.sha256)
             let stem = "\(mapping.name)-\(digest)" + (generation == 0 ? "" : "-\(generation + 1)")
-            entry.destination = "archive/\(mapping.name)/\(digest)" + (generation == 0 ? "" : "-\(generation + 1)") + "-\(entry.name)"
+            entry.destination = "archive/\(mapping.name)/" + StoredName.fitting(
+                prefix: "\(digest)" + (generation == 0 ? "" : "-\(generation + 1)") + "-", name: entry.name)
             entry.report = "outbox/reports/\(stem).json"
             let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(stem).ndjson"
             let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
@@ -258,7 +259,8 @@ public struct FileProcessor: Sendable {
     private func quarantine(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], digest: String) throws -> FileOutcome {
         var entry = entry
         entry.state = .rejected
-        entry.destination = "quarantine/\(entry.route)/\(digest)-\(entry.name)"
+        // Its report goes beside it under the same name plus ".error.txt": both must fit.
+        entry.destination = "quarantine/\(entry.route)/" + StoredName.fitting(prefix: "\(digest)-", name: entry.name, reserve: ".error.txt".utf8.count)
         entry.report = "outbox/reports/\(entry.route)-\(digest).json"
         entry.error = errors.first?.description
         entry.finishedAt = Timestamp.now()
@@ -284,7 +286,7 @@ public struct FileProcessor: Sendable {
         defer { publication.discard() }
         try ledger.write { tx in
             let id = try tx.nextInputID()
-            entry.destination = "archive/\(entry.route)/duplicates/\(id)-\(entry.name)"
+            entry.destination = "archive/\(entry.route)/duplicates/" + StoredName.fitting(prefix: "\(id)-", name: entry.name)
             entry.report = "outbox/reports/\(entry.route)-\(digest)-duplicate-\(id).json"
             entry.finishedAt = Timestamp.now()
             try writeReport(FileReport(entry: entry, records: RecordCount(read: 0, mapped: 0, kind: nil), outputs: [], errors: [], duplicateOf: original),

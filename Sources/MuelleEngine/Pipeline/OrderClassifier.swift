@@ -37,7 +37,9 @@ struct OrderClassifier {
     func classify(_ staged: StagedOrders, newOrdersTo ordersPath: String, updatesTo updatesPath: String, staging: String, publication: Publication) throws -> Result {
         var result = Result()
         guard staged.count > 0 else { return result }
-        let decisionsPath = staging + "/" + UniqueName.next() + ".decisions"
+        // Working files of this classification only: in the file's own staging folder, which goes with
+        // the file (in the shared one, two per input were left behind for ever).
+        let decisionsPath = staged.directory + "/orders.decisions"
         let decisions = try FileWriter(path: decisionsPath)
         let updatesMeta = try FileWriter(path: decisionsPath + ".updates")
         let index = try LineReader(path: staged.indexPath)

@@ -9,6 +9,8 @@ import MuelleReaders
 /// (`id \t fingerprint \t status \t selected \t field digests \t record:line \t evidence time`), so
 /// the commit can classify orders against the ledger without parsing JSON again.
 final class StagedOrders {
+    /// The file's own staging folder: removed with everything in it once the file is done.
+    let directory: String
     let ordersPath: String
     let indexPath: String
     private let orders: FileWriter
@@ -19,6 +21,7 @@ final class StagedOrders {
     private var line: [UInt8] = []
 
     init(directory: String) throws {
+        self.directory = directory
         ordersPath = directory + "/orders.ndjson"
         indexPath = directory + "/orders.index"
         orders = try FileWriter(path: ordersPath)
