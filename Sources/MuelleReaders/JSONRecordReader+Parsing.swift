@@ -159,7 +159,7 @@ extension JSONParser {
             while isDigit(i) { i += 1 }
         }
         if i < n {
-            return (i, "unexpected \(found(i)) in the number '\(String(decoding: bytes, as: UTF8.self))'")
+            return (i, "unexpected \(found(i)) in the number \(QuotedInput.quote(String(decoding: bytes, as: UTF8.self)))")
         }
         return nil
     }
