@@ -77,8 +77,9 @@ let package = Package(
 // their `main`, so a plain `swift build` must not see them. Their bodies (`FuzzTargets`) are always built, so
 // the saved findings run as regression tests.
 if Context.environment["MUELLE_FUZZ"] == "1" {
+    package.targets.append(.systemLibrary(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"))
     for name in ["FuzzCSV", "FuzzJSON", "FuzzXML", "FuzzMapping"] {
-        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzTargets"], path: "Fuzz/\(name)"))
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzTargets", "CFuzzDriver"], path: "Fuzz/\(name)"))
         package.products.append(.executable(name: name, targets: [name]))
     }
 }

@@ -1,12 +1,18 @@
+import CFuzzDriver
 import FuzzTargets
 
-/// libFuzzer's entry point for `FuzzTargets.xml`: a finding traps, so libFuzzer saves the input.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzXML(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    do {
-        try FuzzTargets.xml(UnsafeBufferPointer(start: data, count: size))
-    } catch {
-        fatalError("\(error)")
+/// The entry point SwiftPM links as `main`: hands the command line to libFuzzer, which calls
+/// `FuzzTargets.xml` for every input it generates. A finding traps, so libFuzzer saves the input.
+@_cdecl("FuzzXML_main")
+public func fuzzXMLMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
+        do {
+            try FuzzTargets.xml(UnsafeBufferPointer(start: data, count: size))
+        } catch {
+            fatalError("\(error)")
+        }
+        return 0
     }
-    return 0
 }
