@@ -85,7 +85,7 @@ extension JSONParser {
         let key = try parseStringBody(build: buildKey) ?? ""
         try skipWhitespace()
         guard try source.peek() == UInt8(ascii: ":") else {
-            let name = buildKey ? "the member name \"\(key)\"" : "a member name"
+            let name = buildKey ? "the member name \(QuotedInput.quote(key))" : "a member name"
             throw syntaxError("expected ':' after \(name), found \(describe(try source.peek()))")
         }
         try advance()
