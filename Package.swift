@@ -54,6 +54,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The fuzz targets' bodies (see `bench/fuzz`), shared by the libFuzzer executables and the regression tests.
+        .target(name: "FuzzTargets", dependencies: ["MuelleCore", "MuelleReaders", "MuelleMapping"], path: "Fuzz/FuzzTargets"),
         .executableTarget(name: "muelle", dependencies: [
             "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping", "MuelleReaders", "MuelleSFTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -67,7 +69,19 @@ let package = Package(
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
         .testTarget(name: "MuelleShippingTests", dependencies: ["MuelleShipping", "MuelleMapping", "MuelleCore"]),
         .testTarget(name: "MuelleLabelsTests", dependencies: ["MuelleLabels", "MuelleShipping", "MuelleCore"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz executables (libFuzzer), only when `bench/fuzz` builds them with `-sanitize=fuzzer`: libFuzzer supplies
+// their `main`, so a plain `swift build` must not see them. Their bodies (`FuzzTargets`) are always built, so
+// the saved findings run as regression tests.
+if Context.environment["MUELLE_FUZZ"] == "1" {
+    package.targets.append(.systemLibrary(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"))
+    for name in ["FuzzCSV", "FuzzJSON", "FuzzXML", "FuzzMapping"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzTargets", "CFuzzDriver"], path: "Fuzz/\(name)"))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

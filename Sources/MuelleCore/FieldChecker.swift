@@ -41,7 +41,7 @@ struct FieldChecker {
     func currency(_ field: String) throws -> String {
         let code = try requiredText(field).uppercased()
         guard code.count == 3, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw fail(field, "\"\(code)\" is not an ISO 4217 currency code (three letters, such as EUR)")
+            throw fail(field, "\(QuotedInput.quote(code)) is not an ISO 4217 currency code (three letters, such as EUR)")
         }
         return code
     }
@@ -50,7 +50,7 @@ struct FieldChecker {
         guard case .string(let text) = try text(field) else { return .null }
         let code = text.uppercased()
         guard code.count == 2, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw fail(field, "\"\(text)\" is not an ISO 3166-1 alpha-2 country code (two letters, such as ES)")
+            throw fail(field, "\(QuotedInput.quote(text)) is not an ISO 3166-1 alpha-2 country code (two letters, such as ES)")
         }
         return .string(code)
     }
@@ -58,7 +58,7 @@ struct FieldChecker {
     func timestamp(_ field: String) throws -> String {
         let text = try requiredText(field)
         guard Self.isTimestampWithOffset(text) else {
-            throw fail(field, "\"\(text)\" is not an ISO 8601 time with offset; convert it with `datetime:`", code: .badDate)
+            throw fail(field, "\(QuotedInput.quote(text)) is not an ISO 8601 time with offset; convert it with `datetime:`", code: .badDate)
         }
         return text
     }
@@ -69,12 +69,17 @@ struct FieldChecker {
         return try timestamp(field)
     }
 
-    /// `yyyy-MM-ddTHH:mm:ss[.fraction](±HH:MM|Z)`, checked byte by byte.
+    /// `yyyy-MM-ddTHH:mm:ss[.fraction](±HH:MM|Z)`, checked byte by byte, with every part in range: year
+    /// 0001–9999, a real day of the month, no second 60 (`datetime:` rolls a leap second into the next minute).
     static func isTimestampWithOffset(_ text: String) -> Bool {
         let b = Array(text.utf8)
         func digits(_ range: Range<Int>) -> Bool { range.upperBound <= b.count && range.allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 } }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(b[$1] - 0x30) } }
         guard b.count >= 20, digits(0..<4), b[4] == 0x2D, digits(5..<7), b[7] == 0x2D, digits(8..<10), b[10] == UInt8(ascii: "T"),
               digits(11..<13), b[13] == 0x3A, digits(14..<16), b[16] == 0x3A, digits(17..<19) else { return false }
+        let (year, month) = (number(0..<4), number(5..<7))
+        guard year >= 1, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(number(8..<10)),
+              number(11..<13) <= 23, number(14..<16) <= 59, number(17..<19) <= 59 else { return false }
         var i = 19
         if b[i] == UInt8(ascii: ".") {
             i += 1
@@ -84,6 +89,12 @@ struct FieldChecker {
         }
         if i == b.count - 1 { return b[i] == UInt8(ascii: "Z") }
         return i == b.count - 6 && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) && digits(i + 1..<i + 3) && b[i + 3] == 0x3A && digits(i + 4..<i + 6)
+            && number(i + 1..<i + 3) <= 18 && number(i + 4..<i + 6) <= 59
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
     func oneOf(_ field: String, _ allowed: [String], required: Bool) throws -> String? {
@@ -92,7 +103,7 @@ struct FieldChecker {
             return nil
         }
         guard allowed.contains(text) else {
-            throw fail(field, "\"\(text)\" is not one of muelle's values: \(allowed.joined(separator: ", "))", code: .unknownStatus)
+            throw fail(field, "\(QuotedInput.quote(text)) is not one of muelle's values: \(allowed.joined(separator: ", "))", code: .unknownStatus)
         }
         return text
     }
@@ -101,7 +112,7 @@ struct FieldChecker {
     func wholeNumber(_ field: String) throws -> Int {
         let v = value(field)
         guard let text = v.text, let n = ExactNumber(text)?.wholeValue, n >= 0, n <= Int64(Int.max) else {
-            throw fail(field, "\"\(v.text ?? "")\" is not a whole number of 0 or more", code: .badNumber)
+            throw fail(field, "\(QuotedInput.quote(v.text ?? "")) is not a whole number of 0 or more", code: .badNumber)
         }
         return Int(n)
     }
@@ -110,7 +121,7 @@ struct FieldChecker {
         let v = value(field)
         guard let text = v.text, let n = Int(text.trimmingCharacters(in: .whitespaces)) else {
             if v.isBlank { throw fail(field, "is required but the mapping produced no value", code: .missingField) }
-            throw fail(field, "\"\(v.text ?? "")\" is not a whole number", code: .badNumber)
+            throw fail(field, "\(QuotedInput.quote(v.text ?? "")) is not a whole number", code: .badNumber)
         }
         guard n > 0 else { throw fail(field, "must be at least 1, found \(n)", code: .badNumber) }
         return n
@@ -123,7 +134,8 @@ struct FieldChecker {
             return nil
         }
         guard let text = v.text, let amount = Amount(text) else {
-            throw fail(field, "\"\(v.text ?? "")\" is not an amount; convert it with `decimal:`", code: .badNumber)
+            let problem = v.text.flatMap { ExactDecimal.sizeProblem(of: $0) } ?? "is not an amount; convert it with `decimal:`"
+            throw fail(field, "\(QuotedInput.quote(v.text ?? "")) \(problem)", code: .badNumber)
         }
         return amount
     }

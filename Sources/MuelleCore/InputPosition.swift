@@ -23,7 +23,7 @@ public struct InputPosition: Sendable, Equatable, Codable {
         if let record { parts.append("record \(record)") }
         if let line { parts.append("line \(line)") }
         if let column { parts.append("column \(column)") }
-        if let field { parts.append("field \"\(field)\"") }
+        if let field { parts.append("field \(QuotedInput.quote(field))") }
         let location = parts.joined(separator: ", ")
         switch (file, location.isEmpty) {
         case (let file?, false): return "\(file): \(location)"

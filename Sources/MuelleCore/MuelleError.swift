@@ -24,6 +24,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let missingField = Code(rawValue: "missing_field")
         /// A column (CSV) or path (JSON/XML) the mapping reads that the file does not have.
         public static let missingColumn = Code(rawValue: "missing_column")
+        /// A column the mapping reads that the CSV header names more than once.
+        public static let ambiguousColumn = Code(rawValue: "ambiguous_column")
         public static let unknownStatus = Code(rawValue: "unknown_status")
         public static let unmappedValue = Code(rawValue: "unmapped_value")
         public static let unknownOrder = Code(rawValue: "unknown_order")

@@ -26,7 +26,7 @@ public enum ProductContract {
             switch other.text?.lowercased() {
             case "true", "1", "yes", "y", "active": active = .bool(true)
             case "false", "0", "no", "n", "inactive": active = .bool(false)
-            default: throw MuelleError(.badValue, "\"\(other.text ?? "")\" is not true or false", at: position.with(field: "active"))
+            default: throw MuelleError(.badValue, "\(QuotedInput.quote(other.text ?? "")) is not true or false", at: position.with(field: "active"))
             }
         }
         let attributes: Value

@@ -105,8 +105,10 @@ struct DateTimePattern: Sendable {
 }
 
 extension DateTimePattern.Parsed {
+    /// Years 0001–9999, as ISO 8601 writes them in four digits without agreement between the parties;
+    /// second 60 (a leap second) is valid here and rolled into the next minute by `normalisingLeapSecond()`.
     var isValid: Bool {
-        guard (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return false }
+        guard (1...9999).contains(year), (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return false }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
         return (1...days).contains(day)
@@ -125,10 +127,51 @@ extension DateTimePattern.Parsed {
         return days * 86400 + hour * 3600 + minute * 60 + second
     }
 
-    /// ISO 8601 with the offset: `2026-11-02T09:15:22+01:00`; a non-zero fraction is kept.
+    /// The same wall-clock reading `seconds` later, the calendar carried (23:59:60 + 0 → next day 00:00:00).
+    func adding(seconds: Int) -> Self {
+        var copy = self
+        let total = localEpochSeconds + seconds
+        let days = Int((Double(total) / 86_400).rounded(.down))
+        let inDay = total - days * 86_400
+        (copy.hour, copy.minute, copy.second) = (inDay / 3600, inDay % 3600 / 60, inDay % 60)
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        copy.day = doy - (153 * mp + 2) / 5 + 1
+        copy.month = mp < 10 ? mp + 3 : mp - 9
+        copy.year = yoe + era * 400 + (copy.month <= 2 ? 1 : 0)
+        return copy
+    }
+
+    /// This wall-clock reading placed in `zone`, with the zone's offset, as PostgreSQL does (Appendix B.2):
+    /// a time the clocks skipped (02:30 in Paris on 2026-03-29) is read with the offset before the change and
+    /// written as the wall-clock time it is (03:30+02:00), as java.time also does; a time that occurs twice
+    /// (02:30 on 2026-10-25) is read as standard time, the later one (+01:00).
+    func placed(in zone: TimeZone) -> (Self, offsetSeconds: Int) {
+        let local = localEpochSeconds
+        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
+        let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - first)))
+        let actual = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - offset)))
+        // Differing offsets mean the reading falls in a gap: move it forward by the gap's length.
+        return actual == offset ? (self, offset) : (adding(seconds: actual - offset), actual)
+    }
+
+    /// A leap second (`23:59:60`) as the first second of the next minute, as PostgreSQL reads it: no
+    /// system downstream takes second 60, and the instant is the same to within that second.
+    func normalisingLeapSecond() -> Self {
+        second == 60 ? adding(seconds: 0) : self
+    }
+
+    /// ISO 8601 with the offset: `2026-11-02T09:15:22+01:00`; a non-zero fraction is kept. The year has
+    /// four digits (`0999-01-01`), as ISO 8601 and every reader of it expect.
     func iso8601(offsetSeconds offset: Int) -> String {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        var text = "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))"
+        let yearText = String(year)
+        var text = "\(String(repeating: "0", count: max(0, 4 - yearText.count)))\(yearText)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))"
         var trimmedFraction = Substring(fraction)
         while trimmedFraction.last == "0" { trimmedFraction = trimmedFraction.dropLast() }
         if !trimmedFraction.isEmpty { text += "." + trimmedFraction }

@@ -9,7 +9,8 @@ extension ExpressionCompiler {
             if let whole = ExactNumber(text)?.wholeValue { return .number(String(whole)) }
             // "2.0" is a whole number in many JSON exports; "2.5" is not.
             guard let number = ExactDecimal.parse(text), number == number.rounded(scale: 0) else {
-                throw MuelleError(.badNumber, "\"\(text)\" is not a whole number", at: scope.position.with(field: label))
+                let problem = ExactDecimal.sizeProblem(of: text) ?? "is not a whole number"
+                throw MuelleError(.badNumber, "\(QuotedInput.quote(text)) \(problem)", at: scope.position.with(field: label))
             }
             return .number(ExactDecimal.plain(number))
         }
@@ -29,7 +30,9 @@ extension ExpressionCompiler {
             if let exact = ExactNumber(text, decimal: decimalByte, thousands: thousandsByte) { return .number(exact.text()) }
             guard let number = ExactDecimal.parse(text, decimalSeparator: decimalSeparator, thousandsSeparator: thousandsSeparator) else {
                 let expected = thousandsSeparator.map { "with '\(decimalSeparator)' for decimals and '\($0)' for thousands" } ?? "with '\(decimalSeparator)' for decimals"
-                throw MuelleError(.badNumber, "\"\(text)\" is not a decimal number \(expected)", at: scope.position.with(field: label))
+                let problem = ExactDecimal.sizeProblem(of: text, decimalSeparator: decimalSeparator, thousandsSeparator: thousandsSeparator)
+                    ?? "is not a decimal number \(expected)"
+                throw MuelleError(.badNumber, "\(QuotedInput.quote(text)) \(problem)", at: scope.position.with(field: label))
             }
             return .number(ExactDecimal.plain(number))
         }
@@ -59,21 +62,17 @@ extension ExpressionCompiler {
         let fixedZone = zone
         return unary(call) { [label = call.argument.string] value, scope in
             guard let text = value.text, !Value.isBlank(text) else { return .null }
-            guard let parsed = pattern.parse(text) else {
-                throw MuelleError(.badDate, "\"\(text)\" is not a date/time in the format \(formatText)", at: scope.position.with(field: label))
+            guard let parsed = pattern.parse(text)?.normalisingLeapSecond(), parsed.year <= 9999 else {
+                throw MuelleError(.badDate, "\(QuotedInput.quote(text)) is not a date/time in the format \(formatText) (years 0001 to 9999)",
+                                  at: scope.position.with(field: label))
             }
             if let offset = parsed.offsetSeconds { return .string(parsed.iso8601(offsetSeconds: offset)) }
             guard let fixedZone else {
-                throw MuelleError(.badDate, "\"\(text)\" has no UTC offset and the mapping names no time zone; add `timezone:` to the route", at: scope.position.with(field: label))
+                throw MuelleError(.badDate, "\(QuotedInput.quote(text)) has no UTC offset and the mapping names no time zone; add `timezone:` to the route", at: scope.position.with(field: label))
             }
-            return .string(parsed.iso8601(offsetSeconds: Self.offset(of: fixedZone, atLocal: parsed.localEpochSeconds)))
+            let (placed, offset) = parsed.placed(in: fixedZone)
+            return .string(placed.iso8601(offsetSeconds: offset))
         }
-    }
-
-    /// The zone's offset at a local wall-clock time (two steps settle it, also across DST changes).
-    static func offset(of zone: TimeZone, atLocal local: Int) -> Int {
-        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local)))
-        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - first)))
     }
 
     func arithmetic(_ call: FunctionCall) -> CompiledExpression {
@@ -91,17 +90,28 @@ extension ExpressionCompiler {
                 let value = try operand(&scope)
                 if value.isBlank { return .null }
                 let number = try Self.number(value, field: operand.sourceField, scope: scope)
-                guard let acc = result else { result = number; continue }
+                guard var acc = result else { result = number; continue }
+                var operand_ = number, out = Decimal()
+                let status: NSDecimalNumber.CalculationError
                 switch name {
-                case "multiply": result = acc * number
-                case "add": result = acc + number
-                case "subtract": result = acc - number
+                case "multiply":
+                    status = ExactDecimal.significantDigits(ofProduct: acc, number) > ExactDecimal.maximumDigits
+                        ? .lossOfPrecision : NSDecimalMultiply(&out, &acc, &operand_, .plain)
+                case "add": status = NSDecimalAdd(&out, &acc, &operand_, .plain)
+                case "subtract": status = NSDecimalSubtract(&out, &acc, &operand_, .plain)
                 default:
                     guard number != 0 else {
                         throw MuelleError(.badNumber, "division by zero", at: scope.position.with(field: operand.sourceField))
                     }
-                    result = acc / number
+                    status = NSDecimalDivide(&out, &acc, &operand_, .plain)
                 }
+                // A quotient is rounded to 38 digits like any division; a sum or product that needs more, or
+                // any result out of range, is refused rather than rounded.
+                if status == .overflow || status == .underflow || (status == .lossOfPrecision && name != "divide") {
+                    throw MuelleError(.badNumber, "the result of '\(name)' needs more than the \(ExactDecimal.maximumDigits) significant digits muelle holds exactly",
+                                      at: scope.position.with(field: operand.sourceField))
+                }
+                result = out
             }
             guard let result else { return .null }
             if let scale { return .number(ExactDecimal.format(result, scale: scale)) }
@@ -133,8 +143,9 @@ extension ExpressionCompiler {
     /// A value as a `Decimal`, read exactly ("." decimals; convert other notations with `decimal:` first).
     static func number(_ value: Value, field: String?, scope: EvalScope) throws -> Decimal {
         if let text = value.text, let number = ExactDecimal.parse(text) { return number }
-        let shown = value.text.map { "\"\($0)\"" } ?? "this value"
-        throw MuelleError(.badNumber, "\(shown) is not a number", at: scope.position.with(field: field))
+        let shown = value.text.map { QuotedInput.quote($0) } ?? "this value"
+        let problem = value.text.flatMap { ExactDecimal.sizeProblem(of: $0) } ?? "is not a number"
+        throw MuelleError(.badNumber, "\(shown) \(problem)", at: scope.position.with(field: field))
     }
 }
 

@@ -106,7 +106,7 @@ extension ExpressionCompiler {
             let key = value.text ?? ""
             if let mapped = table[key] { return mapped }
             if let fallback { return fallback }
-            throw MuelleError(.unmappedValue, "the value \"\(key)\" is not in the table at \(where_); add a line `\(key.isEmpty ? "\"\"" : key): <value>` there", at: scope.position.with(field: label))
+            throw MuelleError(.unmappedValue, "the value \(QuotedInput.quote(key)) is not in the table at \(where_); add a line `\(key.isEmpty ? "\"\"" : QuotedInput.bounded(key)): <value>` there", at: scope.position.with(field: label))
         }
     }
 }

@@ -74,11 +74,13 @@ struct ExpressionCompiler {
             source.error("'\(text)' is not a valid field reference", at: node)
             return .constant(.null)
         }
-        if let references, !context.optional, context.readsRecord(path) {
+        if let references, context.readsRecord(path) {
             var name = Substring(text)
             while name.hasPrefix("../") { name = name.dropFirst(3) }
-            references.add(.field(SourceReference(name: String(name), use: context.use, file: source.file,
-                                                  line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path)))
+            let reference = SourceReference(name: String(name), use: context.use, file: source.file,
+                                            line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path)
+            references.read(reference)
+            if !context.optional { references.add(.field(reference)) }
         }
         return CompiledExpression(sourceField: text) { scope in path.resolve(in: scope) }
     }

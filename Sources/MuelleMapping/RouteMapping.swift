@@ -101,6 +101,9 @@ public struct RouteMapping: Sendable {
     let fields: CompiledExpression
     /// What an input must have for `group_by`, `filter` and `fields` to read it (see `SourceBinding`).
     let sourceRequirements: [SourceRequirement]
+    /// Every field of the input the mapping reads, optional ones included: a CSV column it reads must name
+    /// one column of the header, not two (see `SourceBinding`).
+    let sourceReads: [SourceReference]
 
     /// The outcome of mapping one record or group of rows.
     public enum Outcome: Sendable {

@@ -8,9 +8,10 @@ extension RouteMapping {
     /// One error per column the mapping reads that the CSV header lacks (none: the file fits).
     /// Columns read inside `{ optional: … }`, or in a `coalesce` another argument of which is there,
     /// may be missing.
+    /// A column the mapping reads that the header names twice is ambiguous: an error names both positions.
     public func headerProblems(_ header: [String], file: String) -> [MuelleError] {
         let columns = Set(header)
-        return SourceBinding.problems(sourceRequirements, has: { columns.contains($0.name) }) { names, reads in
+        return SourceBinding.ambiguous(sourceReads, header: header, file: file) + SourceBinding.problems(sourceRequirements, has: { columns.contains($0.name) }) { names, reads in
             var suggestion = SourceBinding.closest(to: names, among: header)
             if suggestion.isEmpty, names.count == 1 { suggestion = "; if such files may lack it, read it as `{ optional: \(names[0]) }`" }
             let what = names.count == 1 ? "the file's header has no such column" : "none of \(SourceBinding.quoted(names)) is in the file's header"
@@ -104,6 +105,27 @@ extension SourceReference: Hashable {
 }
 
 enum SourceBinding {
+    /// One error per column the mapping reads that the header has more than once. Reading it would take
+    /// whichever copy the reader kept (the last); the merchant must say which, by renaming one in the export.
+    static func ambiguous(_ reads: [SourceReference], header: [String], file: String) -> [MuelleError] {
+        guard Set(header).count < header.count else { return [] }
+        var positions: [String: [Int]] = [:]
+        for (index, name) in header.enumerated() { positions[name, default: []].append(index + 1) }
+        var reported: Set<String> = []
+        var errors: [MuelleError] = []
+        for read in reads where !reported.contains(read.name) {
+            guard let columns = positions[read.name], columns.count > 1 else { continue }
+            reported.insert(read.name)
+            let numbers = columns.map(String.init)
+            let list = numbers.dropLast().joined(separator: ", ") + " and " + (numbers.last ?? "")
+            errors.append(MuelleError(.ambiguousColumn,
+                "the file's header has \(columns.count) columns named \(QuotedInput.quote(read.name)) (columns \(list)), and "
+                + "\(read.location) reads it (\(read.use.rawValue)): rename all but one in the export, or stop reading it",
+                at: InputPosition(file: file, line: 1, column: nil, field: read.name)))
+        }
+        return errors
+    }
+
     /// The errors for the requirements `has` does not meet; `make` words one from the names missing
     /// (one column, or the arguments of a `coalesce`) and where the mapping reads them.
     static func problems(_ requirements: [SourceRequirement], has: (SourceReference) -> Bool,

@@ -52,6 +52,10 @@ indirect enum SourceRequirement: Sendable {
 /// rules read the normalised record, not the input.
 final class ReferenceLog {
     private(set) var requirements: [SourceRequirement] = []
+    /// Every reference compiled, optional or not, in the order read (never taken out by `capture`).
+    private(set) var reads: [SourceReference] = []
+
+    func read(_ reference: SourceReference) { reads.append(reference) }
 
     func add(_ requirement: SourceRequirement) { requirements.append(requirement) }
 

@@ -87,7 +87,7 @@ extension JSONParser {
         if buildKey { currentKey = key }
         try skipWhitespace()
         guard try source.peek() == UInt8(ascii: ":") else {
-            let name = buildKey ? "the member name \"\(key)\"" : "a member name"
+            let name = buildKey ? "the member name \(QuotedInput.quote(key))" : "a member name"
             throw syntaxError("expected ':' after \(name), found \(describe(try source.peek()))")
         }
         try advance()
@@ -161,7 +161,7 @@ extension JSONParser {
             while isDigit(i) { i += 1 }
         }
         if i < n {
-            return (i, "unexpected \(found(i)) in the number '\(String(decoding: bytes, as: UTF8.self))'")
+            return (i, "unexpected \(found(i)) in the number \(QuotedInput.quote(String(decoding: bytes, as: UTF8.self)))")
         }
         return nil
     }

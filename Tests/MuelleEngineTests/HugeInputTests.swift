@@ -35,6 +35,7 @@ import Testing
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        let drained = PipeDrain(err.fileHandleForReading)
         var polledKB = 0
         while process.isRunning {
             if !timed, let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
@@ -43,7 +44,7 @@ import Testing
             }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: drained.wait(), as: UTF8.self)
         let peakKB = timed ? (stderr.split(separator: "\n").first { $0.contains("Maximum resident set size") }
             .flatMap { Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? 0) : polledKB
         print("peak RSS of muelle run --once on a 500 MB field: \(peakKB / 1024) MB")

@@ -116,8 +116,11 @@ struct Workbench {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Both pipes are drained at once: a run that logs more than a pipe holds (64 KB) on stderr would
+        // otherwise block writing it while we wait for stdout to end.
+        let errors = PipeDrain(err.fileHandleForReading)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
@@ -141,5 +144,23 @@ struct Workbench {
             Thread.sleep(forTimeInterval: 0.02)
         }
         return try condition()
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }.start()
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

@@ -138,3 +138,34 @@ import MuelleReaders
         ])
     }
 }
+
+/// A CSV header that names a column twice (issue 10 item 11): reading it would take the last copy silently.
+@Suite struct AmbiguousColumnTests {
+    func compile(_ yaml: String) throws -> RouteMapping {
+        try MappingLoader.compile(yaml: yaml, route: "r", file: "mappings/r.yaml")
+    }
+
+    @Test func aColumnTheMappingReadsTwiceInTheHeaderIsAnErrorNamingBothPositions() throws {
+        let mapping = try compile(SourceBindingTests.csvMapping)
+        var header = SourceBindingTests.fullHeader
+        header.append("Currency")
+        let problems = mapping.headerProblems(header, file: "orders.csv")
+        #expect(problems.count == 1)
+        let problem = try #require(problems.first)
+        #expect(problem.code == .ambiguousColumn && problem.position.field == "Currency" && problem.position.line == 1)
+        #expect(problem.message.contains("2 columns named \"Currency\" (columns 4 and 10)"), "\(problem.message)")
+        #expect(problem.message.contains("mappings/r.yaml:9:13 reads it"), "\(problem.message)")
+    }
+
+    @Test func anOptionalReadIsAmbiguousToo() throws {
+        let mapping = try compile(SourceBindingTests.csvMapping)
+        let problems = mapping.headerProblems(SourceBindingTests.fullHeader + ["Discount Amount", "Discount Amount"], file: "o.csv")
+        #expect(problems.map(\.code) == [.ambiguousColumn])
+        #expect(problems.first?.message.contains("(columns 10 and 11)") == true)
+    }
+
+    @Test func aDuplicateColumnTheMappingDoesNotReadIsFine() throws {
+        let mapping = try compile(SourceBindingTests.csvMapping)
+        #expect(mapping.headerProblems(SourceBindingTests.fullHeader + ["Notes", "Notes"], file: "o.csv").isEmpty)
+    }
+}

@@ -17,7 +17,7 @@ struct EventApplier {
         while let line = try index.next() {
             guard let entry = StagedOrders.IndexEntry(line), try ledger.knownOrder(id: entry.id) == nil else { continue }
             errors.append(MuelleError(.unknownOrder,
-                "no imported order \"\(entry.id)\": an event can only update an order muelle has imported; the file waits in quarantine for `muelle replay` once the order is in",
+                "no imported order \(QuotedInput.quote(entry.id)): an event can only update an order muelle has imported; the file waits in quarantine for `muelle replay` once the order is in",
                 at: InputPosition(file: file, record: entry.record, line: entry.line, field: "order_id")))
         }
         return errors

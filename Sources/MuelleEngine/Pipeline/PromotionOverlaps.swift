@@ -31,7 +31,7 @@ enum PromotionOverlaps {
                                 line: promotion["source"]?["line"]?.text.flatMap { Int($0) })
             for other in windows[key, default: []] where window.start < other.end && other.start < window.end {
                 errors.append(MuelleError(.badValue,
-                    "product \(key) has two promotions at the same time: \"\(other.campaign)\" (record \(other.record ?? 0)\(other.line.map { ", line \($0)" } ?? ""), \(other.starts) – \(other.ends)) and \"\(window.campaign)\" (\(window.starts) – \(window.ends))",
+                    "product \(QuotedInput.bounded(key)) has two promotions at the same time: \(QuotedInput.quote(other.campaign)) (record \(other.record ?? 0)\(other.line.map { ", line \($0)" } ?? ""), \(other.starts) – \(other.ends)) and \(QuotedInput.quote(window.campaign)) (\(window.starts) – \(window.ends))",
                     at: InputPosition(file: file, record: window.record, line: window.line, field: "starts_at")))
             }
             windows[key, default: []].append(window)
