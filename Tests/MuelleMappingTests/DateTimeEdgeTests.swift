@@ -7,21 +7,7 @@ import Yams
 
 /// Dates at the edges (issue 10 item 11): four-digit years, local times in a daylight-saving gap and leap
 /// seconds resolved as PostgreSQL resolves them (Appendix B.2).
-@Suite struct DateTimeEdgeTests {
-    func evaluate(_ yaml: String, _ value: String, timezone: String? = nil) throws -> Value {
-        let source = YAMLSource(file: "t.yaml", text: yaml)
-        let node = try #require(try Yams.compose(yaml: yaml))
-        let expression = ExpressionCompiler(source: source, splitsPaths: false, defaultTimeZone: timezone).expression(node)
-        #expect(source.diagnostics.isEmpty, "\(source.diagnostics)")
-        var scope = EvalScope(group: [SourceRecord(value: .object([("v", .string(value)), ("w", .string("1"))]),
-                                                   position: InputPosition(file: "f.csv", record: 3, line: 4))])
-        return try expression(&scope)
-    }
-
-    func error(_ yaml: String, _ value: String, timezone: String? = nil) -> MuelleError? {
-        do { _ = try evaluate(yaml, value, timezone: timezone); return nil } catch { return error as? MuelleError }
-    }
-
+@Suite struct DateTimeEdgeTests: EvaluatesExpressions {
     @Test func yearsBefore1000AreWrittenInFourDigits() throws {
         #expect(try evaluate("{ datetime: v, format: \"yyyy-MM-dd HH:mm:ss Z\" }", "0999-11-02 09:15:22 +0100")
                 == .string("0999-11-02T09:15:22+01:00"))

@@ -7,21 +7,7 @@ import Yams
 
 /// Values at the edges (issue 10 item 11): numbers too precise to hold exactly are refused, not rounded,
 /// and long values are quoted by a bounded prefix.
-@Suite struct ValueLimitsTests {
-    func evaluate(_ yaml: String, _ value: String, timezone: String? = nil) throws -> Value {
-        let source = YAMLSource(file: "t.yaml", text: yaml)
-        let node = try #require(try Yams.compose(yaml: yaml))
-        let expression = ExpressionCompiler(source: source, splitsPaths: false, defaultTimeZone: timezone).expression(node)
-        #expect(source.diagnostics.isEmpty, "\(source.diagnostics)")
-        var scope = EvalScope(group: [SourceRecord(value: .object([("v", .string(value)), ("w", .string("1"))]),
-                                                   position: InputPosition(file: "f.csv", record: 3, line: 4))])
-        return try expression(&scope)
-    }
-
-    func error(_ yaml: String, _ value: String, timezone: String? = nil) -> MuelleError? {
-        do { _ = try evaluate(yaml, value, timezone: timezone); return nil } catch { return error as? MuelleError }
-    }
-
+@Suite struct ValueLimitsTests: EvaluatesExpressions {
     // MARK: money beyond 38 significant digits
 
     @Test func decimalWithMoreThan38DigitsIsRefusedNotRounded() throws {
