@@ -46,9 +46,7 @@ extension Ledger {
     public static func openChecked(path: String) throws -> Ledger {
         let ledger: Ledger
         do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
-            let pool = try DatabasePool(path: path, configuration: configuration)
+            let pool = try pool(path: path)
             let problems = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
             if problems != ["ok"] {
                 throw LedgerDamage(sqlite: "PRAGMA quick_check found \(problems.count) problem(s): " + problems.prefix(5).joined(separator: "; "))

@@ -13,13 +13,17 @@ public struct Ledger: Sendable {
     /// Opens (creating if needed) the ledger at `path`.
     public static func open(path: String) throws -> Ledger {
         do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            return try Ledger(writer: pool)
+            return try Ledger(writer: pool(path: path))
         } catch let error as DatabaseError {
             throw MuelleError(.ledger, "cannot open the ledger at \(path): \(describe(error))")
         }
+    }
+
+    /// The WAL-mode pool every opening of a ledger file uses, so `muelle status` reads while `muelle run` writes.
+    static func pool(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabasePool(path: path, configuration: configuration)
     }
 
     /// A throwaway ledger for `muelle try` and tests.
