@@ -12,14 +12,14 @@ public enum QuotedInput {
 
     /// The text itself when short, its first `limit` characters and "…" otherwise (for unquoted use,
     /// such as a mapping line to copy).
-    public static func bounded(_ text: String) -> String {
-        guard let cut = cutIndex(text) else { return text }
+    public static func bounded(_ text: String, limit: Int = limit) -> String {
+        guard let cut = cutIndex(text, limit: limit) else { return text }
         return String(text[..<cut]) + "…"
     }
 
     /// Where a long text is cut; nil when it is short. Walks at most `limit` characters, so it costs the
     /// same for a 10-byte and a 50 MB value.
-    private static func cutIndex(_ text: String) -> String.Index? {
+    private static func cutIndex(_ text: String, limit: Int = limit) -> String.Index? {
         guard text.utf8.count > limit else { return nil }
         guard let cut = text.index(text.startIndex, offsetBy: limit, limitedBy: text.endIndex), cut < text.endIndex else { return nil }
         return cut

@@ -396,12 +396,18 @@ private final class XMLInput {
     func capture(_ error: xmlError) {
         // Warnings (e.g. a relative namespace URI) do not make the document unreadable.
         guard captured == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-        let message = error.message.map { String(cString: $0) } ?? "libxml2 reported an error"
-        captured = CapturedError(message: trimmed(message),
+        let message = trimmed(error.message.map { String(cString: $0) } ?? "libxml2 reported an error")
+        captured = CapturedError(message: Self.bounded(message),
                                  line: error.line > 0 ? Int(error.line) : nil,
                                  column: error.int2 > 0 ? Int(error.int2) : nil,
                                  isFatal: error.level.rawValue >= XML_ERR_FATAL.rawValue,
                                  code: error.code)
+    }
+
+    /// libxml2 quotes names and URIs from the document in its messages, whole.
+    private static func bounded(_ message: String) -> String {
+        let cut = QuotedInput.bounded(message, limit: 240)
+        return cut == message ? message : cut + " (libxml2's message of \(message.utf8.count) bytes, cut)"
     }
 
     func refusal(fileName: String) -> MuelleError? {

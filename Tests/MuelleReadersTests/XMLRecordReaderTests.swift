@@ -332,6 +332,17 @@ import MuelleReaders
         #expect(error.code == .malformedXML, "\(error)")
     }
 
+    @Test func libxml2MessagesQuotingALongNameAreCut() throws {
+        // libxml2 quotes the element name in its message; a 5,000-character name must not make a 5 KB
+        // error line, error file and report (the fuzzer found this with a long namespace URI).
+        let name = String(repeating: "n", count: 5_000)
+        let error = try readError("<list>\n  <rec><\(name)>1</b></rec>\n</list>\n", recordPath: ["rec"])
+        #expect(error.code == .malformedXML)
+        #expect(error.message.hasPrefix("Opening and ending tag mismatch: nnn"))
+        #expect(error.message.utf8.count < 400, "\(error.message.utf8.count) bytes")
+        #expect(error.message.hasSuffix("(libxml2's message of 5046 bytes, cut)"), "\(error.message.suffix(80))")
+    }
+
     @Test func undefinedEntityWithoutDTDIsMalformed() throws {
         let error = try readError("<list>\n<rec><a>&foo;</a></rec>\n</list>", recordPath: ["rec"])
         #expect(error.code == .malformedXML)
