@@ -24,7 +24,8 @@ TASK_ORDER = ["csv", "json", "xml", "memory", "drops", "io-csv", "io-xml", "labe
 TASK_TITLES = {"csv": "CSV orders", "json": "JSON orders (NDJSON)", "xml": "XML orders (SOAP)",
                "memory": "Memory", "drops": "Small drops", "io-csv": "I/O floor (CSV)", "io-xml": "I/O floor (XML)",
                "labels": "Labels", "many-files": "Many files waiting", "fresh-ledger": "500 files, fresh ledger",
-               "large-ledger": "500 files, large ledger"}
+               "large-ledger": "500 files, large ledger", "many-files-watch": "Many files waiting (watching)",
+               "tenth-files-watch": "A tenth as many waiting (watching)"}
 REFERENCES = {"csv": ["mlr"], "json": ["jq"], "xml": ["xmlstarlet", "xmllint --stream"]}
 RSS_LIMIT_MB = 100
 
@@ -187,7 +188,8 @@ def main():
             continue
         if task == "scale":
             for phase, d in s.scale.items():
-                out.append(f"| {TASK_TITLES.get(phase, phase)} | muelle run --once | {fmt_int(d['files'])} files | "
+                command = "muelle run" if phase.endswith("-watch") else "muelle run --once"
+                out.append(f"| {TASK_TITLES.get(phase, phase)} | {command} | {fmt_int(d['files'])} files | "
                            f"{fmt_seconds(d['seconds'])} | {fmt_rate(d['files_per_s'])} files/s | — | {d['rss_kb'] * 1024 / 1e6:.1f} | "
                            f"no reference; files/s at the start {d['start_files_per_s']}, at the end {d['end_files_per_s']} | — |")
             continue
@@ -300,7 +302,8 @@ def main():
          "file's appearance in `outbox/orders/` (inotify), so it includes the 50 ms quiet period. The burst run "
          "gives files/s; the latency targets are judged on the paced run (half the burst rate unless DROP_RATE "
          "says otherwise, so no queue builds up)."),
-        ("scale", "Scale: one `muelle run --once --log-level warning` each; files/s at the start and at the end are "
+        ("scale", "Scale: one `muelle run --once --log-level warning` each (the watching phases: `muelle run`, stopped "
+         "with SIGTERM once the inbox is empty; their peak RSS must not follow the number of waiting files); files/s at the start and at the end are "
          "the rates over the first and the last tenth of the files, read from the archive's ctimes (each original is "
          "renamed there right after its commit). The large ledger was filled by an untimed run first."),
     ]

@@ -27,23 +27,40 @@ public struct InboxScanner: Sendable {
 
     /// The candidate files of `inbox/<route>/`, oldest first, and the entries ignored for a reason worth
     /// reporting. A route folder that does not exist (yet) holds no files.
-    public func scan(route: String) throws(MuelleError) -> InboxScan {
+    ///
+    /// `oldest` bounds the list to the oldest files (`left` counts the rest), so a backlog of 50,000 files
+    /// costs the memory of `oldest` of them: the folder is read entry by entry and the list cut back as it
+    /// grows. Names for which `excluding` is true are neither looked at nor counted (the caller knows them).
+    public func scan(route: String, oldest limit: Int = .max,
+                     excluding excluded: (String) -> Bool = { _ in false }) throws(MuelleError) -> InboxScan {
         try Self.validate(route: route)
-        guard let entries = try DirectoryListing.entries(of: folderPath(route: route)) else { return InboxScan() }
         var scan = InboxScan()
-        for entry in entries {
+        var seen = 0
+        let folder = folderPath(route: route)
+        _ = try DirectoryListing.forEach(in: folder) { entry throws(MuelleError) in
             guard let name = entry.name else {
                 scan.ignored.append(IgnoredInboxEntry(route: route, name: entry.displayName, reason: .undecodableName))
-                continue
+                return
             }
+            if excluded(name) { return }
             switch try look(route: route, name: name) {
-            case .candidate(let file): scan.files.append(file)
+            case .candidate(let file):
+                seen += 1
+                scan.files.append(file)
+                // Cut back to the oldest `limit` whenever twice that many are held: n log(limit) in all.
+                if limit < .max / 2, scan.files.count >= max(2 * limit, 64) { keepOldest(limit, of: &scan.files) }
             case .ignored(let reason): scan.ignored.append(IgnoredInboxEntry(route: route, name: name, reason: reason))
             case .skipped: break
             }
         }
-        scan.files.sort(by: InboxFile.arrivesBefore)
+        keepOldest(limit, of: &scan.files)
+        scan.left = seen - scan.files.count
         return scan
+    }
+
+    private func keepOldest(_ limit: Int, of files: inout [InboxFile]) {
+        files.sort(by: InboxFile.arrivesBefore)
+        if files.count > limit { files.removeLast(files.count - limit) }
     }
 
     /// `file` as it is now (one `lstat`), or nil when it is no longer a candidate (gone, replaced by a link
@@ -105,6 +122,8 @@ public struct InboxScan: Sendable, Equatable {
     public var files: [InboxFile] = []
     /// Symbolic links, special files and undecodable names, in listing order.
     public var ignored: [IgnoredInboxEntry] = []
+    /// Candidates left out of `files` by the scan's limit: newer than every file listed.
+    public var left = 0
 
     public init(files: [InboxFile] = [], ignored: [IgnoredInboxEntry] = []) {
         self.files = files

@@ -28,13 +28,17 @@ public final class InboxWatcher: AsyncSequence, Sendable {
         public var rescanInterval: Duration
         /// `false` relies on rescans alone.
         public var usesInotify: Bool
+        /// How many files of one route are followed at a time, the oldest first; the rest of a backlog
+        /// waits on disk, not in memory (see `WatchLoop`).
+        public var window: Int
 
         public init(routes: [String]? = nil, quietPeriod: Duration = .milliseconds(300),
-                    rescanInterval: Duration = .seconds(5), usesInotify: Bool = true) {
+                    rescanInterval: Duration = .seconds(5), usesInotify: Bool = true, window: Int = 4096) {
             self.routes = routes
             self.quietPeriod = quietPeriod
             self.rescanInterval = rescanInterval
             self.usesInotify = usesInotify
+            self.window = window
         }
     }
 

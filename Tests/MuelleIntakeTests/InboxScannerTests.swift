@@ -30,6 +30,26 @@ import Testing
         #expect(scan.ignored.isEmpty)
     }
 
+    @Test func aBoundedScanListsTheOldestAndCountsTheRest() throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        // Written newest first, so listing order and arrival order disagree.
+        for index in (0 ..< 200).reversed() {
+            try inbox.write("shop/\(index).csv")
+            inbox.setModificationTime("shop/\(index).csv", seconds: 1_700_000_000 + index, nanoseconds: 0)
+        }
+        let scanner = InboxScanner(inboxPath: inbox.inboxPath)
+        let oldest = try scanner.scan(route: "shop", oldest: 5)
+        #expect(oldest.files.map(\.name) == ["0.csv", "1.csv", "2.csv", "3.csv", "4.csv"])
+        #expect(oldest.left == 195)
+        // Names the caller already follows are skipped, not counted: the next oldest come instead.
+        let next = try scanner.scan(route: "shop", oldest: 3, excluding: { ["0.csv", "2.csv"].contains($0) })
+        #expect(next.files.map(\.name) == ["1.csv", "3.csv", "4.csv"])
+        #expect(next.left == 195)
+        let whole = try scanner.scan(route: "shop")
+        #expect(whole.files.count == 200 && whole.left == 0)
+    }
+
     @Test func symbolicLinksAreReportedNotFollowed() throws {
         let inbox = try TemporaryInbox()
         try inbox.makeFolder("shop")

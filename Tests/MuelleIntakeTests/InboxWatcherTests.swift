@@ -42,6 +42,33 @@ import Testing
         #expect(collector.names == ["shop/big.csv"])
     }
 
+    @Test func aBacklogIsFollowedAWindowAtATimeOldestFirst() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        for index in 0 ..< 10 {
+            try inbox.write("shop/\(index).csv")
+            inbox.setModificationTime("shop/\(index).csv", seconds: 1_700_000_000 + index, nanoseconds: 0)
+        }
+        let configuration = InboxWatcher.Configuration(quietPeriod: .milliseconds(100), rescanInterval: .seconds(3600), window: 4)
+        let collector = Collector(try inbox.watcher(configuration))
+        defer { collector.stop() }
+
+        // Only the window's four oldest are handed over while nothing leaves the folder.
+        #expect(await eventually { collector.names.count == 4 })
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(collector.names == ["shop/0.csv", "shop/1.csv", "shop/2.csv", "shop/3.csv"])
+
+        // A file arriving now is newer than the backlog: it waits its turn behind it.
+        try inbox.write("shop/late.csv")
+        // Taking files away (as processing archives them) frees the window for the next oldest.
+        for name in collector.names { try FileManager.default.removeItem(atPath: inbox.path(name)) }
+        #expect(await eventually { collector.names.count == 8 })
+        #expect(collector.names.suffix(4) == ["shop/4.csv", "shop/5.csv", "shop/6.csv", "shop/7.csv"])
+        for name in collector.names.suffix(4) { try FileManager.default.removeItem(atPath: inbox.path(name)) }
+        #expect(await eventually { collector.names.count == 11 })
+        #expect(collector.names.suffix(3) == ["shop/8.csv", "shop/9.csv", "shop/late.csv"])
+    }
+
     @Test func aPartFileRenamedIntoPlaceIsYieldedOnceUnderItsFinalName() async throws {
         let inbox = try TemporaryInbox()
         try inbox.makeFolder("shop")

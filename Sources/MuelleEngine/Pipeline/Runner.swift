@@ -225,30 +225,42 @@ public struct Runner: Sendable {
     }
 
     /// One route's files, oldest first, each once it is stable by the same rule as the watcher's
-    /// (`StableFileDetector`). The folder is listed once per pass and the pass works through that list,
-    /// re-checking only the file in hand (one `lstat`): a listing per file made a run over 50,000 waiting
-    /// files quadratic. The next pass takes what arrived meanwhile; a listing with nothing new ends the run.
+    /// (`StableFileDetector`). A pass lists the folder once and works through the oldest `passSize` files not
+    /// tried yet, re-checking only the file in hand (one `lstat`): a listing per file made a run over
+    /// 50,000 waiting files quadratic, and a list of all of them made its memory grow with the backlog.
+    /// The next pass takes the next oldest and what arrived meanwhile; a listing with nothing new ends the run.
     private func drainOnce(route: String, options: RunOptions) async -> RunSummary {
         var summary = RunSummary()
         let scanner = InboxScanner(inboxPath: workspace.inbox)
+        // Files tried and still in the folder (held, or kept by a failure): not tried again in this run.
         var attempted = Set<String>()
         var reported = Set<IgnoredInboxEntry>()
         while true {
             let scan: InboxScan
-            do { scan = try scanner.scan(route: route) } catch {
+            var stillThere = Set<String>()
+            do {
+                scan = try scanner.scan(route: route, oldest: Self.passSize) { name in
+                    guard attempted.contains(name) else { return false }
+                    stillThere.insert(name)
+                    return true
+                }
+            } catch {
                 summary.failures.append("\(route): \(error)")
                 return summary
             }
+            attempted = stillThere
             // Each pass lists the folder again: say each ignored entry once.
             for ignored in scan.ignored where reported.insert(ignored).inserted { logger.notice("\(ignored)") }
-            let fresh = scan.files.filter { !attempted.contains($0.name) }
-            if fresh.isEmpty { return summary }
-            for listed in fresh {
+            if scan.files.isEmpty { return summary }
+            for listed in scan.files {
                 attempted.insert(listed.name)
                 await takeOnceStable(listed, scanner: scanner, summary: &summary, options: options)
             }
         }
     }
+
+    /// Files one pass of `run --once` takes from a route's listing.
+    static let passSize = 4096
 
     /// Takes `listed` once it is stable, looking at the file itself again (the listing may be minutes old
     /// by now). A file still changing after twice the quiet period is left for the next run rather than
