@@ -17,6 +17,13 @@ public struct EvalScope {
         self.position = rows.first?.position ?? InputPosition()
     }
 
+    /// One row of a group as the record (`records: { each: rows }`); `rows` is still the whole group.
+    public init(row: SourceRecord, of rows: [SourceRecord]) {
+        self.rows = rows
+        self.values = [row.value]
+        self.position = row.position
+    }
+
     public var current: Value { values[values.count - 1] }
 }
 

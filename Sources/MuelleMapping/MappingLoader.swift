@@ -72,7 +72,7 @@ struct RouteCompiler {
     let source: YAMLSource
     let route: String
 
-    static let sections: Set<String> = ["source", "route", "reader", "group_by", "filter", "import", "shipping", "output", "deliver", "fields"]
+    static let sections: Set<String> = ["source", "route", "reader", "group_by", "fill_down", "records", "filter", "import", "shipping", "output", "deliver", "fields"]
 
     func compile(_ root: Node) -> RouteMapping? {
         guard let pairs = root.stringKeyedPairs else {
@@ -87,6 +87,8 @@ struct RouteCompiler {
         let references = ReferenceLog()
         let compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone, references: references)
         let groupBy = root.member("group_by").map(compiler.with { $0.use = .groupBy }.expression)
+        let fillDown = compileFillDown(root.member("fill_down"), compiler: compiler, grouped: groupBy != nil)
+        let rowRecords = compileRowRecords(root.member("records"), compiler: compiler, grouped: groupBy != nil)
         let clauses = root.member("filter").map { filterClauses($0, compiler: compiler.with { $0.use = .filter }) } ?? []
         guard let fieldsNode = root.member("fields") else {
             source.error("the mapping has no 'fields' section: nothing would be produced", at: root)
@@ -98,6 +100,7 @@ struct RouteCompiler {
         }
         checkContractFields(fieldsNode, object: "", contract: settings.kind.contractFields)
         checkRequiredFields(fieldsNode, kind: settings.kind, productKey: settings.productKey)
+        checkCustomerKey(settings, fields: fieldsNode, route: root.member("route") ?? root)
         if let productKey = settings.productKey, let lineFields = fieldsNode.member("lines")?.member("fields") {
             if let own = lineFields.stringKeyedPairs?.first(where: { $0.key == "product_key" }) {
                 source.error("the route's product_key (\(productKey)) decides each line's product_key; remove this one", at: own.keyNode)
@@ -116,7 +119,7 @@ struct RouteCompiler {
             sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
-            groupBy: groupBy, filterClauses: clauses, fields: fields, sourceRequirements: references.requirements, sourceReads: references.reads)
+            customerKey: settings.customerKey, groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields, sourceRequirements: references.requirements, sourceReads: references.reads)
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.
@@ -125,7 +128,8 @@ struct RouteCompiler {
         for pair in pairs {
             guard allowed.contains(pair.key) else {
                 let fields = contract[""] ?? []
-                let record = fields.contains("lines") ? "an order" : fields.contains("order_id") ? "an order event" : fields.contains("campaign") ? "a promotion" : "a product"
+                let record = fields.contains("lines") ? "an order" : fields.contains("order_id") ? "an order event" : fields.contains("campaign") ? "a promotion"
+                    : fields.contains("accepts_marketing") ? "a customer" : "a product"
                 let scope = object.isEmpty ? record : "'\(object)'"
                 source.error("\(scope) has no field '\(pair.key)'; its fields are \(allowed.joined(separator: ", "))", at: pair.keyNode)
                 continue

@@ -1,3 +1,4 @@
+import MuelleCore
 import Yams
 
 extension RouteCompiler {
@@ -22,6 +23,18 @@ extension RouteCompiler {
             // The route's product key names the line field that is the product key (checked apart).
             let names = object == "lines" && productKey != nil ? names.filter { $0 != "product_key" } : names
             reportMissing(names, in: inner, what: object == "lines" ? "each of \(kind.recordName)'s lines" : "'\(object)' of \(kind.recordName)")
+        }
+    }
+
+    /// A customer route says which field keys its customers, and its mapping must produce that field.
+    func checkCustomerKey(_ settings: RouteSettings, fields: Node, route: Node) {
+        guard settings.kind == .customers else { return }
+        guard let key = settings.customerKey else {
+            source.error("a customer route needs customer_key, the field that tells customers apart: \(CustomerContract.keyFields.joined(separator: ", "))", at: route)
+            return
+        }
+        if !(fields.member(key).map(Self.produces) ?? false) {
+            source.error("a customer needs '\(key)', the route's customer_key, but the mapping produces no value for it", at: fields)
         }
     }
 

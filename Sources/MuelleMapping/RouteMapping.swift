@@ -19,6 +19,11 @@ public enum RecordKind: String, Sendable, CaseIterable {
     case products
     /// Promotions, checked one by one and against each other (no overlap for one product).
     case promotions
+    /// A full customer feed, emitted like a catalogue: the changes since the last one.
+    case customers
+
+    /// Whether each file is the whole set (catalogue, customers), compared with the route's last one.
+    public var isFullFeed: Bool { self == .products || self == .customers }
 
     public var outboxFolder: String {
         switch self {
@@ -26,6 +31,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return "order-updates"
         case .products: return "catalogue"
         case .promotions: return "promotions"
+        case .customers: return "customers"
         }
     }
 
@@ -36,6 +42,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return EventContract.requiredFields
         case .products: return ProductContract.requiredFields
         case .promotions: return PromotionContract.requiredFields
+        case .customers: return CustomerContract.requiredFields
         }
     }
 
@@ -46,6 +53,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return "an order event"
         case .products: return "a product"
         case .promotions: return "a promotion"
+        case .customers: return "a customer"
         }
     }
 
@@ -56,6 +64,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return "events"
         case .products: return "products"
         case .promotions: return "promotions"
+        case .customers: return "customers"
         }
     }
 
@@ -65,6 +74,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return EventContract.mappableFields
         case .products: return ProductContract.mappableFields
         case .promotions: return PromotionContract.mappableFields
+        case .customers: return CustomerContract.mappableFields
         }
     }
 }
@@ -95,7 +105,13 @@ public struct RouteMapping: Sendable {
     public let output: OutputSettings?
     /// Where the route's own outbox files (orders, catalogue changes, promotions…) are delivered.
     public let deliver: SFTPSettings?
+    /// Customer feeds: the customer field that keys each customer (`email`, `tax_id`, `platform_id`).
+    public let customerKey: String?
     let groupBy: CompiledExpression?
+    /// `fill_down:`: columns a group's later rows read from its first row where they leave them blank.
+    let fillDown: FillDown?
+    /// `records: { each: rows, … }`: each row of a group kept by it is one record, instead of the group.
+    let rowRecords: RowRecords?
     /// The route's `filter:`, clause by clause (empty: every record is selected).
     let filterClauses: [FilterClause]
     let fields: CompiledExpression
@@ -125,15 +141,48 @@ public struct RouteMapping: Sendable {
 
     public var groupsRows: Bool { groupBy != nil }
 
-    /// Maps one group (one record when the route does not group) onto a normalised record.
+    /// Maps one group (one record when the route does not group) onto a normalised record; a route
+    /// with `records:` makes several of one group (see `mapRecords`), of which this is the first.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date()) -> Outcome {
         var tally = FilterTally()
-        return map(group, source: source, now: now, tally: &tally)
+        return mapRecords(group, source: source, now: now, tally: &tally).first ?? .filtered
+    }
+
+    /// Maps one group onto its records — one, or with `records: { each: rows }` one per row it keeps,
+    /// each with its own row's position — counting in `tally` the filter clause or import rule that turns
+    /// one away. Rows `records:` does not keep make no record at all: they are neither filtered nor rejected.
+    public func mapRecords(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> [Outcome] {
+        let rows = fillDown?.apply(to: group) ?? group
+        guard let rowRecords else { return [map(EvalScope(group: rows), source: source, now: now, tally: &tally)] }
+        var outcomes: [Outcome] = []
+        for row in rows {
+            let scope = EvalScope(row: row, of: rows)
+            do {
+                guard try rowRecords.keeps(scope) else { continue }
+            } catch {
+                outcomes.append(.rejected(Self.located(error, source: source, at: row.position)))
+                continue
+            }
+            var own = source
+            own.record = row.position.record ?? source.record
+            own.line = row.position.line ?? source.line
+            outcomes.append(map(scope, source: own, now: now, tally: &tally))
+        }
+        return outcomes
     }
 
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> Outcome {
-        var scope = EvalScope(group: group)
+        mapRecords(group, source: source, now: now, tally: &tally).first ?? .filtered
+    }
+
+    private static func located(_ error: any Error, source: OrderContract.Source, at position: InputPosition) -> MuelleError {
+        guard let error = error as? MuelleError else { return MuelleError(.invalidRecord, "\(error)", at: position) }
+        return error.located(file: source.file, record: position.record, line: position.line)
+    }
+
+    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, tally: inout FilterTally) -> Outcome {
+        var scope = scope
         let position = scope.position
         var selected = true
         do {
@@ -145,10 +194,8 @@ public struct RouteMapping: Sendable {
                 }
                 break
             }
-        } catch let error as MuelleError {
-            return .rejected(error.located(file: source.file, record: position.record, line: position.line))
         } catch {
-            return .rejected(MuelleError(.invalidRecord, "\(error)", at: position))
+            return .rejected(Self.located(error, source: source, at: position))
         }
         do {
             let mapped = try fields(&scope)
@@ -164,6 +211,8 @@ public struct RouteMapping: Sendable {
                 return .mapped(try ProductContract.normalise(mapped, source: source, at: position), selected: selected)
             case .promotions:
                 return .mapped(try PromotionContract.normalise(mapped, source: source, at: position), selected: selected)
+            case .customers:
+                return .mapped(try CustomerContract.normalise(mapped, keyField: customerKey ?? "email", source: source, at: position), selected: selected)
             }
         } catch where !selected {
             return .filtered

@@ -10,6 +10,8 @@ struct RouteSettings {
     var onError: BadRecordPolicy = .rejectFile
     var timezone: String?
     var productKey: String?
+    /// Customer feeds: the customer field that keys customers (`email`, `tax_id`, `platform_id`).
+    var customerKey: String?
     /// Catalogue feeds: the largest share of the known products one feed may remove before it is held back.
     var maxRemovedShare = 0.2
     /// How long a file that ends early (a last line without its line end, an unclosed document) may stay
@@ -19,7 +21,7 @@ struct RouteSettings {
     /// of a partner feed (5–10 minutes), yet short enough that a cut-off upload is reported the same hour.
     static let defaultIncompleteAfterSeconds = 300
 
-    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "max_removed_share",
+    static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "customer_key", "max_removed_share",
                                     "incomplete_after"]
 
     init(source: YAMLSource, node: Node?, root: Node) {
@@ -59,6 +61,10 @@ struct RouteSettings {
             case "product_key":
                 if OrderContract.productKeyFields.contains(value) { productKey = value } else {
                     source.error("product_key is one of \(OrderContract.productKeyFields.joined(separator: ", ")), not '\(value)'", at: pair.value)
+                }
+            case "customer_key":
+                if CustomerContract.keyFields.contains(value) { customerKey = value } else {
+                    source.error("customer_key is one of \(CustomerContract.keyFields.joined(separator: ", ")), not '\(value)'", at: pair.value)
                 }
             default:
                 source.error("unknown route setting '\(pair.key)'; settings are \(Self.keys.sorted().joined(separator: ", "))", at: pair.keyNode)

@@ -6,6 +6,8 @@ public struct SourceReference: Sendable, Equatable {
     /// The section of the mapping that reads it.
     public enum Use: String, Sendable {
         case groupBy = "group_by"
+        case fillDown = "fill_down"
+        case records
         case filter
         case fields
     }

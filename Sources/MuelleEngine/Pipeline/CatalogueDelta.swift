@@ -11,6 +11,8 @@ struct CatalogueDelta {
     let route: String
     let inputID: Int64
     let maxRemovedShare: Double
+    /// What the feed lists: `product` (catalogue) or `customer`; it names the change lines and messages.
+    var noun = "product"
 
     struct Result {
         var upserted = 0
@@ -33,7 +35,7 @@ struct CatalogueDelta {
             if try tx.productFingerprint(route: route, key: entry.id) == entry.fingerprint {
                 result.unchanged += 1
             } else {
-                try changes.writeLine("{\"kind\":\"product_upsert\",\"product\":" + json + "}")
+                try changes.writeLine("{\"kind\":\"\(noun)_upsert\",\"\(noun)\":" + json + "}")
                 result.upserted += 1
             }
             try tx.saveProduct(route: route, key: entry.id, fingerprint: entry.fingerprint, inputID: inputID)
@@ -42,11 +44,11 @@ struct CatalogueDelta {
         if known > 0, Double(missing.count) > maxRemovedShare * Double(known) {
             let share = Int((Double(missing.count) * 100 / Double(known)).rounded())
             throw MuelleError(.heldBack,
-                "this feed would remove \(missing.count) of the \(known) products known (\(share)%), more than the \(Int(maxRemovedShare * 100))% the route allows (route: max_removed_share): it looks truncated and was held back; if the removals are real, raise max_removed_share and replay it",
+                "this feed would remove \(missing.count) of the \(known) \(noun)s known (\(share)%), more than the \(Int(maxRemovedShare * 100))% the route allows (route: max_removed_share): it looks truncated and was held back; if the removals are real, raise max_removed_share and replay it",
                 at: InputPosition(file: file))
         }
         for key in missing {
-            var line: [UInt8] = Array("{\"kind\":\"product_delete\",\"key\":".utf8)
+            var line: [UInt8] = Array("{\"kind\":\"\(noun)_delete\",\"key\":".utf8)
             JSONText.writeString(key, into: &line)
             line += Array("}".utf8)
             try changes.writeLine(String(decoding: line, as: UTF8.self))

@@ -18,7 +18,8 @@ public struct MappingSummary: Sendable {
     public var filteredBy = FilterTally()
     public static let maxListed = 1000
 
-    /// Records or groups of rows mapped (an order of three rows counts once): kept, filtered or rejected.
+    /// Records made of the rows (an order of three rows counts once; with `records: { each: rows }`, each
+    /// row kept is one): kept, filtered or rejected. Rows that make no record are in `records` only.
     public var mapped: Int { kept + filtered + rejectedCount }
 
     /// Whether the file as a whole is refused under the route's policy.
@@ -73,14 +74,16 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            switch mapping.map(group, source: source, tally: &summary.filteredBy) {
-            case .mapped(let value, let selected):
-                if selected { summary.kept += 1 } else { summary.filtered += 1 }
-                try onMapped(value, selected)
-            case .filtered:
-                summary.filtered += 1
-            case .rejected(let error):
-                summary.reject(error)
+            for outcome in mapping.mapRecords(group, source: source, tally: &summary.filteredBy) {
+                switch outcome {
+                case .mapped(let value, let selected):
+                    if selected { summary.kept += 1 } else { summary.filtered += 1 }
+                    try onMapped(value, selected)
+                case .filtered:
+                    summary.filtered += 1
+                case .rejected(let error):
+                    summary.reject(error)
+                }
             }
             group.removeAll(keepingCapacity: true)
         }

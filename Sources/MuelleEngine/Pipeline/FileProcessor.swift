@@ -179,8 +179,9 @@ public struct FileProcessor: Sendable {
                     shipments = shipped.shipments
                     notes += shipped.notShippable
                 }
-            case .products:
-                let result = try CatalogueDelta(tx: tx, route: mapping.name, inputID: inputID, maxRemovedShare: mapping.maxRemovedShare)
+            case .products, .customers:
+                let result = try CatalogueDelta(tx: tx, route: mapping.name, inputID: inputID, maxRemovedShare: mapping.maxRemovedShare,
+                                                noun: mapping.kind == .customers ? "customer" : "product")
                     .apply(staged, to: ordersPath, staging: workspace.staging, file: entry.name, publication: publication)
                 entry.kept = result.upserted
                 entry.skipped = result.unchanged
@@ -300,10 +301,10 @@ public struct FileProcessor: Sendable {
         return FileOutcome(route: entry.route, name: entry.name, state: .duplicate, entry: entry)
     }
 
-    /// Same content again is a duplicate — except for a full catalogue feed that has changed in between:
+    /// Same content again is a duplicate — except for a full feed (catalogue, customers) that has changed in between:
     /// yesterday's feed coming back today (an item back in stock) must undo the day's changes.
     private func isRepeat(of original: InputEntry, mapping: RouteMapping) throws -> Bool {
-        guard mapping.kind == .products else { return true }
+        guard mapping.kind.isFullFeed else { return true }
         return try ledger.inputs(route: mapping.name, limit: 50).first { $0.state == .processed }?.sha256 == original.sha256
     }
 
