@@ -10,9 +10,12 @@ public struct EvalScope {
     public var position: InputPosition
     /// The rows of the current group (`group_by`), addressable as `rows`.
     public var rows: [SourceRecord]
+    /// What `{ meta: … }` reads: the input's name, arrival time, file_pattern captures.
+    public var metadata: [String: Value]
 
-    public init(group rows: [SourceRecord]) {
+    public init(group rows: [SourceRecord], metadata: [String: Value] = [:]) {
         self.rows = rows
+        self.metadata = metadata
         self.values = [rows.first?.value ?? .null]
         self.position = rows.first?.position ?? InputPosition()
     }

@@ -104,6 +104,16 @@ public struct RouteMapping: Sendable {
     /// Every field of the input the mapping reads, optional ones included: a CSV column it reads must name
     /// one column of the header, not two (see `SourceBinding`).
     let sourceReads: [SourceReference]
+    /// `route: { file_pattern: … }`: an input whose name does not match is refused.
+    public let filePattern: FilePattern?
+    /// The metadata keys the mapping reads (`{ meta: … }`).
+    let metadataRead: Set<String>
+    /// The route's `timezone:`, in which `received_at` is written (UTC without one).
+    let timeZone: TimeZone?
+
+    /// Whether what the mapping makes of an input depends on the input's name (`file_name` or a
+    /// capture of `file_pattern`): then the same bytes under two names are two inputs, not a duplicate.
+    public var readsFileName: Bool { !metadataRead.subtracting(["received_at"]).isEmpty }
 
     /// The outcome of mapping one record or group of rows.
     public enum Outcome: Sendable {
@@ -118,22 +128,28 @@ public struct RouteMapping: Sendable {
 
     /// The grouping key of a record, or nil when the route does not group rows.
     public func groupKey(of record: SourceRecord) throws -> String? {
+        try groupKey(of: record, metadata: [:])
+    }
+
+    /// The grouping key of a record of an input with these metadata (`{ meta: … }` in `group_by`).
+    public func groupKey(of record: SourceRecord, metadata: [String: Value]) throws -> String? {
         guard let groupBy else { return nil }
-        var scope = EvalScope(group: [record])
+        var scope = EvalScope(group: [record], metadata: metadata)
         return try groupBy(&scope).text ?? ""
     }
 
     public var groupsRows: Bool { groupBy != nil }
 
     /// Maps one group (one record when the route does not group) onto a normalised record.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date()) -> Outcome {
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:]) -> Outcome {
         var tally = FilterTally()
-        return map(group, source: source, now: now, tally: &tally)
+        return map(group, source: source, now: now, metadata: metadata, tally: &tally)
     }
 
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> Outcome {
-        var scope = EvalScope(group: group)
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
+                    tally: inout FilterTally) -> Outcome {
+        var scope = EvalScope(group: group, metadata: metadata)
         let position = scope.position
         var selected = true
         do {
