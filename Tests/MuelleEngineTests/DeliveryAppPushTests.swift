@@ -97,4 +97,17 @@ import Testing
         let reason = try Self.quarantineReason(bench)
         #expect(reason.contains("ORDER_DELAYED"), "\(reason)")
     }
+
+    @Test func tryReadsAFileAsIfDroppedUnderAnotherNameAtAGivenTime() throws {
+        let bench = try Workbench(mappings: ["deliveryapp-order-status"])
+        defer { bench.remove() }
+        try bench.write("push.json", Self.cancellation())
+        let result = try bench.muelle(["try", "deliveryapp-order-status", bench.root + "/push.json",
+                                       "--name", "remoteId_1042_remoteOrder_x7gr-3fx4_posOrderStatus_7.json",
+                                       "--received-at", "2026-11-24T15:09:12Z"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains(#""order_id": "deliveryapp:1042:x7gr-3fx4""#))
+        #expect(result.stdout.contains(#""occurred_at": "2026-11-24T12:09:12-03:00""#), "\(result.stdout)")
+        #expect(try bench.muelle(["try", "deliveryapp-order-status", bench.root + "/push.json"]).status == 1, "its own name is not a status push's")
+    }
 }
