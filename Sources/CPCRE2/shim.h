@@ -28,6 +28,26 @@ static inline uint32_t muelle_pcre2_capture_count(const pcre2_code *code) {
     return count;
 }
 
+/* Named groups: PCRE2_INFO_NAMETABLE is a table of entries, each the group number in two bytes (high
+ * first) and the name, zero-terminated, padded to the entry size. */
+static inline uint32_t muelle_pcre2_name_count(const pcre2_code *code) {
+    uint32_t count = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &count);
+    return count;
+}
+
+static inline uint32_t muelle_pcre2_name_entry_size(const pcre2_code *code) {
+    uint32_t size = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &size);
+    return size;
+}
+
+static inline const unsigned char *muelle_pcre2_name_table(const pcre2_code *code) {
+    PCRE2_SPTR table = NULL;
+    pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
+    return table;
+}
+
 static inline int muelle_pcre2_error_message(int error, unsigned char *buffer, size_t length) {
     return pcre2_get_error_message(error, buffer, length);
 }

@@ -38,6 +38,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let tooLarge = Code(rawValue: "too_large")
         /// A file that stopped the process twice while it was being read: quarantined, not read a third time.
         public static let poisonFile = Code(rawValue: "poison_file")
+        /// An input whose name the route's `file_pattern` does not match: not the route's input.
+        public static let fileName = Code(rawValue: "file_name")
         public static let mapping = Code(rawValue: "mapping")
         public static let io = Code(rawValue: "io")
         /// The ledger is missing, damaged, or behind the workspace's history: nothing is taken until it is restored.

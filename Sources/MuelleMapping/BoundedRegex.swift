@@ -55,6 +55,8 @@ public final class BoundedRegex: @unchecked Sendable {
     public let pattern: String
     /// Capture groups, numbered from 1 (group 0 is the whole match).
     public let captureCount: Int
+    /// Named groups (`(?<vendor>…)`) and their numbers, in the order of the numbers.
+    public let namedGroups: [(name: String, number: Int)]
     public let limits: Limits
     private let code: OpaquePointer
 
@@ -73,10 +75,22 @@ public final class BoundedRegex: @unchecked Sendable {
         self.pattern = pattern
         self.code = compiled
         self.captureCount = Int(muelle_pcre2_capture_count(compiled))
+        self.namedGroups = Self.namedGroups(of: compiled)
         self.limits = limits
     }
 
     deinit { muelle_pcre2_code_free(code) }
+
+    private static func namedGroups(of code: OpaquePointer) -> [(name: String, number: Int)] {
+        let count = Int(muelle_pcre2_name_count(code)), size = Int(muelle_pcre2_name_entry_size(code))
+        guard count > 0, size > 2, let table = muelle_pcre2_name_table(code) else { return [] }
+        return (0..<count).map { i in
+            let entry = table + i * size
+            let number = Int(entry[0]) << 8 | Int(entry[1])
+            let name = UnsafeBufferPointer(start: entry + 2, count: size - 2).prefix { $0 != 0 }
+            return (String(decoding: name, as: UTF8.self), number)
+        }.sorted { $0.number < $1.number }
+    }
 
     /// The first match's groups (index 0 the whole match, nil for a group that took no part), or nil when
     /// the pattern does not match.

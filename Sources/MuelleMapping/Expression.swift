@@ -10,16 +10,20 @@ public struct EvalScope {
     public var position: InputPosition
     /// The rows of the current group (`group_by`), addressable as `rows`.
     public var rows: [SourceRecord]
+    /// What `{ meta: … }` reads: the input's name, arrival time, file_pattern captures.
+    public var metadata: [String: Value]
 
-    public init(group rows: [SourceRecord]) {
+    public init(group rows: [SourceRecord], metadata: [String: Value] = [:]) {
         self.rows = rows
+        self.metadata = metadata
         self.values = [rows.first?.value ?? .null]
         self.position = rows.first?.position ?? InputPosition()
     }
 
     /// One row of a group as the record (`records: { each: rows }`); `rows` is still the whole group.
-    public init(row: SourceRecord, of rows: [SourceRecord]) {
+    public init(row: SourceRecord, of rows: [SourceRecord], metadata: [String: Value] = [:]) {
         self.rows = rows
+        self.metadata = metadata
         self.values = [row.value]
         self.position = row.position
     }

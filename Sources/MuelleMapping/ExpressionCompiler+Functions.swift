@@ -33,6 +33,8 @@ extension ExpressionCompiler {
         case "optional":
             // Only a mark for the header check: an absent column or path already reads as null.
             return options(call, []) { with { $0.optional = true }.expression(call.argument) }
+        case "meta":
+            return options(call, []) { metadata(call) }
         case "map":
             return options(call, ["table", "default"]) { tableLookup(call) }
         case "if":

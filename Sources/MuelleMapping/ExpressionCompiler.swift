@@ -15,6 +15,9 @@ struct ExpressionCompiler {
     let defaultTimeZone: String?
     /// Records the input fields read by `group_by`, `filter` and `fields` (nil elsewhere).
     var references: ReferenceLog? = nil
+    /// The keys `{ meta: … }` may read: the standard ones and the captures of the route's `file_pattern`;
+    /// nil where expressions read a normalised record (`output:`, `shipping:`), not an input.
+    var metadataKeys: [String]? = nil
     var context = ReferenceContext()
 
     /// The same compiler, for an expression read in another context.
@@ -147,7 +150,7 @@ extension ExpressionCompiler {
     static let functionNames: Set<String> = conditionNames.union([
         "const", "trim", "upper", "lower", "concat", "join", "split", "replace", "regex",
         "coalesce", "map", "if", "integer", "decimal", "datetime", "multiply", "add", "subtract",
-        "divide", "sum", "each", "count", "first", "string", "optional",
+        "divide", "sum", "each", "count", "first", "string", "optional", "meta",
     ])
 
     static func looksLikeMisspelledFunction(_ key: String) -> Bool {

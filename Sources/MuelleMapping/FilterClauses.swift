@@ -64,6 +64,7 @@ extension RouteCompiler {
         var quiet = ExpressionCompiler(source: YAMLSource(file: source.file, text: source.text),
                                        splitsPaths: compiler.splitsPaths, defaultTimeZone: compiler.defaultTimeZone)
         quiet.context = compiler.context
+        quiet.metadataKeys = compiler.metadataKeys
         return items.map { item in
             FilterClause(test: compiler.condition(item), subject: subject(of: item, compiler: quiet),
                          text: item.flowText, location: "\(source.file):\(item.mark?.line ?? 1):\(item.mark?.column ?? 1)")

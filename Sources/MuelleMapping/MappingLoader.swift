@@ -85,7 +85,8 @@ struct RouteCompiler {
         let settings = RouteSettings(source: source, node: root.member("route"), root: root)
         let reader = ReaderSettings.compile(source: source, node: root.member("reader"), root: root)
         let references = ReferenceLog()
-        let compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone, references: references)
+        var compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone, references: references)
+        compiler.metadataKeys = InputMetadata.standardKeys + (settings.filePattern?.regex.namedGroups.map(\.name) ?? [])
         let groupBy = root.member("group_by").map(compiler.with { $0.use = .groupBy }.expression)
         let fillDown = compileFillDown(root.member("fill_down"), compiler: compiler, grouped: groupBy != nil)
         let rowRecords = compileRowRecords(root.member("records"), compiler: compiler, grouped: groupBy != nil)
@@ -119,7 +120,9 @@ struct RouteCompiler {
             sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
-            customerKey: settings.customerKey, groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields, sourceRequirements: references.requirements, sourceReads: references.reads)
+            customerKey: settings.customerKey, groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields,
+            sourceRequirements: references.requirements, sourceReads: references.reads,
+            filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)))
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.

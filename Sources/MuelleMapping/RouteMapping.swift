@@ -120,6 +120,16 @@ public struct RouteMapping: Sendable {
     /// Every field of the input the mapping reads, optional ones included: a CSV column it reads must name
     /// one column of the header, not two (see `SourceBinding`).
     let sourceReads: [SourceReference]
+    /// `route: { file_pattern: … }`: an input whose name does not match is refused.
+    public let filePattern: FilePattern?
+    /// The metadata keys the mapping reads (`{ meta: … }`).
+    let metadataRead: Set<String>
+    /// The route's `timezone:`, in which `received_at` is written (UTC without one).
+    let timeZone: TimeZone?
+
+    /// Whether what the mapping makes of an input depends on the input's name (`file_name` or a
+    /// capture of `file_pattern`): then the same bytes under two names are two inputs, not a duplicate.
+    public var readsFileName: Bool { !metadataRead.subtracting(["received_at"]).isEmpty }
 
     /// The outcome of mapping one record or group of rows.
     public enum Outcome: Sendable {
@@ -134,8 +144,13 @@ public struct RouteMapping: Sendable {
 
     /// The grouping key of a record, or nil when the route does not group rows.
     public func groupKey(of record: SourceRecord) throws -> String? {
+        try groupKey(of: record, metadata: [:])
+    }
+
+    /// The grouping key of a record of an input with these metadata (`{ meta: … }` in `group_by`).
+    public func groupKey(of record: SourceRecord, metadata: [String: Value]) throws -> String? {
         guard let groupBy else { return nil }
-        var scope = EvalScope(group: [record])
+        var scope = EvalScope(group: [record], metadata: metadata)
         return try groupBy(&scope).text ?? ""
     }
 
@@ -143,20 +158,21 @@ public struct RouteMapping: Sendable {
 
     /// Maps one group (one record when the route does not group) onto a normalised record; a route
     /// with `records:` makes several of one group (see `mapRecords`), of which this is the first.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date()) -> Outcome {
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:]) -> Outcome {
         var tally = FilterTally()
-        return mapRecords(group, source: source, now: now, tally: &tally).first ?? .filtered
+        return mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally).first ?? .filtered
     }
 
     /// Maps one group onto its records — one, or with `records: { each: rows }` one per row it keeps,
     /// each with its own row's position — counting in `tally` the filter clause or import rule that turns
     /// one away. Rows `records:` does not keep make no record at all: they are neither filtered nor rejected.
-    public func mapRecords(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> [Outcome] {
+    public func mapRecords(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
+                           tally: inout FilterTally) -> [Outcome] {
         let rows = fillDown?.apply(to: group) ?? group
-        guard let rowRecords else { return [map(EvalScope(group: rows), source: source, now: now, tally: &tally)] }
+        guard let rowRecords else { return [map(EvalScope(group: rows, metadata: metadata), source: source, now: now, tally: &tally)] }
         var outcomes: [Outcome] = []
         for row in rows {
-            let scope = EvalScope(row: row, of: rows)
+            let scope = EvalScope(row: row, of: rows, metadata: metadata)
             do {
                 guard try rowRecords.keeps(scope) else { continue }
             } catch {
@@ -172,8 +188,9 @@ public struct RouteMapping: Sendable {
     }
 
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> Outcome {
-        mapRecords(group, source: source, now: now, tally: &tally).first ?? .filtered
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
+                    tally: inout FilterTally) -> Outcome {
+        mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally).first ?? .filtered
     }
 
     private static func located(_ error: any Error, source: OrderContract.Source, at position: InputPosition) -> MuelleError {

@@ -21,8 +21,11 @@ struct RouteSettings {
     /// of a partner feed (5–10 minutes), yet short enough that a cut-off upload is reported the same hour.
     static let defaultIncompleteAfterSeconds = 300
 
+    /// `file_pattern:`: the names of the route's inputs, whose named groups are metadata keys.
+    var filePattern: FilePattern?
+
     static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "customer_key", "max_removed_share",
-                                    "incomplete_after"]
+                                    "incomplete_after", "file_pattern"]
 
     init(source: YAMLSource, node: Node?, root: Node) {
         guard let node else {
@@ -58,6 +61,8 @@ struct RouteSettings {
                 if let seconds = DurationSetting.seconds(value) { incompleteAfterSeconds = seconds } else {
                     source.error("incomplete_after reads like '5 minutes' (seconds, minutes or hours)", at: pair.value)
                 }
+            case "file_pattern":
+                filePattern = Self.filePattern(value, node: pair.value, source: source)
             case "product_key":
                 if OrderContract.productKeyFields.contains(value) { productKey = value } else {
                     source.error("product_key is one of \(OrderContract.productKeyFields.joined(separator: ", ")), not '\(value)'", at: pair.value)
@@ -74,6 +79,27 @@ struct RouteSettings {
             if value.isEmpty { source.error("the route needs a '\(name)'", at: node) }
             if value.contains(":") || value.contains("/") { source.error("'\(name)' cannot contain ':' or '/' (it is part of order ids)", at: node.member(name)) }
         }
+    }
+}
+
+extension RouteSettings {
+    /// Compiles `file_pattern:`; its named groups become metadata keys, so one may not shadow a standard key.
+    static func filePattern(_ pattern: String, node: Node, source: YAMLSource) -> FilePattern? {
+        let regex: BoundedRegex
+        do throws(BoundedRegex.InvalidPattern) {
+            regex = try BoundedRegex(pattern)
+        } catch {
+            source.error("'\(pattern)' is not a valid regular expression: \(error.message) at character \(error.character)", at: node)
+            return nil
+        }
+        if let risk = RegexRisk.problem(in: pattern) {
+            source.error("the pattern '\(pattern)' could take too long: \(risk). Require something between the repeats, or make the inner repeat possessive (a++) or atomic ((?>a+))", at: node)
+            return nil
+        }
+        for group in regex.namedGroups where InputMetadata.standardKeys.contains(group.name) {
+            source.error("the capture '\(group.name)' would hide the metadata key of the same name; call it something else", at: node)
+        }
+        return FilePattern(regex: regex, location: "\(source.file):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1)")
     }
 }
 

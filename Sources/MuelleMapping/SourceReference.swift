@@ -57,7 +57,12 @@ final class ReferenceLog {
     /// Every reference compiled, optional or not, in the order read (never taken out by `capture`).
     private(set) var reads: [SourceReference] = []
 
+    /// The metadata keys (`{ meta: … }`) the mapping reads.
+    private(set) var metadata: Set<String> = []
+
     func read(_ reference: SourceReference) { reads.append(reference) }
+
+    func readMetadata(_ key: String) { metadata.insert(key) }
 
     func add(_ requirement: SourceRequirement) { requirements.append(requirement) }
 

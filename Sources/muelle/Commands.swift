@@ -33,11 +33,24 @@ struct Try: AsyncParsableCommand {
     @OptionGroup var options: WorkspaceOptions
     @Argument(help: "The mapping: a path, or a route name of the workspace.") var mapping: String
     @Argument(help: "The input file.") var file: String
+    @Option(help: "Read the file as if it were named NAME in the inbox ({ meta: file_name }, file_pattern captures).") var name: String?
+    @Option(help: "Its arrival time ({ meta: received_at }), ISO 8601 with offset; default: the file's modification time.") var receivedAt: String?
 
     func run() async throws {
         do {
             let compiled = try TryRun.loadMapping(mapping, workspace: options.workspace)
-            let result = try TryRun.run(mapping: compiled, file: file)
+            var metadata: InputMetadata?
+            if name != nil || receivedAt != nil {
+                var arrival = TryRun.modificationDate(file)
+                if let receivedAt {
+                    guard let time = InputMetadata.time(receivedAt) else {
+                        throw MuelleError(.configuration, "--received-at \(QuotedInput.quote(receivedAt)) is not an ISO 8601 time with its UTC offset, such as 2026-11-24T13:05:00-03:00")
+                    }
+                    arrival = time
+                }
+                metadata = InputMetadata(fileName: name ?? URL(fileURLWithPath: file).lastPathComponent, receivedAt: arrival)
+            }
+            let result = try TryRun.run(mapping: compiled, file: file, metadata: metadata)
             print(JSONText.pretty(result.value))
             if result.refused { throw ExitCode(1) }
         } catch let error as MappingLoadError {

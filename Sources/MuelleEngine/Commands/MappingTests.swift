@@ -5,7 +5,10 @@ import MuelleMapping
 /// `muelle test`: golden-file tests beside the mappings.
 ///
 /// A case is an input `mappings/tests/<route>/<case>.<csv|json|ndjson|xml|txt|tsv>` with its expected
-/// `try` output in `<case>.expected.json`. A failing case prints a line diff.
+/// `try` output in `<case>.expected.json`. A failing case prints a line diff. The input's name is the case's
+/// file name (so `{ meta: file_name }` and `file_pattern` captures read it); the rest of its metadata comes
+/// from `<case>.meta.json` when there is one (`{"received_at": "2026-11-24T13:05:00-03:00"}`), and
+/// `received_at` is null without it, so expected outputs never depend on when the files were checked out.
 public enum MappingTests {
     public struct CaseResult: Sendable {
         public var route: String
@@ -22,7 +25,7 @@ public enum MappingTests {
         for route in routes {
             let folder = root + "/" + route
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-            let inputs = names.filter { !$0.hasSuffix(".expected.json") && !$0.hasPrefix(".") }
+            let inputs = names.filter { !$0.hasSuffix(".expected.json") && !$0.hasSuffix(Self.metadataSuffix) && !$0.hasPrefix(".") }
             let mapping: RouteMapping
             do {
                 mapping = try TryRun.loadMapping(route, workspace: workspace)
@@ -39,7 +42,8 @@ public enum MappingTests {
                     continue
                 }
                 do {
-                    let actual = JSONText.pretty(try TryRun.run(mapping: mapping, file: folder + "/" + input).value) + "\n"
+                    let metadata = try caseMetadata(input: input, path: folder + "/" + stem + Self.metadataSuffix, workspace: workspace)
+                    let actual = JSONText.pretty(try TryRun.run(mapping: mapping, file: folder + "/" + input, metadata: metadata).value) + "\n"
                     let passed = actual == expected
                     results.append(CaseResult(route: route, name: stem, passed: passed, detail: passed ? "" : LineDiff.unified(expected: expected, actual: actual)))
                 } catch {
@@ -48,6 +52,28 @@ public enum MappingTests {
             }
         }
         return results
+    }
+
+    static let metadataSuffix = ".meta.json"
+
+    /// The case's metadata: its input's name, and what `<case>.meta.json` says (an object of strings).
+    static func caseMetadata(input: String, path: String, workspace: Workspace) throws -> InputMetadata {
+        guard let data = FileManager.default.contents(atPath: path) else { return InputMetadata(fileName: input, receivedAt: nil) }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
+            throw MuelleError(.configuration, "\(workspace.relative(path)) must be a JSON object of strings, such as {\"received_at\": \"2026-11-24T13:05:00-03:00\"}")
+        }
+        var given = object
+        var receivedAt: Date?
+        if let text = given.removeValue(forKey: "received_at") {
+            guard let time = InputMetadata.time(text) else {
+                throw MuelleError(.configuration, "\(workspace.relative(path)): received_at \(QuotedInput.quote(text)) is not an ISO 8601 time with its UTC offset")
+            }
+            receivedAt = time
+        }
+        if given["file_name"] != nil {
+            throw MuelleError(.configuration, "\(workspace.relative(path)): file_name is the case's own file name; rename the input instead")
+        }
+        return InputMetadata(fileName: input, receivedAt: receivedAt, given: given)
     }
 }
 

@@ -12,11 +12,14 @@ public enum TryRun {
         public var refused: Bool
     }
 
-    public static func run(mapping: RouteMapping, file path: String) throws -> Result {
-        let name = URL(fileURLWithPath: path).lastPathComponent
-        let (sha256, _) = try ContentHash.file(at: path)
+    /// `metadata` stands in for what the inbox would tell (`--name`, `--received-at`); by default the file's
+    /// own name and modification time, as `muelle run` reads them.
+    public static func run(mapping: RouteMapping, file path: String, metadata: InputMetadata? = nil) throws -> Result {
+        let metadata = metadata ?? InputMetadata(fileName: URL(fileURLWithPath: path).lastPathComponent, receivedAt: modificationDate(path))
+        let name = metadata.fileName
+        let (sha256, _) = try ContentHash.file(at: path, name: mapping.readsFileName ? name : nil)
         var kept: [Value] = []
-        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256) { record, selected in
+        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, metadata: metadata) { record, selected in
             if selected { kept.append(record) }
         }
         let errors = summary.errors
@@ -33,6 +36,11 @@ public enum TryRun {
             ("output", .array(kept)),
         ])
         return Result(value: value, refused: refused)
+    }
+
+    /// A file's modification time to the second, as `muelle run` reads `received_at`.
+    public static func modificationDate(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date).map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
     }
 
     /// Loads a mapping given as a path or as a route name of the workspace.

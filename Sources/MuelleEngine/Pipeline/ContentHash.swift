@@ -4,7 +4,10 @@ import MuelleCore
 
 /// SHA-256 of files (streamed) and of normalised records (their fingerprint).
 enum ContentHash {
-    static func file(at path: String) throws -> (sha256: String, size: Int64) {
+    /// With `name`, the digest covers the name too: for a route whose mapping reads the file's name, the
+    /// same bytes under another name (two status pushes `{"status":"ORDER_CANCELLED"}` for two orders) are
+    /// another input, with their own outputs, not a duplicate.
+    static func file(at path: String, name: String? = nil) throws -> (sha256: String, size: Int64) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw MuelleError(.io, "cannot open \(path) to fingerprint it")
         }
@@ -17,6 +20,7 @@ enum ContentHash {
             size += Int64(chunk.count)
             hasher.update(data: chunk)
         }
+        if let name { hasher.update(data: Data(("\u{0}name:" + name).utf8)) }
         return (hex(hasher.finalize()), size)
     }
 

@@ -49,11 +49,19 @@ public struct FileMapper {
     public init(mapping: RouteMapping) { self.mapping = mapping }
 
     public func run(
-        path: String, fileName: String, sha256: String,
+        path: String, fileName: String, sha256: String, metadata: InputMetadata? = nil,
         progress: ((_ records: Int, _ bytes: Int) -> Void)? = nil,
         onMapped: (_ record: Value, _ selected: Bool) throws -> Void
     ) -> MappingSummary {
         var summary = MappingSummary()
+        // A name the route's file_pattern refuses: the file is not read at all.
+        let meta: [String: Value]
+        do {
+            meta = try mapping.metadataValues(metadata ?? InputMetadata(fileName: fileName, receivedAt: nil))
+        } catch {
+            summary.fatal = Self.muelleError(error, file: fileName)
+            return summary
+        }
         let reader: any RecordReader
         do {
             reader = try RecordReaders.open(path: path, fileName: fileName, options: mapping.reader, limits: mapping.readerLimits)
@@ -74,7 +82,7 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            for outcome in mapping.mapRecords(group, source: source, tally: &summary.filteredBy) {
+            for outcome in mapping.mapRecords(group, source: source, metadata: meta, tally: &summary.filteredBy) {
                 switch outcome {
                 case .mapped(let value, let selected):
                     if selected { summary.kept += 1 } else { summary.filtered += 1 }
@@ -95,7 +103,7 @@ public struct FileMapper {
                 if mapping.groupsRows {
                     let key: String?
                     do {
-                        key = try mapping.groupKey(of: record)
+                        key = try mapping.groupKey(of: record, metadata: meta)
                     } catch {
                         summary.reject(Self.muelleError(error, file: fileName))
                         continue

@@ -46,7 +46,7 @@ public struct FileProcessor: Sendable {
         guard let before = FileSnapshot(path: path) else {
             throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
         }
-        let (sha256, size) = try ContentHash.file(at: path)
+        let (sha256, size) = try ContentHash.file(at: path, name: mapping.readsFileName ? name : nil)
         let digest = String(sha256.prefix(12))
         var entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
 
@@ -76,7 +76,8 @@ public struct FileProcessor: Sendable {
         defer { FileSystem.removeTree(staging) }
         let staged = try StagedOrders(directory: staging)
         var mappedSinceCheck = 0
-        var summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, progress: progress) { record, selected in
+        let metadata = InputMetadata(fileName: name, receivedAt: before.modificationDate)
+        var summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, metadata: metadata, progress: progress) { record, selected in
             try staged.append(record, selected: selected)
             TestHooks.point("reading")
             mappedSinceCheck += 1
@@ -392,4 +393,7 @@ struct FileSnapshot: Equatable {
     }
 
     var modificationTime: FileTimestamp { FileTimestamp(seconds: modifiedSeconds, nanoseconds: modifiedNanoseconds) }
+
+    /// The file's arrival as `{ meta: received_at }` reads it: when the upload last wrote it.
+    var modificationDate: Date { Date(timeIntervalSince1970: TimeInterval(modifiedSeconds)) }
 }
