@@ -116,7 +116,8 @@ struct RouteCompiler {
             sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
-            groupBy: groupBy, filterClauses: clauses, fields: fields, sourceRequirements: references.requirements, sourceReads: references.reads)
+            groupBy: groupBy, filterClauses: clauses, fields: fields, sourceRequirements: references.requirements, sourceReads: references.reads,
+            moneyRounding: moneyRounding(fieldsNode, kind: settings.kind))
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.

@@ -104,6 +104,8 @@ public struct RouteMapping: Sendable {
     /// Every field of the input the mapping reads, optional ones included: a CSV column it reads must name
     /// one column of the header, not two (see `SourceBinding`).
     let sourceReads: [SourceReference]
+    /// Money fields the mapping lets muelle round to the currency's places (`{ decimal: X, round: half_even }`).
+    var moneyRounding = MoneyRounding()
 
     /// The outcome of mapping one record or group of rows.
     public enum Outcome: Sendable {
@@ -133,6 +135,13 @@ public struct RouteMapping: Sendable {
 
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> Outcome {
+        var rounded = RoundedAmounts()
+        return map(group, source: source, now: now, tally: &tally, rounded: &rounded)
+    }
+
+    /// Maps one group, also counting in `rounded` the amounts of a good record the mapping's roundings rounded.
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally,
+                    rounded: inout RoundedAmounts) -> Outcome {
         var scope = EvalScope(group: group)
         let position = scope.position
         var selected = true
@@ -154,14 +163,14 @@ public struct RouteMapping: Sendable {
             let mapped = try fields(&scope)
             switch kind {
             case .orders:
-                let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position)
+                let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position, rounding: moneyRounding, rounded: &rounded)
                 guard selected, let refusal = importRules.refusal(order, now: now) else { return .mapped(order, selected: selected) }
                 tally.count(rule: refusal.rule, location: refusal.location) { refusal.example }
                 return .mapped(order, selected: false)
             case .orderEvents:
                 return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
             case .products:
-                return .mapped(try ProductContract.normalise(mapped, source: source, at: position), selected: selected)
+                return .mapped(try ProductContract.normalise(mapped, source: source, at: position, rounding: moneyRounding, rounded: &rounded), selected: selected)
             case .promotions:
                 return .mapped(try PromotionContract.normalise(mapped, source: source, at: position), selected: selected)
             }

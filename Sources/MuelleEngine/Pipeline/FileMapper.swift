@@ -16,6 +16,8 @@ public struct MappingSummary: Sendable {
     public var unbound: [MuelleError] = []
     /// Which filter clause or import rule turned records away, and how many.
     public var filteredBy = FilterTally()
+    /// Amounts of the kept records that the mapping's roundings rounded, by field.
+    public var rounded = RoundedAmounts()
     public static let maxListed = 1000
 
     /// Records or groups of rows mapped (an order of three rows counts once): kept, filtered or rejected.
@@ -73,9 +75,11 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            switch mapping.map(group, source: source, tally: &summary.filteredBy) {
+            var rounded = RoundedAmounts()
+            switch mapping.map(group, source: source, tally: &summary.filteredBy, rounded: &rounded) {
             case .mapped(let value, let selected):
-                if selected { summary.kept += 1 } else { summary.filtered += 1 }
+                // What was rounded counts in the records the file imports, not in those the filter turned away.
+                if selected { summary.kept += 1; summary.rounded.add(rounded) } else { summary.filtered += 1 }
                 try onMapped(value, selected)
             case .filtered:
                 summary.filtered += 1
