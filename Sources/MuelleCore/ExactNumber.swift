@@ -94,6 +94,26 @@ public struct ExactNumber: Sendable, Equatable {
         return ExactNumber(mantissa: quotient, scale: target).text(trimmingZeros: false)
     }
 
+    /// Fraction digits up to the last one that is not zero: 2 for 14.90, 0 for 10.0000.
+    public var significantScale: Int {
+        var m = mantissa, s = scale
+        while s > 0, m % 10 == 0 { m /= 10; s -= 1 }
+        return s
+    }
+
+    /// Rounded to `target` fraction digits (half to even, or half away from zero); nil past 18 digits.
+    public func rounded(scale target: Int, halfEven: Bool) -> ExactNumber? {
+        guard target < scale else { return scaled(to: target) }
+        let drop = scale - target
+        guard drop <= 18 else { return nil }
+        let divisor = Self.powers[drop]
+        var quotient = mantissa / divisor
+        let remainder = abs(mantissa % divisor)
+        let away = remainder * 2 > divisor || (remainder * 2 == divisor && (!halfEven || quotient % 2 != 0))
+        if away { quotient += mantissa < 0 ? -1 : 1 }
+        return ExactNumber(mantissa: quotient, scale: target)
+    }
+
     /// Plain text; `trimmingZeros` gives the shortest exact form ("2.5", "100").
     public func text(trimmingZeros: Bool = true) -> String {
         var m = mantissa.magnitude

@@ -6,8 +6,18 @@ struct FieldChecker {
     let object: Value
     let path: String
     let position: InputPosition
+    /// `path` without list indexes (`lines`, not `lines[2]`): how the mapping's roundings name fields.
+    var shape = ""
+    var rounding = MoneyRounding()
+    var log: RoundingLog? = nil
 
     private func name(_ field: String) -> String { path.isEmpty ? field : "\(path).\(field)" }
+    private func shapeName(_ field: String) -> String { shape.isEmpty ? field : "\(shape).\(field)" }
+
+    /// A checker for an object inside this one, keeping the roundings and their log.
+    private func child(_ object: Value, path: String, field: String) -> FieldChecker {
+        FieldChecker(object: object, path: path, position: position, shape: shapeName(field), rounding: rounding, log: log)
+    }
 
     func failure(_ field: String, _ message: String, code: MuelleError.Code) -> MuelleError { fail(field, message, code: code) }
 
@@ -127,6 +137,21 @@ struct FieldChecker {
         return n
     }
 
+    /// An amount; with `currency`, one with more decimal places than the currency has is refused unless
+    /// the mapping rounds the field (`{ decimal: …, round: half_even }`). Trailing zeros are not places:
+    /// "10.0000" is ten.
+    func money(_ field: String, required: Bool, currency: String) throws -> Amount? {
+        guard let amount = try money(field, required: required) else { return nil }
+        let scale = ExactDecimal.minorUnits(of: currency)
+        let places = amount.fractionDigits
+        guard places > scale else { return amount }
+        guard let mode = rounding.mode(for: shapeName(field)) else {
+            throw fail(field, "\(QuotedInput.quote(value(field).text ?? "")) has \(places) decimal places, more than the \(scale) of \(currency); it is refused, not rounded. If the platform does export such amounts, let the mapping round them: `\(shapeName(field)): { decimal: …, round: half_even }` (or half_up)", code: .badNumber)
+        }
+        log?.rounded.count(shapeName(field))
+        return amount.rounded(scale: scale, mode: mode)
+    }
+
     func money(_ field: String, required: Bool) throws -> Amount? {
         let v = value(field)
         if v.isBlank {
@@ -144,11 +169,11 @@ struct FieldChecker {
         let v = value(field)
         if v.isBlank {
             if required { throw fail(field, "is required", code: .missingField) }
-            if field == "totals" { return try build(FieldChecker(object: .object([]), path: name(field), position: position)) }
+            if field == "totals" { return try build(child(.object([]), path: name(field), field: field)) }
             return .null
         }
         guard case .object = v else { throw fail(field, "must be an object of fields") }
-        return try build(FieldChecker(object: v, path: name(field), position: position))
+        return try build(child(v, path: name(field), field: field))
     }
 
     func list(_ field: String, minimum: Int, _ build: (FieldChecker) throws -> Value) throws -> [Value] {
@@ -163,7 +188,7 @@ struct FieldChecker {
             throw fail(field, "needs at least \(minimum) entr\(minimum == 1 ? "y" : "ies"); the mapping produced none", code: .missingField)
         }
         return try items.enumerated().map { i, item in
-            try build(FieldChecker(object: item, path: "\(name(field))[\(i + 1)]", position: position))
+            try build(child(item, path: "\(name(field))[\(i + 1)]", field: field))
         }
     }
 }
@@ -200,6 +225,24 @@ struct Amount {
 
     func times(_ n: Int) -> Amount {
         Amount(exact: exact.flatMap { $0.multiplying(ExactNumber(mantissa: Int64(n), scale: 0)) }, value: value * Decimal(n))
+    }
+
+    /// Decimal places that carry a digit: 2 for "14.90", 6 for "14.900001", 0 for "10.0000".
+    var fractionDigits: Int {
+        if let exact { return exact.significantScale }
+        let text = ExactDecimal.plain(value)
+        guard let dot = text.firstIndex(of: ".") else { return 0 }
+        return text[text.index(after: dot)...].reversed().drop { $0 == "0" }.count
+    }
+
+    /// This amount rounded to `scale` fraction digits.
+    func rounded(scale: Int, mode: MoneyRounding.Mode) -> Amount {
+        if let exact, let rounded = exact.rounded(scale: scale, halfEven: mode == .halfEven) {
+            return Amount(exact: rounded, value: rounded.decimal)
+        }
+        var input = value, result = Decimal()
+        NSDecimalRound(&result, &input, scale, mode == .halfEven ? .bankers : .plain)
+        return Amount(exact: nil, value: result)
     }
 
     /// Money text in `scale` fraction digits, rounded half away from zero.

@@ -83,8 +83,24 @@ public enum OrderContract {
         "\(identity.platform):\(identity.account):\(externalID)"
     }
 
+    /// Money fields, by path without indexes: a mapping may let muelle round these (`MoneyRounding`).
+    public static let moneyFields: Set<String> = ["lines.unit_price", "lines.total", "totals.items", "totals.shipping", "totals.discount", "totals.tax", "totals.grand_total"]
+
     public static func normalise(_ mapped: Value, identity: Identity, source: Source, at position: InputPosition) throws -> Value {
-        let check = FieldChecker(object: mapped, path: "", position: position)
+        var rounded = RoundedAmounts()
+        return try normalise(mapped, identity: identity, source: source, at: position, rounding: MoneyRounding(), rounded: &rounded)
+    }
+
+    /// Normalises one order; amounts rounded under `rounding` are counted in `rounded` when the order is good.
+    public static func normalise(_ mapped: Value, identity: Identity, source: Source, at position: InputPosition,
+                                 rounding: MoneyRounding, rounded: inout RoundedAmounts) throws -> Value {
+        let log = RoundingLog()
+        let order = try normalise(FieldChecker(object: mapped, path: "", position: position, rounding: rounding, log: log), identity: identity, source: source)
+        rounded.add(log.rounded)
+        return order
+    }
+
+    private static func normalise(_ check: FieldChecker, identity: Identity, source: Source) throws -> Value {
         let externalID = try check.requiredText("external_id")
         let currency = try check.currency("currency")
         let scale = ExactDecimal.minorUnits(of: currency)
@@ -106,8 +122,8 @@ public enum OrderContract {
         var itemsTotal = Amount.zero
         let lines = try check.list("lines", minimum: 1) { l in
             let quantity = try l.quantity("quantity")
-            let unitPrice = try l.money("unit_price", required: true) ?? .zero
-            let total = try l.money("total", required: false) ?? unitPrice.times(quantity)
+            let unitPrice = try l.money("unit_price", required: true, currency: currency) ?? .zero
+            let total = try l.money("total", required: false, currency: currency) ?? unitPrice.times(quantity)
             itemsTotal = itemsTotal + total
             let productKey: String
             if let chosen = identity.productKey {
@@ -124,11 +140,11 @@ public enum OrderContract {
             ]))
         }
         let totals = try check.nested("totals", required: false) { t in
-            let items = try t.money("items", required: false) ?? itemsTotal
-            let shipping = try t.money("shipping", required: false) ?? .zero
-            let discount = try t.money("discount", required: false) ?? .zero
-            let tax = try t.money("tax", required: false) ?? .zero
-            let grand = try t.money("grand_total", required: false) ?? items + shipping - discount
+            let items = try t.money("items", required: false, currency: currency) ?? itemsTotal
+            let shipping = try t.money("shipping", required: false, currency: currency) ?? .zero
+            let discount = try t.money("discount", required: false, currency: currency) ?? .zero
+            let tax = try t.money("tax", required: false, currency: currency) ?? .zero
+            let grand = try t.money("grand_total", required: false, currency: currency) ?? items + shipping - discount
             return .object(ValueObject(keys: Keys.totals, values: [
                 .string(items.formatted(scale: scale)), .string(shipping.formatted(scale: scale)), .string(discount.formatted(scale: scale)),
                 .string(tax.formatted(scale: scale)), .string(grand.formatted(scale: scale)),

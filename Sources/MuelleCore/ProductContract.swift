@@ -10,11 +10,28 @@ public enum ProductContract {
 
     static let keys = KeyTable(["kind", "key", "title", "sku", "barcode", "price", "currency", "stock", "active", "attributes", "source"])
 
+    /// Money fields: a mapping may let muelle round these (`MoneyRounding`).
+    public static let moneyFields: Set<String> = ["price"]
+
     public static func normalise(_ mapped: Value, source: OrderContract.Source, at position: InputPosition) throws -> Value {
-        let check = FieldChecker(object: mapped, path: "", position: position)
+        var rounded = RoundedAmounts()
+        return try normalise(mapped, source: source, at: position, rounding: MoneyRounding(), rounded: &rounded)
+    }
+
+    /// Normalises one product; a price rounded under `rounding` is counted in `rounded` when the product is good.
+    public static func normalise(_ mapped: Value, source: OrderContract.Source, at position: InputPosition,
+                                 rounding: MoneyRounding, rounded: inout RoundedAmounts) throws -> Value {
+        let log = RoundingLog()
+        let product = try normalise(FieldChecker(object: mapped, path: "", position: position, rounding: rounding, log: log), source: source)
+        rounded.add(log.rounded)
+        return product
+    }
+
+    private static func normalise(_ check: FieldChecker, source: OrderContract.Source) throws -> Value {
+        let position = check.position
         let key = try check.requiredText("key")
         let currency = try check.currency("currency")
-        guard let price = try check.money("price", required: true) else {
+        guard let price = try check.money("price", required: true, currency: currency) else {
             throw MuelleError(.missingField, "is required", at: position.with(field: "price"))
         }
         let stock = check.value("stock").isBlank ? Value.null : .number(String(try check.wholeNumber("stock")))

@@ -24,6 +24,11 @@ extension ExpressionCompiler {
         if decimalSeparator == thousandsSeparator {
             source.error("the decimal and thousands separators must differ", at: call.option("thousands_separator"))
         }
+        // The rounding itself happens where the field's currency is known (`MoneyRounding`); here only its name.
+        if let round = call.option("round"), MoneyRounding.Mode(rawValue: round.string ?? "") == nil {
+            let modes = MoneyRounding.Mode.allCases.map(\.rawValue).joined(separator: " or ")
+            source.error("'round' of 'decimal' is \(modes), not '\(round.string ?? "")'", at: round)
+        }
         return unary(call) { [label = call.argument.string] value, scope in
             if case .number = value, decimalSeparator == "." { return value }
             guard let text = value.text, !Value.isBlank(text) else { return .null }

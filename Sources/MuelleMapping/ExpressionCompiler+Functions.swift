@@ -20,6 +20,10 @@ extension ExpressionCompiler {
             return options(call, []) { stringFunction(call) { $0.uppercased() } }
         case "lower":
             return options(call, []) { stringFunction(call) { $0.lowercased() } }
+        case "html_text":
+            return options(call, []) { stringFunction(call, HTMLText.plain) }
+        case "decode_entities":
+            return options(call, []) { stringFunction(call, HTMLEntities.decode) }
         case "concat", "join":
             return options(call, ["separator"]) { join(call) }
         case "split":
@@ -42,13 +46,13 @@ extension ExpressionCompiler {
         case "integer":
             return options(call, []) { integer(call) }
         case "decimal":
-            return options(call, ["decimal_separator", "thousands_separator"]) { decimal(call) }
+            return options(call, ["decimal_separator", "thousands_separator", "round"]) { decimal(call) }
         case "datetime":
             return options(call, ["format", "timezone"]) { datetime(call) }
         case "multiply", "add", "subtract", "divide":
             return options(call, ["scale"]) { arithmetic(call) }
         case "sum":
-            return options(call, ["of"]) { sum(call) }
+            return options(call, ["of", "filter"]) { sum(call) }
         case "each":
             return options(call, ["fields", "value", "filter"]) { each(call) }
         case "count":

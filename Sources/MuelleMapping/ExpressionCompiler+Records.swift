@@ -34,17 +34,22 @@ extension ExpressionCompiler {
         }
     }
 
-    /// `{ sum: order_items, of: { multiply: [quantity, unit_price] } }`.
+    /// `{ sum: order_items, of: { multiply: [quantity, unit_price] } }`, optionally over the elements a
+    /// `filter:` selects (`{ sum: fee_lines, filter: { matches: name, pattern: … }, of: total }`).
     func sum(_ call: FunctionCall) -> CompiledExpression {
         let items = itemSource(call.argument)
         guard let ofNode = call.option("of") else {
             source.error("'sum' needs 'of', the value to add up for each element", at: call.nameNode)
             return .constant(.null)
         }
-        let term = insideItems(of: call.argument).expression(ofNode)
+        let inner = insideItems(of: call.argument)
+        let term = inner.expression(ofNode)
+        // The same `filter:` as `each`'s: only the elements it selects are added up.
+        let filter = call.option("filter").map(inner.condition)
         return CompiledExpression { scope in
             var total: Decimal = 0
             try items(&scope) { scope in
+                if let filter, try !filter(&scope) { return }
                 let value = try term(&scope)
                 if !value.isBlank { total += try Self.number(value, field: term.sourceField, scope: scope) }
             }

@@ -150,7 +150,7 @@ extension ExpressionCompiler {
     static let functionNames: Set<String> = conditionNames.union([
         "const", "trim", "upper", "lower", "concat", "join", "split", "replace", "regex",
         "coalesce", "map", "if", "integer", "decimal", "datetime", "multiply", "add", "subtract",
-        "divide", "sum", "each", "count", "first", "string", "optional", "meta",
+        "divide", "sum", "each", "count", "first", "string", "optional", "meta", "html_text", "decode_entities",
     ])
 
     static func looksLikeMisspelledFunction(_ key: String) -> Bool {

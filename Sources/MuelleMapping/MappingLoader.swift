@@ -122,7 +122,8 @@ struct RouteCompiler {
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
             customerKey: settings.customerKey, groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields,
             sourceRequirements: references.requirements, sourceReads: references.reads,
-            filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)))
+            filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)),
+            moneyRounding: moneyRounding(fieldsNode, kind: settings.kind))
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.

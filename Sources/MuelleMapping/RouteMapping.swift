@@ -126,6 +126,8 @@ public struct RouteMapping: Sendable {
     let metadataRead: Set<String>
     /// The route's `timezone:`, in which `received_at` is written (UTC without one).
     let timeZone: TimeZone?
+    /// Money fields the mapping lets muelle round to the currency's places (`{ decimal: X, round: half_even }`).
+    var moneyRounding = MoneyRounding()
 
     /// Whether what the mapping makes of an input depends on the input's name (`file_name` or a
     /// capture of `file_pattern`): then the same bytes under two names are two inputs, not a duplicate.
@@ -160,16 +162,20 @@ public struct RouteMapping: Sendable {
     /// with `records:` makes several of one group (see `mapRecords`), of which this is the first.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:]) -> Outcome {
         var tally = FilterTally()
-        return mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally).first ?? .filtered
+        var rounded = RoundedAmounts()
+        return mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally, rounded: &rounded).first ?? .filtered
     }
 
     /// Maps one group onto its records — one, or with `records: { each: rows }` one per row it keeps,
     /// each with its own row's position — counting in `tally` the filter clause or import rule that turns
     /// one away. Rows `records:` does not keep make no record at all: they are neither filtered nor rejected.
+    /// `rounded` adds up what the mapping's roundings rounded in the records imported.
     public func mapRecords(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
-                           tally: inout FilterTally) -> [Outcome] {
+                           tally: inout FilterTally, rounded: inout RoundedAmounts) -> [Outcome] {
         let rows = fillDown?.apply(to: group) ?? group
-        guard let rowRecords else { return [map(EvalScope(group: rows, metadata: metadata), source: source, now: now, tally: &tally)] }
+        guard let rowRecords else {
+            return [map(EvalScope(group: rows, metadata: metadata), source: source, now: now, tally: &tally, rounded: &rounded)]
+        }
         var outcomes: [Outcome] = []
         for row in rows {
             let scope = EvalScope(row: row, of: rows, metadata: metadata)
@@ -182,7 +188,7 @@ public struct RouteMapping: Sendable {
             var own = source
             own.record = row.position.record ?? source.record
             own.line = row.position.line ?? source.line
-            outcomes.append(map(scope, source: own, now: now, tally: &tally))
+            outcomes.append(map(scope, source: own, now: now, tally: &tally, rounded: &rounded))
         }
         return outcomes
     }
@@ -190,7 +196,8 @@ public struct RouteMapping: Sendable {
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
                     tally: inout FilterTally) -> Outcome {
-        mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally).first ?? .filtered
+        var rounded = RoundedAmounts()
+        return mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally, rounded: &rounded).first ?? .filtered
     }
 
     private static func located(_ error: any Error, source: OrderContract.Source, at position: InputPosition) -> MuelleError {
@@ -198,7 +205,18 @@ public struct RouteMapping: Sendable {
         return error.located(file: source.file, record: position.record, line: position.line)
     }
 
-    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, tally: inout FilterTally) -> Outcome {
+    /// Maps one record, adding to `rounded` the amounts the mapping's roundings rounded when the record is
+    /// imported (not those of a record the filter turns away).
+    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, tally: inout FilterTally,
+                     rounded: inout RoundedAmounts) -> Outcome {
+        var own = RoundedAmounts()
+        let outcome = map(scope, source: source, now: now, tally: &tally, roundedHere: &own)
+        if case .mapped(_, selected: true) = outcome { rounded.add(own) }
+        return outcome
+    }
+
+    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, tally: inout FilterTally,
+                     roundedHere rounded: inout RoundedAmounts) -> Outcome {
         var scope = scope
         let position = scope.position
         var selected = true
@@ -218,14 +236,14 @@ public struct RouteMapping: Sendable {
             let mapped = try fields(&scope)
             switch kind {
             case .orders:
-                let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position)
+                let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position, rounding: moneyRounding, rounded: &rounded)
                 guard selected, let refusal = importRules.refusal(order, now: now) else { return .mapped(order, selected: selected) }
                 tally.count(rule: refusal.rule, location: refusal.location) { refusal.example }
                 return .mapped(order, selected: false)
             case .orderEvents:
                 return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
             case .products:
-                return .mapped(try ProductContract.normalise(mapped, source: source, at: position), selected: selected)
+                return .mapped(try ProductContract.normalise(mapped, source: source, at: position, rounding: moneyRounding, rounded: &rounded), selected: selected)
             case .promotions:
                 return .mapped(try PromotionContract.normalise(mapped, source: source, at: position), selected: selected)
             case .customers:

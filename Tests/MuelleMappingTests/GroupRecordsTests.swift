@@ -52,7 +52,8 @@ import MuelleReaders
         ]
         let source = OrderContract.Source(route: "r", file: "p.csv", sha256: "x", record: 1, line: 2)
         var tally = FilterTally()
-        let outcomes = mapping.mapRecords(group, source: source, tally: &tally)
+        var rounded = RoundedAmounts()
+        let outcomes = mapping.mapRecords(group, source: source, tally: &tally, rounded: &rounded)
         #expect(outcomes.count == 3, "the row without a SKU makes no record at all")
         guard case .mapped(let second, true) = outcomes[1] else {
             Issue.record("the second variant was not mapped: \(outcomes[1])")

@@ -24,7 +24,7 @@ public enum TryRun {
         }
         let errors = summary.errors
         let refused = summary.refusesFile(policy: mapping.onError)
-        let value = Value.object([
+        var pairs: [(String, Value)] = [
             ("route", .string(mapping.name)), ("file", .string(name)),
             ("verdict", .string(refused ? "rejected" : "accepted")),
             ("records", .number(String(summary.records))),
@@ -32,9 +32,10 @@ public enum TryRun {
                 ("kept", .number(String(summary.kept))), ("filtered", .number(String(summary.filtered))),
                 ("rejected", .number(String(summary.rejectedCount))),
             ])),
-            ("errors", .array(errors.map(FileReport.describe))),
-            ("output", .array(kept)),
-        ])
+        ]
+        if !summary.rounded.isEmpty { pairs.append(("rounded", FileReport.describe(summary.rounded))) }
+        pairs += [("errors", .array(errors.map(FileReport.describe))), ("output", .array(kept))]
+        let value = Value.object(pairs)
         return Result(value: value, refused: refused)
     }
 

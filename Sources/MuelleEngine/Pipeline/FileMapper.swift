@@ -16,6 +16,8 @@ public struct MappingSummary: Sendable {
     public var unbound: [MuelleError] = []
     /// Which filter clause or import rule turned records away, and how many.
     public var filteredBy = FilterTally()
+    /// Amounts of the kept records that the mapping's roundings rounded, by field.
+    public var rounded = RoundedAmounts()
     public static let maxListed = 1000
 
     /// Records made of the rows (an order of three rows counts once; with `records: { each: rows }`, each
@@ -82,7 +84,11 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            for outcome in mapping.mapRecords(group, source: source, metadata: meta, tally: &summary.filteredBy) {
+            var rounded = RoundedAmounts()
+            let outcomes = mapping.mapRecords(group, source: source, metadata: meta, tally: &summary.filteredBy, rounded: &rounded)
+            // What was rounded counts in the records the file imports, not in those the filter turned away.
+            summary.rounded.add(rounded)
+            for outcome in outcomes {
                 switch outcome {
                 case .mapped(let value, let selected):
                     if selected { summary.kept += 1 } else { summary.filtered += 1 }

@@ -127,7 +127,7 @@ public struct FileProcessor: Sendable {
         }
         do {
             return try commit(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors, filteredBy: summary.filteredBy,
-                              staged: staged, mapping: mapping, digest: digest)
+                              rounded: summary.rounded, staged: staged, mapping: mapping, digest: digest)
         } catch let error as MuelleError where error.code == .heldBack {
             // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
             entry.kept = 0
@@ -137,7 +137,7 @@ public struct FileProcessor: Sendable {
 
     // MARK: - Outcomes
 
-    private func commit(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], filteredBy: FilterTally, staged: StagedOrders,
+    private func commit(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], filteredBy: FilterTally, rounded: RoundedAmounts, staged: StagedOrders,
                         mapping: RouteMapping, digest: String) throws -> FileOutcome {
         var entry = entry
         let publication = Publication(workspace: workspace)
@@ -231,9 +231,10 @@ public struct FileProcessor: Sendable {
             }
             entry.output = outputs.map(workspace.relative).joined(separator: "\n")
             entry.finishedAt = Timestamp.now()
-            try writeReport(FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
-                                       shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided, filteredBy: filteredBy),
-                            to: publication)
+            var report = FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
+                                    shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided, filteredBy: filteredBy)
+            report.rounded = rounded
+            try writeReport(report, to: publication)
             entry.id = try tx.insert(entry)
             try publication.record(in: tx, inputID: entry.id)
         }
@@ -247,6 +248,8 @@ public struct FileProcessor: Sendable {
             "kept": "\(entry.kept)", "filtered": "\(entry.filtered)", "rejected": "\(entry.rejected)",
             "skipped": "\(entry.skipped)", "updated": "\(entry.updated)",
         ]
+        // A rounding the mapping allows is still news: once per file, by field.
+        if !rounded.isEmpty { metadata["rounded"] = "\(rounded.description)" }
         // Nothing imported and nothing updated: say so out loud, with the reason beside it (the
         // report's `filtered_by` has it for every file).
         if entry.filtered > 0, entry.kept == 0, entry.updated == 0, entry.skipped == 0 {

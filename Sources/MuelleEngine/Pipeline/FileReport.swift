@@ -18,6 +18,8 @@ struct FileReport {
     var voided: Int?
     /// Why records were not imported: the filter clause or import rule, how many, an example value.
     var filteredBy: FilterTally
+    /// Amounts the mapping's roundings rounded to their currency's places, by field.
+    var rounded = RoundedAmounts()
 
     init(entry: InputEntry, records: RecordCount, outputs: [String], errors: [MuelleError], duplicateOf: InputEntry? = nil, shipments: Int? = nil,
          deletions: Int? = nil, voided: Int? = nil, filteredBy: FilterTally = FilterTally()) {
@@ -55,6 +57,7 @@ struct FileReport {
                 ])
             })))
         }
+        if !rounded.isEmpty { pairs.append(("rounded", Self.describe(rounded))) }
         if let kind = records.kind {
             // Placed right after `records`: rows read, then the orders (or products, events…) they made.
             let at = (pairs.firstIndex { $0.0 == "records" } ?? pairs.count - 1) + 1
@@ -71,6 +74,11 @@ struct FileReport {
         }
         pairs.append(("errors", .array(errors.map(Self.describe))))
         return .object(pairs)
+    }
+
+    /// `{"lines.unit_price": 2}`: how many amounts of each field were rounded.
+    static func describe(_ rounded: RoundedAmounts) -> Value {
+        .object(rounded.counts.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })
     }
 
     static func describe(_ error: MuelleError) -> Value {
