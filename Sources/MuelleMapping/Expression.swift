@@ -10,9 +10,12 @@ public struct EvalScope {
     public var position: InputPosition
     /// The rows of the current group (`group_by`), addressable as `rows`.
     public var rows: [SourceRecord]
+    /// Where `lookup:` finds reference records; nil finds none.
+    public var references: (any ReferenceSource)?
 
-    public init(group rows: [SourceRecord]) {
+    public init(group rows: [SourceRecord], references: (any ReferenceSource)? = nil) {
         self.rows = rows
+        self.references = references
         self.values = [rows.first?.value ?? .null]
         self.position = rows.first?.position ?? InputPosition()
     }

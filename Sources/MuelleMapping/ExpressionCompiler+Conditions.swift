@@ -16,7 +16,7 @@ extension ExpressionCompiler {
         }
         switch call.name {
         case "equals":
-            let subject = expression(call.argument)
+            let subject = scalar(expression(call.argument), path: call.argument.string)
             guard let expected = call.option("value") else {
                 source.error("'equals' needs a 'value' to compare with", at: call.nameNode)
                 return CompiledCondition { _ in false }
@@ -55,7 +55,7 @@ extension ExpressionCompiler {
             let wantsPresent = call.name == "present"
             return CompiledCondition { scope in try subject(&scope).isBlank != wantsPresent }
         default: // matches
-            let subject = expression(call.argument)
+            let subject = scalar(expression(call.argument), path: call.argument.string)
             let regex = compiledRegex(call)
             return CompiledCondition { [label = call.argument.string] scope in
                 guard let text = try subject(&scope).text, let regex else { return false }

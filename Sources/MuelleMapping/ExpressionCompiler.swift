@@ -15,6 +15,8 @@ struct ExpressionCompiler {
     let defaultTimeZone: String?
     /// Records the input fields read by `group_by`, `filter` and `fields` (nil elsewhere).
     var references: ReferenceLog? = nil
+    /// XML input: an element with attributes reads as its text (`XMLElementValue`).
+    var readsXML = false
     var context = ReferenceContext()
 
     /// The same compiler, for an expression read in another context.
@@ -82,6 +84,7 @@ struct ExpressionCompiler {
             references.read(reference)
             if !context.optional { references.add(.field(reference)) }
         }
+        if readsXML { return CompiledExpression(sourceField: text) { scope in XMLElementValue.text(of: path.resolve(in: scope)) } }
         return CompiledExpression(sourceField: text) { scope in path.resolve(in: scope) }
     }
 
@@ -147,7 +150,7 @@ extension ExpressionCompiler {
     static let functionNames: Set<String> = conditionNames.union([
         "const", "trim", "upper", "lower", "concat", "join", "split", "replace", "regex",
         "coalesce", "map", "if", "integer", "decimal", "datetime", "multiply", "add", "subtract",
-        "divide", "sum", "each", "count", "first", "string", "optional",
+        "divide", "sum", "each", "count", "first", "string", "optional", "lookup",
     ])
 
     static func looksLikeMisspelledFunction(_ key: String) -> Bool {

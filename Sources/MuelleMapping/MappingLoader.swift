@@ -85,7 +85,8 @@ struct RouteCompiler {
         let settings = RouteSettings(source: source, node: root.member("route"), root: root)
         let reader = ReaderSettings.compile(source: source, node: root.member("reader"), root: root)
         let references = ReferenceLog()
-        let compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone, references: references)
+        var compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone, references: references)
+        if case .xml = reader.options { compiler.readsXML = true }
         let groupBy = root.member("group_by").map(compiler.with { $0.use = .groupBy }.expression)
         let clauses = root.member("filter").map { filterClauses($0, compiler: compiler.with { $0.use = .filter }) } ?? []
         guard let fieldsNode = root.member("fields") else {
@@ -116,7 +117,18 @@ struct RouteCompiler {
             sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
+            lookups: references.lookups, lookupWait: .seconds(settings.lookupWaitSeconds),
+            referenceFields: settings.kind == .reference ? Self.fieldPaths(fieldsNode).filter { $0 != "key" } : [],
             groupBy: groupBy, filterClauses: clauses, fields: fields, sourceRequirements: references.requirements, sourceReads: references.reads)
+    }
+
+    /// The output field paths a `fields:` section writes: `city`, and `address.city` inside a nested object.
+    static func fieldPaths(_ node: Node, prefix: String = "") -> [String] {
+        (node.stringKeyedPairs ?? []).flatMap { pair -> [String] in
+            let path = prefix.isEmpty ? pair.key : prefix + "." + pair.key
+            let nested = pair.value.stringKeyedPairs.map { pairs in !pairs.contains { ExpressionCompiler.functionNames.contains($0.key) } } ?? false
+            return nested ? fieldPaths(pair.value, prefix: path) : [path]
+        }
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.

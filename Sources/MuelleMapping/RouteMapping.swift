@@ -19,6 +19,8 @@ public enum RecordKind: String, Sendable, CaseIterable {
     case products
     /// Promotions, checked one by one and against each other (no overlap for one product).
     case promotions
+    /// Reference data kept by key (addresses, customers…) for other routes' `lookup:`; latest wins.
+    case reference
 
     public var outboxFolder: String {
         switch self {
@@ -26,6 +28,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return "order-updates"
         case .products: return "catalogue"
         case .promotions: return "promotions"
+        case .reference: return "reference"
         }
     }
 
@@ -36,6 +39,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return EventContract.requiredFields
         case .products: return ProductContract.requiredFields
         case .promotions: return PromotionContract.requiredFields
+        case .reference: return ReferenceContract.requiredFields
         }
     }
 
@@ -46,6 +50,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return "an order event"
         case .products: return "a product"
         case .promotions: return "a promotion"
+        case .reference: return "a reference record"
         }
     }
 
@@ -56,6 +61,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return "events"
         case .products: return "products"
         case .promotions: return "promotions"
+        case .reference: return "records"
         }
     }
 
@@ -65,6 +71,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return EventContract.mappableFields
         case .products: return ProductContract.mappableFields
         case .promotions: return PromotionContract.mappableFields
+        case .reference: return [:] // keeps whatever the mapping names
         }
     }
 }
@@ -95,6 +102,14 @@ public struct RouteMapping: Sendable {
     public let output: OutputSettings?
     /// Where the route's own outbox files (orders, catalogue changes, promotions…) are delivered.
     public let deliver: SFTPSettings?
+    /// Every `lookup:` of the mapping (checked against the workspace's reference routes).
+    public let lookups: [LookupUse]
+    /// How long a file whose lookup finds nothing waits for the reference data before it is quarantined.
+    public let lookupWait: Duration
+    /// A reference route's fields (paths such as `city`, `address.city`) that lookups may read.
+    public let referenceFields: [String]
+    /// The reference routes this route's lookups read, sorted.
+    public var lookupRoutes: [String] { Set(lookups.map(\.route)).sorted() }
     let groupBy: CompiledExpression?
     /// The route's `filter:`, clause by clause (empty: every record is selected).
     let filterClauses: [FilterClause]
@@ -126,14 +141,15 @@ public struct RouteMapping: Sendable {
     public var groupsRows: Bool { groupBy != nil }
 
     /// Maps one group (one record when the route does not group) onto a normalised record.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date()) -> Outcome {
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), references: (any ReferenceSource)? = nil) -> Outcome {
         var tally = FilterTally()
-        return map(group, source: source, now: now, tally: &tally)
+        return map(group, source: source, now: now, references: references, tally: &tally)
     }
 
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), tally: inout FilterTally) -> Outcome {
-        var scope = EvalScope(group: group)
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), references: (any ReferenceSource)? = nil,
+                    tally: inout FilterTally) -> Outcome {
+        var scope = EvalScope(group: group, references: references)
         let position = scope.position
         var selected = true
         do {
@@ -164,6 +180,8 @@ public struct RouteMapping: Sendable {
                 return .mapped(try ProductContract.normalise(mapped, source: source, at: position), selected: selected)
             case .promotions:
                 return .mapped(try PromotionContract.normalise(mapped, source: source, at: position), selected: selected)
+            case .reference:
+                return .mapped(try ReferenceContract.normalise(mapped, source: source, at: position), selected: selected)
             }
         } catch where !selected {
             return .filtered

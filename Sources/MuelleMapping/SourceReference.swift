@@ -55,7 +55,12 @@ final class ReferenceLog {
     /// Every reference compiled, optional or not, in the order read (never taken out by `capture`).
     private(set) var reads: [SourceReference] = []
 
+    /// Every `lookup:` compiled, for the check against the reference routes.
+    private(set) var lookups: [LookupUse] = []
+
     func read(_ reference: SourceReference) { reads.append(reference) }
+
+    func lookup(_ use: LookupUse) { lookups.append(use) }
 
     func add(_ requirement: SourceRequirement) { requirements.append(requirement) }
 

@@ -37,7 +37,7 @@ struct Try: AsyncParsableCommand {
     func run() async throws {
         do {
             let compiled = try TryRun.loadMapping(mapping, workspace: options.workspace)
-            let result = try TryRun.run(mapping: compiled, file: file)
+            let result = try TryRun.run(mapping: compiled, file: file, references: SampleReferences.load(for: compiled, workspace: options.workspace))
             print(JSONText.pretty(result.value))
             if result.refused { throw ExitCode(1) }
         } catch let error as MappingLoadError {

@@ -30,6 +30,7 @@ public enum MappingTests {
                 results.append(CaseResult(route: route, name: "(mapping)", passed: false, detail: "\(error)"))
                 continue
             }
+            let references = SampleReferences.load(for: mapping, workspace: workspace)
             for input in inputs {
                 let stem = input.contains(".") ? String(input[..<(input.lastIndex(of: ".") ?? input.endIndex)]) : input
                 let expectedPath = folder + "/" + stem + ".expected.json"
@@ -39,7 +40,7 @@ public enum MappingTests {
                     continue
                 }
                 do {
-                    let actual = JSONText.pretty(try TryRun.run(mapping: mapping, file: folder + "/" + input).value) + "\n"
+                    let actual = JSONText.pretty(try TryRun.run(mapping: mapping, file: folder + "/" + input, references: references).value) + "\n"
                     let passed = actual == expected
                     results.append(CaseResult(route: route, name: stem, passed: passed, detail: passed ? "" : LineDiff.unified(expected: expected, actual: actual)))
                 } catch {

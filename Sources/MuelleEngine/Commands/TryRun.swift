@@ -12,11 +12,12 @@ public enum TryRun {
         public var refused: Bool
     }
 
-    public static func run(mapping: RouteMapping, file path: String) throws -> Result {
+    /// `references`: where lookups read (see `SampleReferences`); without it every lookup finds nothing.
+    public static func run(mapping: RouteMapping, file path: String, references: (any ReferenceSource)? = nil) throws -> Result {
         let name = URL(fileURLWithPath: path).lastPathComponent
         let (sha256, _) = try ContentHash.file(at: path)
         var kept: [Value] = []
-        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256) { record, selected in
+        let summary = FileMapper(mapping: mapping, references: references).run(path: path, fileName: name, sha256: sha256) { record, selected in
             if selected { kept.append(record) }
         }
         let errors = summary.errors

@@ -8,6 +8,8 @@ public struct MappingSummary: Sendable {
     public var kept = 0
     public var filtered = 0
     public var rejectedCount = 0
+    /// Rejected records among them whose `lookup:` found no reference record (yet): the file waits for it.
+    public var waitingForReference = 0
     /// Rejected records with their reasons (the first `maxListed`; `rejectedCount` has them all).
     public var rejections: [MuelleError] = []
     /// A problem that made the rest of the file unreadable (malformed CSV/JSON/XML, unreadable file).
@@ -33,6 +35,7 @@ public struct MappingSummary: Sendable {
 
     mutating func reject(_ error: MuelleError) {
         rejectedCount += 1
+        if error.code == .lookupMissing { waitingForReference += 1 }
         if rejections.count < Self.maxListed { rejections.append(error) }
     }
 }
@@ -44,8 +47,13 @@ public struct MappingSummary: Sendable {
 /// what is written where.
 public struct FileMapper {
     public let mapping: RouteMapping
+    /// Where the mapping's `lookup:`s read reference records.
+    public let references: (any ReferenceSource)?
 
-    public init(mapping: RouteMapping) { self.mapping = mapping }
+    public init(mapping: RouteMapping, references: (any ReferenceSource)? = nil) {
+        self.mapping = mapping
+        self.references = references
+    }
 
     public func run(
         path: String, fileName: String, sha256: String,
@@ -73,7 +81,7 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            switch mapping.map(group, source: source, tally: &summary.filteredBy) {
+            switch mapping.map(group, source: source, references: references, tally: &summary.filteredBy) {
             case .mapped(let value, let selected):
                 if selected { summary.kept += 1 } else { summary.filtered += 1 }
                 try onMapped(value, selected)
