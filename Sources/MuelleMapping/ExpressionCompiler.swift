@@ -42,7 +42,7 @@ struct ExpressionCompiler {
                 source.error("keys of a mapping must be plain names", at: node)
                 return .constant(.null)
             }
-            let calls = pairs.filter { Self.functionNames.contains($0.key) }
+            let calls = Self.functionCalls(in: pairs)
             if calls.count > 1 {
                 source.error("one function per expression: found \(calls.map { "'\($0.key)'" }.joined(separator: " and ")); nest them instead", at: calls[1].keyNode)
                 return .constant(.null)
@@ -109,7 +109,7 @@ struct ExpressionCompiler {
     /// A condition: a condition function (`equals`, `in`, `all`, …), or any expression, true when it
     /// yields a value that is not blank, not `false` and not "false".
     func condition(_ node: Node) -> CompiledCondition {
-        if let pairs = node.stringKeyedPairs, let call = pairs.first(where: { Self.conditionNames.contains($0.key) }) {
+        if let pairs = node.stringKeyedPairs, let call = Self.functionCalls(in: pairs).first(where: { Self.conditionNames.contains($0.key) }) {
             return conditionFunction(FunctionCall(name: call.key, nameNode: call.keyNode, argument: call.value, node: node, pairs: pairs))
         }
         let value = expression(node)
@@ -152,6 +152,17 @@ extension ExpressionCompiler {
         "coalesce", "map", "if", "integer", "decimal", "datetime", "multiply", "add", "subtract",
         "divide", "sum", "each", "count", "first", "string", "optional", "lookup",
     ])
+
+    /// Options named like a function, by the function they belong to: `{ lookup: id, in: addresses }`
+    /// is a lookup, not an `in` condition.
+    static let optionsNamedLikeFunctions: [String: Set<String>] = ["lookup": ["in"]]
+
+    /// The keys of a mapping that call functions, leaving out options of another function among them.
+    static func functionCalls(in pairs: [(key: String, keyNode: Node, value: Node)]) -> [(key: String, keyNode: Node, value: Node)] {
+        let calls = pairs.filter { functionNames.contains($0.key) }
+        let shadowed = calls.reduce(into: Set<String>()) { $0.formUnion(optionsNamedLikeFunctions[$1.key] ?? []) }
+        return calls.filter { !shadowed.contains($0.key) }
+    }
 
     static func looksLikeMisspelledFunction(_ key: String) -> Bool {
         closestFunction(to: key) != nil

@@ -61,7 +61,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .orderEvents: return "events"
         case .products: return "products"
         case .promotions: return "promotions"
-        case .reference: return "records"
+        case .reference: return "references" // not "records": the rows read are "records" in logs
         }
     }
 

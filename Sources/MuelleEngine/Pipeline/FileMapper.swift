@@ -28,6 +28,12 @@ public struct MappingSummary: Sendable {
         fatal != nil || !unbound.isEmpty || (policy == .rejectFile && rejectedCount > 0)
     }
 
+    /// Whether the file waits for reference data rather than being refused: lookups found nothing, and
+    /// nothing else would refuse it.
+    public func waitsForReference(policy: BadRecordPolicy) -> Bool {
+        waitingForReference > 0 && fatal == nil && unbound.isEmpty && !(policy == .rejectFile && rejectedCount > waitingForReference)
+    }
+
     /// The problems with the file as a whole, then the rejected records.
     public var errors: [MuelleError] {
         (fatal.map { [$0] } ?? []) + unbound + rejections

@@ -104,9 +104,7 @@ public struct FileProcessor: Sendable {
         let errors = summary.errors
         // A lookup that finds nothing is no bad record: the file waits for the reference data. Only a file
         // with other bad records (under reject_file), or one that waited lookup_wait, is refused now.
-        let otherwiseRefused = summary.fatal != nil || !summary.unbound.isEmpty
-            || (mapping.onError == .rejectFile && summary.rejectedCount > summary.waitingForReference)
-        if summary.waitingForReference > 0, !otherwiseRefused {
+        if summary.waitsForReference(policy: mapping.onError) {
             let expired = try ReferenceWaiting.decide(summary: summary, mapping: mapping, name: name, ledger: ledger)
             entry.kept = 0
             return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: [expired] + errors, digest: digest)
