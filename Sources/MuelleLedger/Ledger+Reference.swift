@@ -19,35 +19,30 @@ extension Ledger {
     /// Registered by `Ledger.migrator`, after v11.
     static func registerReferenceMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v12: reference data") { db in
-            // Every version of every record, never updated in place: the latest id of a (route, key) wins.
-            try db.create(table: "referenceRecord") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("route", .text).notNull()
-                t.column("key", .text).notNull()
-                t.column("fingerprint", .text).notNull()
-                // The normalised record as written, for whoever audits its history.
-                t.column("record", .text).notNull()
-                // Field path → text, what lookups read.
-                t.column("lookupValues", .text).notNull()
-                t.column("input", .integer).notNull()
-            }
-            try db.create(index: "referenceRecordByKey", on: "referenceRecord", columns: ["route", "key", "id"])
-            try db.create(table: "referenceWait") { t in
-                t.column("route", .text).notNull()
-                t.column("name", .text).notNull()
-                t.column("referenceRoutes", .text).notNull()
-                t.column("reason", .text).notNull()
-                t.column("since", .text).notNull()
-                t.column("sinceEpoch", .double).notNull()
-                t.primaryKey(["route", "name"])
-            }
+            // Every version of every record, never updated in place: the latest input of a (route, key) wins.
+            // Keyed by (route, key, input) without a rowid, so the table is its own index and a new ledger
+            // stays small (a page per table). The key columns come first, as SQLite stores them: declared
+            // after the others (as GRDB's table builder writes them), `PRAGMA quick_check` read the NOT NULL
+            // columns as null and the ledger guard took the ledger for damaged.
+            try db.execute(sql: """
+                CREATE TABLE referenceRecord (
+                    route TEXT NOT NULL, key TEXT NOT NULL, input INTEGER NOT NULL,
+                    fingerprint TEXT NOT NULL, record TEXT NOT NULL, lookupValues TEXT NOT NULL,
+                    PRIMARY KEY (route, key, input)) WITHOUT ROWID
+                """)
+            try db.execute(sql: """
+                CREATE TABLE referenceWait (
+                    route TEXT NOT NULL, name TEXT NOT NULL,
+                    referenceRoutes TEXT NOT NULL, reason TEXT NOT NULL, since TEXT NOT NULL, sinceEpoch DOUBLE NOT NULL,
+                    PRIMARY KEY (route, name)) WITHOUT ROWID
+                """)
         }
     }
 
     /// The latest record of `route` under `key`, as field path → text; nil when there is none.
     public func referenceValues(route: String, key: String) throws -> [String: String]? {
         let text = try read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT lookupValues FROM referenceRecord WHERE route = ? AND key = ? ORDER BY id DESC LIMIT 1"),
+            try String.fetchOne(db.cachedStatement(sql: "SELECT lookupValues FROM referenceRecord WHERE route = ? AND key = ? ORDER BY input DESC LIMIT 1"),
                                 arguments: [route, key])
         }
         guard let data = text?.data(using: .utf8) else { return nil }
@@ -57,7 +52,7 @@ extension Ledger {
     /// Every version of a record, oldest first (`record` JSON and the input that brought it).
     public func referenceHistory(route: String, key: String) throws -> [(record: String, input: Int64)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT record, input FROM referenceRecord WHERE route = ? AND key = ? ORDER BY id", arguments: [route, key])
+            try Row.fetchAll(db, sql: "SELECT record, input FROM referenceRecord WHERE route = ? AND key = ? ORDER BY input", arguments: [route, key])
                 .map { ($0["record"], $0["input"]) }
         }
     }
@@ -105,13 +100,14 @@ extension LedgerTransaction {
     /// Keeps `record` as the latest version of its key unless it is the same as the latest; returns
     /// whether it was new or changed.
     public func saveReference(route: String, key: String, fingerprint: String, record: String, lookupValues: [String: String], inputID: Int64) throws -> Bool {
-        let latest = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM referenceRecord WHERE route = ? AND key = ? ORDER BY id DESC LIMIT 1"),
+        let latest = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM referenceRecord WHERE route = ? AND key = ? ORDER BY input DESC LIMIT 1"),
                                          arguments: [route, key])
         guard latest != fingerprint else { return false }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let values = String(decoding: try encoder.encode(lookupValues), as: UTF8.self)
-        try db.cachedStatement(sql: "INSERT INTO referenceRecord (route, key, fingerprint, record, lookupValues, input) VALUES (?, ?, ?, ?, ?, ?)")
+        // A key twice in one file: its last record is the file's version.
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO referenceRecord (route, key, fingerprint, record, lookupValues, input) VALUES (?, ?, ?, ?, ?, ?)")
             .execute(arguments: [route, key, fingerprint, record, values, inputID])
         return true
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MuelleLedger
 import Testing
 
 /// PrestaShop orders name their delivery address only by id: the address comes from the addresses
@@ -76,6 +77,11 @@ import Testing
         #expect(addressOf(ana)["line1"] as? String == "Gran Vía, 1")
         // Unchanged addresses of the second file are not kept twice.
         #expect(try bench.statusCard("prestashop-addresses")["counts"].flatMap { ($0 as? [String: Any])?["skipped"] as? Int } == 1)
+        // The ledger keeps both versions of address 5, oldest first, each with the input that brought it.
+        let history = try Ledger.open(path: bench.root + "/.muelle/ledger.sqlite").referenceHistory(route: "prestashop-addresses", key: "5")
+        #expect(history.count == 2)
+        #expect(history.first?.record.contains("Calle de Alcalá, 48") == true && history.last?.record.contains("Gran Vía, 1") == true)
+        #expect(Set(history.map(\.input)).count == 2)
     }
 
     @Test func anAddressThatNeverComesIsQuarantinedAfterLookupWait() throws {
