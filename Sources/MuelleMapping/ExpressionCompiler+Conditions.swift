@@ -24,7 +24,8 @@ extension ExpressionCompiler {
             let target = constant(expected).text
             return CompiledCondition { scope in try subject(&scope).text == target }
         case "in":
-            let subject = expression(call.argument)
+            // A list passes (any element may be in the set); an XML element with children does not.
+            let subject = scalar(expression(call.argument), path: call.argument.string)
             guard case .sequence(let items)? = call.option("values") else {
                 source.error("'in' needs 'values', a list of accepted values", at: call.option("values") ?? call.nameNode)
                 return CompiledCondition { _ in false }

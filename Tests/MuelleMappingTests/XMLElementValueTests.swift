@@ -49,6 +49,7 @@ import Yams
         }
         #expect(throws: MuelleError.self) { _ = try evaluate("{ upper: associations }") }
         #expect(throws: MuelleError.self) { _ = try evaluate("{ decimal: associations/order_rows }") }
+        #expect(throws: MuelleError.self) { _ = try evaluate("{ in: associations/order_rows, values: [x] }") }
     }
 
     @Test func jsonObjectsAreNotTakenForXMLElements() throws {

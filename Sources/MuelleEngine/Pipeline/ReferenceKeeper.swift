@@ -2,6 +2,7 @@ import Foundation
 import MuelleCore
 import MuelleLedger
 import MuelleMapping
+import Synchronization
 
 /// A reference route's file against the ledger: each record becomes the latest version of its key
 /// (latest file wins; every earlier version stays in the ledger as its history). Keys the file does not
@@ -35,12 +36,26 @@ struct ReferenceKeeper {
     }
 }
 
-/// `lookup:` reading the ledger's reference records while muelle runs.
-struct LedgerReferences: ReferenceSource {
+/// `lookup:` reading the ledger's reference records while muelle runs, for one file.
+///
+/// An order reads several fields of one address in a row (name, street, city…): the records last read are
+/// kept, a bounded few, so that is one ledger read, not eight.
+final class LedgerReferences: ReferenceSource {
     let ledger: Ledger
+    private let recent = Mutex<[String: [String: String]?]>([:])
+    private static let kept = 256
+
+    init(ledger: Ledger) { self.ledger = ledger }
 
     func values(route: String, key: String) throws -> [String: String]? {
-        try ledger.referenceValues(route: route, key: key)
+        let id = route + "\u{0}" + key
+        if let cached = recent.withLock({ $0[id] }) { return cached }
+        let found = try ledger.referenceValues(route: route, key: key)
+        recent.withLock { recent in
+            if recent.count >= Self.kept { recent.removeAll(keepingCapacity: true) }
+            recent[id] = .some(found)
+        }
+        return found
     }
 }
 
