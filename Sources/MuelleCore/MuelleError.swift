@@ -29,6 +29,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unknownStatus = Code(rawValue: "unknown_status")
         public static let unmappedValue = Code(rawValue: "unmapped_value")
         public static let unknownOrder = Code(rawValue: "unknown_order")
+        /// A `lookup:` found no record under its key in a reference route (yet): the file waits for it.
+        public static let lookupMissing = Code(rawValue: "lookup_missing")
         /// A feed held back by a safety limit (a catalogue that would lose too many products).
         public static let heldBack = Code(rawValue: "held_back")
         public static let invalidRecord = Code(rawValue: "invalid_record")

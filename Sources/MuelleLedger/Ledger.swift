@@ -162,6 +162,7 @@ public struct Ledger: Sendable {
         registerPublicationMigration(&migrator)
         registerIndexMigration(&migrator)
         registerStartMigration(&migrator)
+        registerReferenceMigration(&migrator)
         return migrator
     }
 

@@ -1,7 +1,7 @@
-/// A duration as mappings write it: a whole number and a unit, "90 seconds", "5 minutes", "1 hour".
+/// A duration as mappings write it: a whole number and a unit, "90 seconds", "5 minutes", "1 hour", "1 day".
 enum DurationSetting {
     private static let unitSeconds = [
-        "second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
+        "second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400,
     ]
 
     /// The seconds `text` stands for; `nil` when it does not read like "5 minutes" or is not positive.

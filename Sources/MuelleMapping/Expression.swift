@@ -12,18 +12,22 @@ public struct EvalScope {
     public var rows: [SourceRecord]
     /// What `{ meta: … }` reads: the input's name, arrival time, file_pattern captures.
     public var metadata: [String: Value]
+    /// Where `lookup:` finds reference records; nil finds none.
+    public var references: (any ReferenceSource)?
 
-    public init(group rows: [SourceRecord], metadata: [String: Value] = [:]) {
+    public init(group rows: [SourceRecord], metadata: [String: Value] = [:], references: (any ReferenceSource)? = nil) {
         self.rows = rows
         self.metadata = metadata
+        self.references = references
         self.values = [rows.first?.value ?? .null]
         self.position = rows.first?.position ?? InputPosition()
     }
 
     /// One row of a group as the record (`records: { each: rows }`); `rows` is still the whole group.
-    public init(row: SourceRecord, of rows: [SourceRecord], metadata: [String: Value] = [:]) {
+    public init(row: SourceRecord, of rows: [SourceRecord], metadata: [String: Value] = [:], references: (any ReferenceSource)? = nil) {
         self.rows = rows
         self.metadata = metadata
+        self.references = references
         self.values = [row.value]
         self.position = row.position
     }

@@ -16,7 +16,7 @@ extension ExpressionCompiler {
         }
         switch call.name {
         case "equals":
-            let subject = expression(call.argument)
+            let subject = scalar(expression(call.argument), path: call.argument.string)
             guard let expected = call.option("value") else {
                 source.error("'equals' needs a 'value' to compare with", at: call.nameNode)
                 return CompiledCondition { _ in false }
@@ -24,7 +24,8 @@ extension ExpressionCompiler {
             let target = constant(expected).text
             return CompiledCondition { scope in try subject(&scope).text == target }
         case "in":
-            let subject = expression(call.argument)
+            // A list passes (any element may be in the set); an XML element with children does not.
+            let subject = scalar(expression(call.argument), path: call.argument.string)
             guard case .sequence(let items)? = call.option("values") else {
                 source.error("'in' needs 'values', a list of accepted values", at: call.option("values") ?? call.nameNode)
                 return CompiledCondition { _ in false }
@@ -55,7 +56,7 @@ extension ExpressionCompiler {
             let wantsPresent = call.name == "present"
             return CompiledCondition { scope in try subject(&scope).isBlank != wantsPresent }
         default: // matches
-            let subject = expression(call.argument)
+            let subject = scalar(expression(call.argument), path: call.argument.string)
             let regex = compiledRegex(call)
             return CompiledCondition { [label = call.argument.string] scope in
                 guard let text = try subject(&scope).text, let regex else { return false }

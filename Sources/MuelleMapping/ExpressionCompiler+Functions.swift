@@ -53,15 +53,17 @@ extension ExpressionCompiler {
             return options(call, ["scale"]) { arithmetic(call) }
         case "sum":
             return options(call, ["of", "filter"]) { sum(call) }
+        case "lookup":
+            return options(call, ["in", "field"]) { lookup(call) }
         case "each":
             return options(call, ["fields", "value", "filter"]) { each(call) }
         case "count":
-            return options(call, []) { unary(call) { value, _ in
+            return options(call, []) { unary(call, scalar: false) { value, _ in
                 if case .array(let a) = value { return .number(String(a.count)) }
                 return .number(value == .null ? "0" : "1")
             } }
         case "first":
-            return options(call, []) { unary(call) { value, _ in
+            return options(call, []) { unary(call, scalar: false) { value, _ in
                 if case .array(let a) = value { return a.first ?? .null }
                 return value
             } }
@@ -80,8 +82,8 @@ extension ExpressionCompiler {
         return build()
     }
 
-    func unary(_ call: FunctionCall, _ body: @escaping @Sendable (Value, inout EvalScope) throws -> Value) -> CompiledExpression {
-        let argument = expression(call.argument)
+    func unary(_ call: FunctionCall, scalar expectsScalar: Bool = true, _ body: @escaping @Sendable (Value, inout EvalScope) throws -> Value) -> CompiledExpression {
+        let argument = expectsScalar ? scalar(expression(call.argument), path: call.argument.string) : expression(call.argument)
         return CompiledExpression(sourceField: argument.sourceField) { scope in
             try body(try argument(&scope), &scope)
         }
@@ -92,11 +94,10 @@ extension ExpressionCompiler {
     }
 
     /// Arguments given as a list: `[a, b, c]`.
-    func arguments(_ call: FunctionCall) -> [CompiledExpression] {
-        guard case .sequence(let items) = call.argument else {
-            return [expression(call.argument)]
-        }
-        return items.map(expression)
+    func arguments(_ call: FunctionCall, scalar expectsScalar: Bool = true) -> [CompiledExpression] {
+        let items: [Node]
+        if case .sequence(let list) = call.argument { items = Array(list) } else { items = [call.argument] }
+        return items.map { expectsScalar ? scalar(expression($0), path: $0.string) : expression($0) }
     }
 
     func literalString(_ call: FunctionCall, _ key: String, default fallback: String? = nil) -> String? {
@@ -208,7 +209,7 @@ extension ExpressionCompiler {
     /// is always there, so then all of them may).
     private func coalesce(_ call: FunctionCall) -> CompiledExpression {
         guard let log = references, case .sequence(let items) = call.argument, items.count > 1 else {
-            return firstNotBlank(arguments(call))
+            return firstNotBlank(arguments(call, scalar: false))
         }
         var alternatives: [[SourceRequirement]] = []
         let candidates = items.map { item in

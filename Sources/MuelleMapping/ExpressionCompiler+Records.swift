@@ -103,7 +103,7 @@ extension ExpressionCompiler {
         var table: [String: Value] = [:]
         for pair in pairs { table[pair.key] = constant(pair.value) }
         let fallback = call.option("default").map(constant)
-        let subject = expression(call.argument)
+        let subject = scalar(expression(call.argument), path: call.argument.string)
         let where_ = "\(source.file):\(tableNode.mark?.line ?? 1)"
         let label = subject.sourceField
         return CompiledExpression(sourceField: label) { [table] scope in

@@ -18,6 +18,8 @@ struct ExpressionCompiler {
     /// The keys `{ meta: … }` may read: the standard ones and the captures of the route's `file_pattern`;
     /// nil where expressions read a normalised record (`output:`, `shipping:`), not an input.
     var metadataKeys: [String]? = nil
+    /// XML input: an element with attributes reads as its text (`XMLElementValue`).
+    var readsXML = false
     var context = ReferenceContext()
 
     /// The same compiler, for an expression read in another context.
@@ -43,7 +45,7 @@ struct ExpressionCompiler {
                 source.error("keys of a mapping must be plain names", at: node)
                 return .constant(.null)
             }
-            let calls = pairs.filter { Self.functionNames.contains($0.key) }
+            let calls = Self.functionCalls(in: pairs)
             if calls.count > 1 {
                 source.error("one function per expression: found \(calls.map { "'\($0.key)'" }.joined(separator: " and ")); nest them instead", at: calls[1].keyNode)
                 return .constant(.null)
@@ -85,6 +87,7 @@ struct ExpressionCompiler {
             references.read(reference)
             if !context.optional { references.add(.field(reference)) }
         }
+        if readsXML { return CompiledExpression(sourceField: text) { scope in XMLElementValue.text(of: path.resolve(in: scope)) } }
         return CompiledExpression(sourceField: text) { scope in path.resolve(in: scope) }
     }
 
@@ -109,7 +112,7 @@ struct ExpressionCompiler {
     /// A condition: a condition function (`equals`, `in`, `all`, …), or any expression, true when it
     /// yields a value that is not blank, not `false` and not "false".
     func condition(_ node: Node) -> CompiledCondition {
-        if let pairs = node.stringKeyedPairs, let call = pairs.first(where: { Self.conditionNames.contains($0.key) }) {
+        if let pairs = node.stringKeyedPairs, let call = Self.functionCalls(in: pairs).first(where: { Self.conditionNames.contains($0.key) }) {
             return conditionFunction(FunctionCall(name: call.key, nameNode: call.keyNode, argument: call.value, node: node, pairs: pairs))
         }
         let value = expression(node)
@@ -150,8 +153,19 @@ extension ExpressionCompiler {
     static let functionNames: Set<String> = conditionNames.union([
         "const", "trim", "upper", "lower", "concat", "join", "split", "replace", "regex",
         "coalesce", "map", "if", "integer", "decimal", "datetime", "multiply", "add", "subtract",
-        "divide", "sum", "each", "count", "first", "string", "optional", "meta", "html_text", "decode_entities",
+        "divide", "sum", "each", "count", "first", "string", "optional", "meta", "html_text", "decode_entities", "lookup",
     ])
+
+    /// Options named like a function, by the function they belong to: `{ lookup: id, in: addresses }`
+    /// is a lookup, not an `in` condition.
+    static let optionsNamedLikeFunctions: [String: Set<String>] = ["lookup": ["in"]]
+
+    /// The keys of a mapping that call functions, leaving out options of another function among them.
+    static func functionCalls(in pairs: [(key: String, keyNode: Node, value: Node)]) -> [(key: String, keyNode: Node, value: Node)] {
+        let calls = pairs.filter { functionNames.contains($0.key) }
+        let shadowed = calls.reduce(into: Set<String>()) { $0.formUnion(optionsNamedLikeFunctions[$1.key] ?? []) }
+        return calls.filter { !shadowed.contains($0.key) }
+    }
 
     static func looksLikeMisspelledFunction(_ key: String) -> Bool {
         closestFunction(to: key) != nil

@@ -73,7 +73,7 @@ extension RouteCompiler {
 
     /// The value a condition looks at: `X` of `{ equals: X, … }`, through any `not:`.
     private func subject(of node: Node, compiler: ExpressionCompiler) -> CompiledExpression? {
-        guard let pairs = node.stringKeyedPairs, let call = pairs.first(where: { ExpressionCompiler.conditionNames.contains($0.key) }) else { return nil }
+        guard let pairs = node.stringKeyedPairs, let call = ExpressionCompiler.functionCalls(in: pairs).first(where: { ExpressionCompiler.conditionNames.contains($0.key) }) else { return nil }
         switch call.key {
         case "equals", "in", "present", "blank", "matches": return compiler.expression(call.value)
         case "not": return subject(of: call.value, compiler: compiler)

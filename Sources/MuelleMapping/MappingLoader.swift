@@ -87,6 +87,7 @@ struct RouteCompiler {
         let references = ReferenceLog()
         var compiler = ExpressionCompiler(source: source, splitsPaths: !reader.isCSV, defaultTimeZone: settings.timezone, references: references)
         compiler.metadataKeys = InputMetadata.standardKeys + (settings.filePattern?.regex.namedGroups.map(\.name) ?? [])
+        if case .xml = reader.options { compiler.readsXML = true }
         let groupBy = root.member("group_by").map(compiler.with { $0.use = .groupBy }.expression)
         let fillDown = compileFillDown(root.member("fill_down"), compiler: compiler, grouped: groupBy != nil)
         let rowRecords = compileRowRecords(root.member("records"), compiler: compiler, grouped: groupBy != nil)
@@ -120,10 +121,22 @@ struct RouteCompiler {
             sftpSource: SFTPSettings(source: source, node: root.member("source")),
             output: OutputSettings(source: source, node: root.member("output")),
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
-            customerKey: settings.customerKey, groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields,
+            customerKey: settings.customerKey,
+            lookups: references.lookups, lookupWait: .seconds(settings.lookupWaitSeconds),
+            referenceFields: settings.kind == .reference ? Self.fieldPaths(fieldsNode).filter { $0 != "key" } : [],
+            groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields,
             sourceRequirements: references.requirements, sourceReads: references.reads,
             filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)),
             moneyRounding: moneyRounding(fieldsNode, kind: settings.kind))
+    }
+
+    /// The output field paths a `fields:` section writes: `city`, and `address.city` inside a nested object.
+    static func fieldPaths(_ node: Node, prefix: String = "") -> [String] {
+        (node.stringKeyedPairs ?? []).flatMap { pair -> [String] in
+            let path = prefix.isEmpty ? pair.key : prefix + "." + pair.key
+            let nested = pair.value.stringKeyedPairs.map { pairs in !pairs.contains { ExpressionCompiler.functionNames.contains($0.key) } } ?? false
+            return nested ? fieldPaths(pair.value, prefix: path) : [path]
+        }
     }
 
     /// Output fields the order contract does not have are typos until proven otherwise.

@@ -7,7 +7,7 @@ extension RecordKind {
         switch self {
         case .orders: return OrderContract.moneyFields
         case .products: return ProductContract.moneyFields
-        case .orderEvents, .promotions, .customers: return []
+        case .orderEvents, .promotions, .customers, .reference: return []
         }
     }
 }

@@ -24,6 +24,8 @@ public enum RecordKind: String, Sendable, CaseIterable {
 
     /// Whether each file is the whole set (catalogue, customers), compared with the route's last one.
     public var isFullFeed: Bool { self == .products || self == .customers }
+    /// Reference data kept by key (addresses, customers…) for other routes' `lookup:`; latest wins.
+    case reference
 
     public var outboxFolder: String {
         switch self {
@@ -32,6 +34,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .products: return "catalogue"
         case .promotions: return "promotions"
         case .customers: return "customers"
+        case .reference: return "reference"
         }
     }
 
@@ -43,6 +46,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .products: return ProductContract.requiredFields
         case .promotions: return PromotionContract.requiredFields
         case .customers: return CustomerContract.requiredFields
+        case .reference: return ReferenceContract.requiredFields
         }
     }
 
@@ -54,6 +58,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .products: return "a product"
         case .promotions: return "a promotion"
         case .customers: return "a customer"
+        case .reference: return "a reference record"
         }
     }
 
@@ -65,6 +70,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .products: return "products"
         case .promotions: return "promotions"
         case .customers: return "customers"
+        case .reference: return "references" // not "records": the rows read are "records" in logs
         }
     }
 
@@ -75,6 +81,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
         case .products: return ProductContract.mappableFields
         case .promotions: return PromotionContract.mappableFields
         case .customers: return CustomerContract.mappableFields
+        case .reference: return [:] // keeps whatever the mapping names
         }
     }
 }
@@ -107,6 +114,14 @@ public struct RouteMapping: Sendable {
     public let deliver: SFTPSettings?
     /// Customer feeds: the customer field that keys each customer (`email`, `tax_id`, `platform_id`).
     public let customerKey: String?
+    /// Every `lookup:` of the mapping (checked against the workspace's reference routes).
+    public let lookups: [LookupUse]
+    /// How long a file whose lookup finds nothing waits for the reference data before it is quarantined.
+    public let lookupWait: Duration
+    /// A reference route's fields (paths such as `city`, `address.city`) that lookups may read.
+    public let referenceFields: [String]
+    /// The reference routes this route's lookups read, sorted.
+    public var lookupRoutes: [String] { Set(lookups.map(\.route)).sorted() }
     let groupBy: CompiledExpression?
     /// `fill_down:`: columns a group's later rows read from its first row where they leave them blank.
     let fillDown: FillDown?
@@ -160,10 +175,11 @@ public struct RouteMapping: Sendable {
 
     /// Maps one group (one record when the route does not group) onto a normalised record; a route
     /// with `records:` makes several of one group (see `mapRecords`), of which this is the first.
-    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:]) -> Outcome {
+    public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
+                    references: (any ReferenceSource)? = nil) -> Outcome {
         var tally = FilterTally()
         var rounded = RoundedAmounts()
-        return mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally, rounded: &rounded).first ?? .filtered
+        return mapRecords(group, source: source, now: now, metadata: metadata, references: references, tally: &tally, rounded: &rounded).first ?? .filtered
     }
 
     /// Maps one group onto its records — one, or with `records: { each: rows }` one per row it keeps,
@@ -171,14 +187,14 @@ public struct RouteMapping: Sendable {
     /// one away. Rows `records:` does not keep make no record at all: they are neither filtered nor rejected.
     /// `rounded` adds up what the mapping's roundings rounded in the records imported.
     public func mapRecords(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
-                           tally: inout FilterTally, rounded: inout RoundedAmounts) -> [Outcome] {
+                           references: (any ReferenceSource)? = nil, tally: inout FilterTally, rounded: inout RoundedAmounts) -> [Outcome] {
         let rows = fillDown?.apply(to: group) ?? group
         guard let rowRecords else {
-            return [map(EvalScope(group: rows, metadata: metadata), source: source, now: now, tally: &tally, rounded: &rounded)]
+            return [map(EvalScope(group: rows, metadata: metadata, references: references), source: source, now: now, tally: &tally, rounded: &rounded)]
         }
         var outcomes: [Outcome] = []
         for row in rows {
-            let scope = EvalScope(row: row, of: rows, metadata: metadata)
+            let scope = EvalScope(row: row, of: rows, metadata: metadata, references: references)
             do {
                 guard try rowRecords.keeps(scope) else { continue }
             } catch {
@@ -195,9 +211,10 @@ public struct RouteMapping: Sendable {
 
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
-                    tally: inout FilterTally) -> Outcome {
+                    references: (any ReferenceSource)? = nil, tally: inout FilterTally) -> Outcome {
         var rounded = RoundedAmounts()
-        return mapRecords(group, source: source, now: now, metadata: metadata, tally: &tally, rounded: &rounded).first ?? .filtered
+        return mapRecords(group, source: source, now: now, metadata: metadata, references: references, tally: &tally, rounded: &rounded)
+            .first ?? .filtered
     }
 
     private static func located(_ error: any Error, source: OrderContract.Source, at position: InputPosition) -> MuelleError {
@@ -248,6 +265,8 @@ public struct RouteMapping: Sendable {
                 return .mapped(try PromotionContract.normalise(mapped, source: source, at: position), selected: selected)
             case .customers:
                 return .mapped(try CustomerContract.normalise(mapped, keyField: customerKey ?? "email", source: source, at: position), selected: selected)
+            case .reference:
+                return .mapped(try ReferenceContract.normalise(mapped, source: source, at: position), selected: selected)
             }
         } catch where !selected {
             return .filtered

@@ -20,12 +20,17 @@ struct RouteSettings {
     /// Five minutes: longer than an SFTP client takes to reconnect and resume, and than one sync interval
     /// of a partner feed (5–10 minutes), yet short enough that a cut-off upload is reported the same hour.
     static let defaultIncompleteAfterSeconds = 300
+    /// How long a file whose `lookup:` finds nothing waits for the reference data, then is quarantined.
+    var lookupWaitSeconds = RouteSettings.defaultLookupWaitSeconds
+    /// One day: a platform's separate exports (orders now, addresses at the next daily export or when
+    /// staff drop them) meet within a working day; longer and a forgotten export goes unnoticed too long.
+    static let defaultLookupWaitSeconds = 86400
 
     /// `file_pattern:`: the names of the route's inputs, whose named groups are metadata keys.
     var filePattern: FilePattern?
 
     static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "customer_key", "max_removed_share",
-                                    "incomplete_after", "file_pattern"]
+                                    "incomplete_after", "file_pattern", "lookup_wait"]
 
     init(source: YAMLSource, node: Node?, root: Node) {
         guard let node else {
@@ -63,6 +68,10 @@ struct RouteSettings {
                 }
             case "file_pattern":
                 filePattern = Self.filePattern(value, node: pair.value, source: source)
+            case "lookup_wait":
+                if let seconds = DurationSetting.seconds(value) { lookupWaitSeconds = seconds } else {
+                    source.error("lookup_wait reads like '1 day' (seconds, minutes, hours or days)", at: pair.value)
+                }
             case "product_key":
                 if OrderContract.productKeyFields.contains(value) { productKey = value } else {
                     source.error("product_key is one of \(OrderContract.productKeyFields.joined(separator: ", ")), not '\(value)'", at: pair.value)

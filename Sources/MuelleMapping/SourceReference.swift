@@ -59,10 +59,14 @@ final class ReferenceLog {
 
     /// The metadata keys (`{ meta: … }`) the mapping reads.
     private(set) var metadata: Set<String> = []
+    /// Every `lookup:` compiled, for the check against the reference routes.
+    private(set) var lookups: [LookupUse] = []
 
     func read(_ reference: SourceReference) { reads.append(reference) }
 
     func readMetadata(_ key: String) { metadata.insert(key) }
+
+    func lookup(_ use: LookupUse) { lookups.append(use) }
 
     func add(_ requirement: SourceRequirement) { requirements.append(requirement) }
 

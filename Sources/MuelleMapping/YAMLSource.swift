@@ -24,7 +24,7 @@ final class YAMLSource {
         diagnostics.append(MappingDiagnostic(file: file, line: line, column: column, message: message, snippet: snippet(line: line, column: column)))
     }
 
-    private func snippet(line: Int, column: Int) -> String? {
+    func snippet(line: Int, column: Int) -> String? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard line >= 1, line <= lines.count else { return nil }
         let source = String(lines[line - 1]).replacingOccurrences(of: "\r", with: "")

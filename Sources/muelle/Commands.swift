@@ -50,7 +50,8 @@ struct Try: AsyncParsableCommand {
                 }
                 metadata = InputMetadata(fileName: name ?? URL(fileURLWithPath: file).lastPathComponent, receivedAt: arrival)
             }
-            let result = try TryRun.run(mapping: compiled, file: file, metadata: metadata)
+            let result = try TryRun.run(mapping: compiled, file: file, metadata: metadata,
+                                       references: SampleReferences.load(for: compiled, workspace: options.workspace))
             print(JSONText.pretty(result.value))
             if result.refused { throw ExitCode(1) }
         } catch let error as MappingLoadError {

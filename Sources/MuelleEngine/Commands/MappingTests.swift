@@ -33,6 +33,7 @@ public enum MappingTests {
                 results.append(CaseResult(route: route, name: "(mapping)", passed: false, detail: "\(error)"))
                 continue
             }
+            let references = SampleReferences.load(for: mapping, workspace: workspace)
             for input in inputs {
                 let stem = input.contains(".") ? String(input[..<(input.lastIndex(of: ".") ?? input.endIndex)]) : input
                 let expectedPath = folder + "/" + stem + ".expected.json"
@@ -43,7 +44,7 @@ public enum MappingTests {
                 }
                 do {
                     let metadata = try caseMetadata(input: input, path: folder + "/" + stem + Self.metadataSuffix, workspace: workspace)
-                    let actual = JSONText.pretty(try TryRun.run(mapping: mapping, file: folder + "/" + input, metadata: metadata).value) + "\n"
+                    let actual = JSONText.pretty(try TryRun.run(mapping: mapping, file: folder + "/" + input, metadata: metadata, references: references).value) + "\n"
                     let passed = actual == expected
                     results.append(CaseResult(route: route, name: stem, passed: passed, detail: passed ? "" : LineDiff.unified(expected: expected, actual: actual)))
                 } catch {

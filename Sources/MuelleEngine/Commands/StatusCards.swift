@@ -29,6 +29,9 @@ public enum StatusCards {
         public var stuckReason: String?
         /// Partner files waiting for their delivery.
         public var pendingDeliveries = 0
+        /// Waiting files held because a `lookup:` found no reference record yet, and the oldest one's reason.
+        public var waitingForReference = 0
+        public var waitingForReferenceReason: String?
 
         var value: Value {
             .object([
@@ -46,6 +49,8 @@ public enum StatusCards {
                 ("waiting", .number(String(waiting))), ("stuck", .number(String(stuck))),
                 ("stuck_reason", stuckReason.map(Value.string) ?? .null), ("quarantined", .number(String(quarantined))),
                 ("deliveries_pending", .number(String(pendingDeliveries))),
+                ("waiting_for_reference", .number(String(waitingForReference))),
+                ("waiting_for_reference_reason", waitingForReferenceReason.map(Value.string) ?? .null),
             ])
         }
     }
@@ -85,6 +90,9 @@ public enum StatusCards {
             card.stuck = stuck.count
             card.stuckReason = stuck.first.map { "\($0.name): \($0.reason)" }
             card.mappingError = problem
+            let referenceWaits = try (ledger?.referenceWaits(route: name) ?? []).filter { Set(inbox).contains($0.name) }
+            card.waitingForReference = referenceWaits.count
+            card.waitingForReferenceReason = referenceWaits.first.map { "\($0.name) (since \($0.since)): \($0.reason)" }
             return card
         }
     }
@@ -107,6 +115,9 @@ public enum StatusCards {
                          + " · filtered \(t.filtered) · rejected \(t.rejected) (\(t.rejectedFiles) file(s)) · duplicates \(t.duplicates)")
             if t.cancelledAfterHandover > 0 {
                 lines.append("  cancelled after handover: \(t.cancelledAfterHandover) order(s) — intercept with the carrier (see the reports; listed on the next manifest)")
+            }
+            if card.waitingForReference > 0 {
+                lines.append("  waiting for reference data: \(card.waitingForReference) file(s): \(card.waitingForReferenceReason ?? "")")
             }
             if let error = card.mappingError { lines.append("  mapping error: \(error)") }
             if let error = card.lastError { lines.append("  newest quarantine reason: \(error)") }

@@ -13,20 +13,23 @@ public enum TryRun {
     }
 
     /// `metadata` stands in for what the inbox would tell (`--name`, `--received-at`); by default the file's
-    /// own name and modification time, as `muelle run` reads them.
-    public static func run(mapping: RouteMapping, file path: String, metadata: InputMetadata? = nil) throws -> Result {
+    /// own name and modification time, as `muelle run` reads them. `references`: where lookups read (see
+    /// `SampleReferences`); without it every lookup finds nothing.
+    public static func run(mapping: RouteMapping, file path: String, metadata: InputMetadata? = nil,
+                           references: (any ReferenceSource)? = nil) throws -> Result {
         let metadata = metadata ?? InputMetadata(fileName: URL(fileURLWithPath: path).lastPathComponent, receivedAt: modificationDate(path))
         let name = metadata.fileName
         let (sha256, _) = try ContentHash.file(at: path, name: mapping.readsFileName ? name : nil)
         var kept: [Value] = []
-        let summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, metadata: metadata) { record, selected in
+        let summary = FileMapper(mapping: mapping, references: references).run(path: path, fileName: name, sha256: sha256, metadata: metadata) { record, selected in
             if selected { kept.append(record) }
         }
         let errors = summary.errors
         let refused = summary.refusesFile(policy: mapping.onError)
         var pairs: [(String, Value)] = [
             ("route", .string(mapping.name)), ("file", .string(name)),
-            ("verdict", .string(refused ? "rejected" : "accepted")),
+            // A file whose lookups find nothing (yet) waits for the reference data when muelle runs.
+            ("verdict", .string(!refused ? "accepted" : summary.waitsForReference(policy: mapping.onError) ? "held" : "rejected")),
             ("records", .number(String(summary.records))),
             ("counts", .object([
                 ("kept", .number(String(summary.kept))), ("filtered", .number(String(summary.filtered))),

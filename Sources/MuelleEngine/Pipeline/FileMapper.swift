@@ -8,6 +8,8 @@ public struct MappingSummary: Sendable {
     public var kept = 0
     public var filtered = 0
     public var rejectedCount = 0
+    /// Rejected records among them whose `lookup:` found no reference record (yet): the file waits for it.
+    public var waitingForReference = 0
     /// Rejected records with their reasons (the first `maxListed`; `rejectedCount` has them all).
     public var rejections: [MuelleError] = []
     /// A problem that made the rest of the file unreadable (malformed CSV/JSON/XML, unreadable file).
@@ -29,6 +31,12 @@ public struct MappingSummary: Sendable {
         fatal != nil || !unbound.isEmpty || (policy == .rejectFile && rejectedCount > 0)
     }
 
+    /// Whether the file waits for reference data rather than being refused: lookups found nothing, and
+    /// nothing else would refuse it.
+    public func waitsForReference(policy: BadRecordPolicy) -> Bool {
+        waitingForReference > 0 && fatal == nil && unbound.isEmpty && !(policy == .rejectFile && rejectedCount > waitingForReference)
+    }
+
     /// The problems with the file as a whole, then the rejected records.
     public var errors: [MuelleError] {
         (fatal.map { [$0] } ?? []) + unbound + rejections
@@ -36,6 +44,7 @@ public struct MappingSummary: Sendable {
 
     mutating func reject(_ error: MuelleError) {
         rejectedCount += 1
+        if error.code == .lookupMissing { waitingForReference += 1 }
         if rejections.count < Self.maxListed { rejections.append(error) }
     }
 }
@@ -47,8 +56,13 @@ public struct MappingSummary: Sendable {
 /// what is written where.
 public struct FileMapper {
     public let mapping: RouteMapping
+    /// Where the mapping's `lookup:`s read reference records.
+    public let references: (any ReferenceSource)?
 
-    public init(mapping: RouteMapping) { self.mapping = mapping }
+    public init(mapping: RouteMapping, references: (any ReferenceSource)? = nil) {
+        self.mapping = mapping
+        self.references = references
+    }
 
     public func run(
         path: String, fileName: String, sha256: String, metadata: InputMetadata? = nil,
@@ -85,7 +99,7 @@ public struct FileMapper {
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
             var rounded = RoundedAmounts()
-            let outcomes = mapping.mapRecords(group, source: source, metadata: meta, tally: &summary.filteredBy, rounded: &rounded)
+            let outcomes = mapping.mapRecords(group, source: source, metadata: meta, references: references, tally: &summary.filteredBy, rounded: &rounded)
             // What was rounded counts in the records the file imports, not in those the filter turned away.
             summary.rounded.add(rounded)
             for outcome in outcomes {

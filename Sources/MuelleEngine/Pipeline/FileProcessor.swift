@@ -77,7 +77,8 @@ public struct FileProcessor: Sendable {
         let staged = try StagedOrders(directory: staging)
         var mappedSinceCheck = 0
         let metadata = InputMetadata(fileName: name, receivedAt: before.modificationDate)
-        var summary = FileMapper(mapping: mapping).run(path: path, fileName: name, sha256: sha256, metadata: metadata, progress: progress) { record, selected in
+        var summary = FileMapper(mapping: mapping, references: LedgerReferences(ledger: ledger))
+            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, progress: progress) { record, selected in
             try staged.append(record, selected: selected)
             TestHooks.point("reading")
             mappedSinceCheck += 1
@@ -103,6 +104,13 @@ public struct FileProcessor: Sendable {
         entry.filtered = summary.filtered
         entry.rejected = summary.rejectedCount
         let errors = summary.errors
+        // A lookup that finds nothing is no bad record: the file waits for the reference data. Only a file
+        // with other bad records (under reject_file), or one that waited lookup_wait, is refused now.
+        if summary.waitsForReference(policy: mapping.onError) {
+            let expired = try ReferenceWaiting.decide(summary: summary, mapping: mapping, name: name, ledger: ledger)
+            entry.kept = 0
+            return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: [expired] + errors, digest: digest)
+        }
 
         if summary.refusesFile(policy: mapping.onError) {
             entry.kept = 0
@@ -188,6 +196,11 @@ public struct FileProcessor: Sendable {
                 entry.skipped = result.unchanged
                 outputs = result.output.map { [$0] } ?? []
                 productDeletions = result.deleted
+            case .reference:
+                let result = try ReferenceKeeper(tx: tx, route: mapping.name, inputID: inputID).apply(staged)
+                entry.kept = result.saved
+                entry.skipped = result.unchanged
+                outputs = []
             case .promotions:
                 // Each promotion file is emitted whole, once (the file's content decides its name).
                 outputs = []

@@ -112,7 +112,7 @@ public struct InboxService: Service {
             }
             switch result {
             case .done:
-                break
+                wakeFilesWaiting(on: file.route, watcher: watcher)
             case .held(let retryAfter):
                 // Back when it changes or its writer closes it; the timed retry is the safety net.
                 watcher.hold(file, retryAfter: retryAfter ?? options.rescanInterval)
@@ -124,6 +124,20 @@ public struct InboxService: Service {
                 // The route's mapping went away meanwhile: the file waits with the others.
                 sendBack.yield(.ready(file))
             }
+        }
+    }
+
+    /// A reference route took a file: the files held for its data are offered again now, not at their
+    /// `lookup_wait` deadline.
+    private func wakeFilesWaiting(on route: String, watcher: InboxWatcher) {
+        guard runner.catalog.snapshot.routes[route]?.kind == .reference,
+              let waits = try? runner.ledger.referenceWaits(waitingFor: route) else { return }
+        for wait in waits {
+            let path = runner.workspace.inbox(route: wait.route) + "/" + wait.name
+            // Only its route, name and path matter to `forget`: the watcher looks at the file itself again.
+            let file = InboxFile(route: wait.route, name: wait.name, path: path, size: 0, modificationTime: .now(), inode: 0)
+            runner.logger.info("reference data arrived: taking the file again", metadata: ["muelle.route": "\(wait.route)", "muelle.file": "\(wait.name)", "reference": "\(route)"])
+            watcher.forget(file)
         }
     }
 

@@ -156,6 +156,7 @@ public struct Runner: Sendable {
             }
             summary.add(outcome)
             noteTaken(file)
+            try? ledger.clearReferenceWait(route: file.route, name: file.name)
             return .done
         } catch let held as FileHeld {
             logger.info("held: it stays in the inbox and is tried again", metadata: [
@@ -206,13 +207,23 @@ public struct Runner: Sendable {
         warnAboutUnmappedFolders()
         let pullFailures = await SFTPPulls.pullAll(self)
         let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
+        // Reference routes first: an order dropped with its addresses finds them in the same run.
+        let references = snapshot.sortedRoutes.filter { $0.kind == .reference }
+        let referenceSummary = await withTaskGroup(of: RunSummary.self) { group in
+            for mapping in references {
+                group.addTask { await limiter.withPermit { await drainOnce(route: mapping.name, options: options) } }
+            }
+            var total = RunSummary()
+            for await summary in group { total.merge(summary) }
+            return total
+        }
         return await withTaskGroup(of: RunSummary.self) { group in
-            for mapping in snapshot.sortedRoutes {
+            for mapping in snapshot.sortedRoutes where mapping.kind != .reference {
                 group.addTask {
                     await limiter.withPermit { await drainOnce(route: mapping.name, options: options) }
                 }
             }
-            var total = RunSummary()
+            var total = referenceSummary
             total.failures += pullFailures
             total.brokenRoutes = snapshot.brokenRoutes
             total.configurationErrors = !snapshot.problems.isEmpty

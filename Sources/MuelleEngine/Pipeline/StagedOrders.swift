@@ -13,6 +13,9 @@ final class StagedOrders {
     let directory: String
     let ordersPath: String
     let indexPath: String
+    /// Reference records only: each record's lookup values (field path → text) as a JSON line, aligned too.
+    let lookupPath: String
+    private var lookups: FileWriter?
     private let orders: FileWriter
     private let index: FileWriter
     private(set) var count = 0
@@ -24,6 +27,7 @@ final class StagedOrders {
         self.directory = directory
         ordersPath = directory + "/orders.ndjson"
         indexPath = directory + "/orders.index"
+        lookupPath = directory + "/orders.lookup"
         orders = try FileWriter(path: ordersPath)
         index = try FileWriter(path: indexPath)
     }
@@ -41,6 +45,11 @@ final class StagedOrders {
         line.append(0x0A)
         try orders.write(bytes: line)
         try index.writeLine("\(id)\t\(digests.fingerprint)\t\(status)\t\(selected ? 1 : 0)\t\(digests.fields)\t\(position)\t\(evidenceAt)")
+        if case .string("reference")? = record["kind"] {
+            if lookups == nil { lookups = try FileWriter(path: lookupPath) }
+            let values = ReferenceContract.lookupValues(of: record).sorted { $0.key < $1.key }
+            try lookups?.writeLine(JSONText.compact(.object(ValueObject(values.map { ($0.key, Value.string($0.value)) }))))
+        }
         count += 1
         if !selected { unselected += 1 }
     }
@@ -48,6 +57,7 @@ final class StagedOrders {
     func sync() throws {
         try orders.sync()
         try index.flush()
+        try lookups?.flush()
     }
 
     struct IndexEntry {

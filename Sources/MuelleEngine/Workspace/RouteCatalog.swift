@@ -66,6 +66,10 @@ public final class RouteCatalog: Sendable {
             case .failure(let error): snapshot.problems[route, default: []] += error.diagnostics
             }
         }
+        // A lookup into a route that is missing, not a reference route, or lacks the field stops its route.
+        let lookupProblems = LookupCheck.problems(in: compiled, unloadable: Set(snapshot.problems.keys))
+        for (route, diagnostics) in lookupProblems { snapshot.problems[route, default: []] += diagnostics }
+        compiled.removeAll { lookupProblems[$0.name] != nil }
         let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: compiled)
         snapshot.profiles = profiles
         for mapping in compiled {

@@ -45,12 +45,18 @@ public struct Workspace: Sendable {
     public func loadMappings() -> (routes: [RouteMapping], diagnostics: [MappingDiagnostic]) {
         var routes: [RouteMapping] = []
         var diagnostics: [MappingDiagnostic] = []
-        for (_, result) in loadRoutes() {
+        var broken: Set<String> = []
+        for (route, result) in loadRoutes() {
             switch result {
             case .success(let mapping): routes.append(mapping)
-            case .failure(let error): diagnostics.append(contentsOf: error.diagnostics)
+            case .failure(let error):
+                diagnostics.append(contentsOf: error.diagnostics)
+                broken.insert(route)
             }
         }
+        // Lookups are checked across the routes, once each is compiled.
+        let lookups = LookupCheck.problems(in: routes, unloadable: broken)
+        diagnostics += lookups.keys.sorted().flatMap { lookups[$0] ?? [] }
         return (routes, diagnostics)
     }
 
