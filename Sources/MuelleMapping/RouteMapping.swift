@@ -124,6 +124,8 @@ public struct RouteMapping: Sendable {
     }
 
     public var groupsRows: Bool { groupBy != nil }
+    /// The column `group_by` reads, for messages about a group.
+    public var groupByField: String? { groupBy?.sourceField }
 
     /// Maps one group (one record when the route does not group) onto a normalised record.
     public func map(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date()) -> Outcome {
