@@ -47,7 +47,8 @@ enum CSVReaderSettings {
             if byte == 0x0A || byte == 0x0D {
                 source.error("the \(role.0) cannot be a line break", at: node.member(role.0) ?? node)
             }
-            for other in roles[..<index] where other.1 == byte {
+            // An escape equal to the quote has its own message above.
+            for other in roles[..<index] where other.1 == byte && !(role.0 == "escape" && other.0 == "quote") {
                 source.error("the \(role.0) is the same character as the \(other.0)", at: node.member(role.0) ?? node.member(other.0) ?? node)
             }
         }

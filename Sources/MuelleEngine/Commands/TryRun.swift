@@ -30,7 +30,8 @@ public enum TryRun {
                 ("rejected", .number(String(summary.rejectedCount))),
             ])),
             ("errors", .array(errors.map(FileReport.describe))),
-            ("output", .array(kept)),
+            // A refused file emits nothing, whatever was mapped before the problem was found.
+            ("output", .array(refused ? [] : kept)),
         ])
         return Result(value: value, refused: refused)
     }

@@ -131,7 +131,7 @@ public struct FileMapper {
         let column = field.map { "\"\($0)\"" } ?? "the group_by value"
         return MuelleError(.splitGroup,
             "\(QuotedInput.quote(key)) appeared earlier in this file, with other rows between: rows are grouped (group_by) only while consecutive, "
-            + "so its rows would make two partial records; nothing of the file is taken. Export or sort the file so that the rows sharing a \(column) are together",
+            + "so its rows would make two partial records; nothing of the file is taken. Export or sort the file so that rows with the same \(column) are together",
             at: InputPosition(file: file, record: position.record, line: position.line, field: field))
     }
 
