@@ -34,6 +34,8 @@ public struct MuelleError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A feed held back by a safety limit (a catalogue that would lose too many products).
         public static let heldBack = Code(rawValue: "held_back")
         public static let invalidRecord = Code(rawValue: "invalid_record")
+        /// Rows of one group (`group_by`) that are not consecutive: grouping them would make partial records.
+        public static let splitGroup = Code(rawValue: "split_group")
         /// A regular expression needed more than its match limits on a value: the record is rejected.
         public static let regexLimit = Code(rawValue: "regex_limit")
         /// A field or record larger than the route's reader limits (`max_field_bytes`, `max_record_bytes`).

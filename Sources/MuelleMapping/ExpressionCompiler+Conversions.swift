@@ -83,6 +83,7 @@ extension ExpressionCompiler {
     func arithmetic(_ call: FunctionCall) -> CompiledExpression {
         let operands = arguments(call)
         let scale = literalInt(call, "scale")
+        let exact = exactQuotient(call, scale: scale)
         if operands.count < 2 { source.error("'\(call.name)' needs a list of at least two values", at: call.argument) }
         if call.name == "subtract" || call.name == "divide", operands.count != 2 {
             source.error("'\(call.name)' takes exactly two values", at: call.argument)
@@ -119,9 +120,34 @@ extension ExpressionCompiler {
                 result = out
             }
             guard let result else { return .null }
+            if exact, let scale, !Self.isExact(result, scale: scale) {
+                let dividend = try operands[0](&scope).text ?? "", divisor = try operands[1](&scope).text ?? ""
+                throw MuelleError(.badNumber, "\(dividend) divided by \(divisor) does not come out exact at \(scale) decimal places "
+                                  + "(\(ExactDecimal.format(result, scale: scale + 4))…), and the mapping asks for an exact quotient (exact: true) rather than a rounded one",
+                                  at: scope.position.with(field: operands[0].sourceField))
+            }
             if let scale { return .number(ExactDecimal.format(result, scale: scale)) }
             return .number(ExactDecimal.plain(result))
         }
+    }
+
+    static func isExact(_ value: Decimal, scale: Int) -> Bool {
+        var input = value, rounded = Decimal()
+        NSDecimalRound(&rounded, &input, scale, .plain)
+        return rounded == value
+    }
+
+    /// `divide`'s `exact: true`: a quotient with more places than `scale` is an error, not rounded.
+    private func exactQuotient(_ call: FunctionCall, scale: Int?) -> Bool {
+        guard let node = call.option("exact") else { return false }
+        guard let exact = node.bool else {
+            source.error("'exact' of 'divide' is true or false", at: node)
+            return false
+        }
+        if exact, scale == nil {
+            source.error("'exact: true' needs a 'scale': the number of decimal places the quotient must come out exact at", at: node)
+        }
+        return exact
     }
 
     /// Integer fixed-point arithmetic for the usual small amounts; nil hands over to `Decimal`

@@ -49,8 +49,10 @@ extension ExpressionCompiler {
             return options(call, ["decimal_separator", "thousands_separator", "round"]) { decimal(call) }
         case "datetime":
             return options(call, ["format", "timezone"]) { datetime(call) }
-        case "multiply", "add", "subtract", "divide":
+        case "multiply", "add", "subtract":
             return options(call, ["scale"]) { arithmetic(call) }
+        case "divide":
+            return options(call, ["scale", "exact"]) { arithmetic(call) }
         case "sum":
             return options(call, ["of", "filter"]) { sum(call) }
         case "lookup":

@@ -172,6 +172,8 @@ public struct RouteMapping: Sendable {
     }
 
     public var groupsRows: Bool { groupBy != nil }
+    /// The column `group_by` reads, for messages about a group.
+    public var groupByField: String? { groupBy?.sourceField }
 
     /// Maps one group (one record when the route does not group) onto a normalised record; a route
     /// with `records:` makes several of one group (see `mapRecords`), of which this is the first.

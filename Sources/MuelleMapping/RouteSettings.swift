@@ -121,7 +121,7 @@ struct ReaderSettings {
         return false
     }
 
-    static let keys: Set<String> = ["format", "delimiter", "encoding", "records", "trim", "final_line_break", "max_field_bytes", "max_record_bytes"]
+    static let keys = Set(["format", "records", "final_line_break", "max_field_bytes", "max_record_bytes"]).union(CSVReaderSettings.keys)
 
     static func compile(source: YAMLSource, node: Node?, root: Node) -> ReaderSettings {
         var settings = ReaderSettings()
@@ -133,6 +133,11 @@ struct ReaderSettings {
             source.error("unknown reader option '\(pair.key)'; options are \(keys.sorted().joined(separator: ", "))", at: pair.keyNode)
         }
         let format = node.member("format")?.string ?? ""
+        if format != "csv" {
+            for pair in pairs where CSVReaderSettings.keys.contains(pair.key) {
+                source.error("\(pair.key) is a CSV reader option; this reader's format is \(format.isEmpty ? "not set" : format)", at: pair.keyNode)
+            }
+        }
         for (key, limit) in [("max_field_bytes", \ReaderLimits.maxFieldBytes), ("max_record_bytes", \ReaderLimits.maxRecordBytes)] {
             guard let value = node.member(key) else { continue }
             if let bytes = ReaderLimits.bytes(value.string ?? "") { settings.limits[keyPath: limit] = bytes } else {
@@ -155,23 +160,7 @@ struct ReaderSettings {
         }
         switch format {
         case "csv":
-            var csv = CSVOptions()
-            if let d = node.member("delimiter") {
-                let text = d.string ?? ""
-                let delimiter: UInt8? = switch text {
-                case "\\t", "\t", "tab": 9
-                default: text.utf8.count == 1 ? text.utf8.first : nil
-                }
-                if let delimiter { csv.delimiter = delimiter } else { source.error("the delimiter is one character: \",\" \";\" \"|\" or tab", at: d) }
-            }
-            if let e = node.member("encoding") {
-                if let encoding = TextEncoding(name: e.string ?? "") { csv.encoding = encoding } else {
-                    source.error("unknown encoding '\(e.string ?? "")'; use utf-8, latin-1 or windows-1252", at: e)
-                }
-            }
-            csv.trimFields = node.member("trim")?.bool ?? false
-            csv.finalLineBreak = finalLineBreak
-            settings.options = .csv(csv)
+            settings.options = .csv(CSVReaderSettings.compile(source: source, node: node, finalLineBreak: finalLineBreak))
         case "json":
             settings.options = .json(recordsPath: recordPath)
         case "ndjson":

@@ -4,7 +4,16 @@ import MuelleCore
 /// and the errors it reports with their positions.
 struct CSVScanner {
     private let delimiter: UInt8
+    /// Without quoting (`quote: none`) this is the delimiter, so the unquoted scan compares no extra byte.
     private let quote: UInt8
+    private let quoting: Bool
+    /// Without an escape character this is the quote, so the quoted scan compares no extra byte.
+    private let escape: UInt8
+    private let escaping: Bool
+    private let comment: UInt8
+    private let commenting: Bool
+    /// Lines before the header (`header_row`) still to skip unread.
+    private var linesBeforeHeader: Int
     private let encoding: TextEncoding
     private let trim: Bool
     private let finalLineBreak: FinalLineBreak
@@ -16,7 +25,7 @@ struct CSVScanner {
     private var readingHeader = true
     private var recordNumber = 0
 
-    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted, afterQuoted }
+    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted, escapeInQuoted, afterQuoted, skippedLine }
     private var state = State.fieldStart
     /// Field bytes seen in earlier chunks (or before a doubled quote); empty on the fast path.
     private var pending: [UInt8] = []
@@ -39,7 +48,13 @@ struct CSVScanner {
     init(options: CSVOptions, fileName: String, limits: ReaderLimits = .standard) {
         self.limits = limits
         delimiter = options.delimiter
-        quote = options.quote
+        quoting = options.quote != nil
+        quote = options.quote ?? options.delimiter
+        escaping = options.escape != nil
+        escape = options.escape ?? quote
+        commenting = options.comment != nil
+        comment = options.comment ?? 0
+        linesBeforeHeader = max(0, options.headerLine - 1)
         encoding = options.encoding
         trim = options.trimFields
         finalLineBreak = options.finalLineBreak
@@ -88,6 +103,8 @@ struct CSVScanner {
                     guard try finishAtEndOfFile(at: source.bytesRead, maxFields: maxFields) else { return false }
                 }
             }
+            // A comment line, or a line before the header row: skipped, but its line is counted.
+            if values.isEmpty { continue }
             // An empty line (or, with trimming, one of only spaces) is one empty unquoted field.
             if values.count == 1, !lastFieldQuoted, case .string(let s) = values[0], s.isEmpty { continue }
             if !readingHeader { recordNumber += 1 }
@@ -101,7 +118,8 @@ struct CSVScanner {
         let n = buffer.count
         let delimiter = self.delimiter, quote = self.quote
         let lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
-        let highestSpecial = max(delimiter, quote, cr), highestQuotedSpecial = max(quote, lf)
+        let escape = self.escape
+        let highestSpecial = max(delimiter, quote, cr), highestQuotedSpecial = max(quote, lf, escape)
         var i = 0
         if pendingLF {
             pendingLF = false
@@ -111,11 +129,17 @@ struct CSVScanner {
         while i < n {
             switch state {
             case .fieldStart:
+                // Per row, not per byte: only the first field of a row can start a skipped line.
+                if values.isEmpty, linesBeforeHeader > 0 || (commenting && buffer[i] == comment) {
+                    if linesBeforeHeader > 0 { linesBeforeHeader -= 1 }
+                    state = .skippedLine
+                    continue
+                }
                 if trim {
                     while i < n, buffer[i] == 0x20 || buffer[i] == 0x09 { i += 1 }
                     if i == n { return (n, false) }
                 }
-                if buffer[i] == quote {
+                if quoting, buffer[i] == quote {
                     quoteLine = line
                     quoteColumn = base + i - lineStart + 1
                     i += 1
@@ -141,9 +165,10 @@ struct CSVScanner {
                     return (n, false)
                 }
                 let b = buffer[j]
-                if b == quote {
+                if quoting, b == quote {
                     throw error("a quote character appears inside a field that is not enclosed in quotes; "
-                        + "a value containing quotes must be enclosed in quotes, with each inner quote doubled (\(doubledQuote))",
+                        + "a value containing quotes must be enclosed in quotes, with each inner quote doubled (\(doubledQuote)); "
+                        + "a flat file that has no quoting at all (Amazon's reports) needs reader option quote: none",
                         line: line, column: base + j - lineStart + 1)
                 }
                 try finishField(UnsafeBufferPointer(rebasing: buffer[segment..<j]), quoted: false, maxFields: maxFields)
@@ -155,7 +180,7 @@ struct CSVScanner {
                 while j < n {
                     let b = buffer[j]
                     if b > highestQuotedSpecial { j += 1; continue }
-                    if b == quote { break }
+                    if b == quote || b == escape { break }
                     if b == lf { line += 1; lineStart = base + j + 1 }
                     j += 1
                 }
@@ -163,6 +188,18 @@ struct CSVScanner {
                     pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[segment..<n]))
                     try checkPending()
                     return (n, false)
+                }
+                if escaping, buffer[j] == escape {
+                    pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[segment..<j]))
+                    if j + 1 == n {
+                        state = .escapeInQuoted
+                        return (n, false)
+                    }
+                    takeEscaped(buffer[j + 1], at: base + j + 1)
+                    try checkPending()
+                    i = j + 2
+                    segment = i
+                    continue
                 }
                 if j + 1 == n {
                     // Closing or doubled: the next chunk tells.
@@ -190,6 +227,18 @@ struct CSVScanner {
                     try finishField(UnsafeBufferPointer(rebasing: buffer[i..<i]), quoted: true, maxFields: maxFields)
                     state = .afterQuoted
                 }
+            case .escapeInQuoted:
+                takeEscaped(buffer[i], at: base + i)
+                try checkPending()
+                i += 1
+                segment = i
+                state = .quoted
+            case .skippedLine:
+                var j = i
+                while j < n, buffer[j] != lf, buffer[j] != cr { j += 1 }
+                if j == n { return (n, false) }
+                state = .fieldStart
+                return (endRow(lineBreak: buffer[j], at: base + j, base: base), true)
             case .afterQuoted:
                 let b = buffer[i]
                 if b == delimiter {
@@ -202,12 +251,20 @@ struct CSVScanner {
                     i += 1
                 } else {
                     throw error("unexpected character \(describe(b)) after the closing quote of a quoted field; "
-                        + "a quote inside a quoted field must be doubled (\(doubledQuote))",
+                        + "a quote inside a quoted field must be doubled (\(doubledQuote)); "
+                        + "a flat file that has no quoting at all (Amazon's reports) needs reader option quote: none",
                         line: line, column: base + i - lineStart + 1, fieldIndex: values.count - 1)
                 }
             }
         }
         return (n, false)
+    }
+
+    /// The character after an escape character, taken literally; an escaped line break still starts a line.
+    @inline(__always)
+    private mutating func takeEscaped(_ byte: UInt8, at offset: Int) {
+        pending.append(byte)
+        if byte == 0x0A { line += 1; lineStart = offset + 1 }
     }
 
     /// Counts the line break at file offset `offset`; returns how many bytes of the chunk are used.
@@ -223,15 +280,21 @@ struct CSVScanner {
     /// quoted field still open, means the file is incomplete: an upload still arriving, or one cut off.
     private mutating func finishAtEndOfFile(at offset: Int, maxFields: Int) throws -> Bool {
         defer { state = .fieldStart }
-        if case .quoted = state {
+        switch state {
+        case .quoted, .escapeInQuoted:
             throw incomplete("the file ends inside a quoted field opened at line \(quoteLine), column \(quoteColumn): "
                 + "either the rest of the file has not arrived, or that field's closing quote is missing",
                 line: quoteLine, column: quoteColumn, field: fieldName(values.count))
+        case .skippedLine where finalLineBreak == .optional:
+            return false
+        case .fieldStart where values.isEmpty:
+            return false
+        default:
+            break
         }
-        if case .fieldStart = state, values.isEmpty { return false }
         if finalLineBreak == .required {
             throw incomplete("the last line (line \(line)) has no line end: the file stops in the middle of "
-                + (readingHeader ? "the header row" : "record \(recordNumber + 1)")
+                + (state == .skippedLine ? "a skipped line" : readingHeader ? "the header row" : "record \(recordNumber + 1)")
                 + ", so the rest of it has not arrived (an export that never ends its last line needs reader option final_line_break: optional)",
                 line: line, column: offset - lineStart + 1)
         }
@@ -244,7 +307,7 @@ struct CSVScanner {
             try finishField(UnsafeBufferPointer(start: nil, count: 0), quoted: false, maxFields: maxFields)
         case .quoteInQuoted:
             try finishField(UnsafeBufferPointer(start: nil, count: 0), quoted: true, maxFields: maxFields)
-        case .afterQuoted, .quoted:
+        case .afterQuoted, .quoted, .escapeInQuoted, .skippedLine:
             break
         }
         return true

@@ -1,9 +1,12 @@
 import MuelleCore
 
-/// Streams the rows of a delimited text file (RFC 4180 quoting) as objects keyed by the header row.
+/// Streams the rows of a delimited text file (RFC 4180 quoting, another quote or an escape character, or
+/// no quoting at all) as objects keyed by the header row.
 ///
-/// The first row is the header; every data row becomes `.object` over one `KeyTable` shared by the
-/// whole file, with `.string` values (short rows are padded with ""). A UTF-8 byte-order mark is
+/// The first row (or the row on `headerLine`, the lines before it skipped unread) is the header; comment
+/// lines are skipped, their lines still counted, so positions are the file's own. Every data row becomes
+/// `.object` over one `KeyTable` shared by the whole file, with `.string` values (short rows are padded
+/// with ""). A UTF-8 byte-order mark is
 /// skipped; rows end at LF, CRLF or a lone CR; blank lines are skipped. The scanner works on whole
 /// buffered chunks, so the cost per byte is a comparison, not a function call.
 public final class CSVRecordReader: RecordReader {
@@ -24,8 +27,10 @@ public final class CSVRecordReader: RecordReader {
         if options.encoding == .utf8, try source.skipUTF8ByteOrderMark() { scanner.lineStart = 3 }
         guard try scanner.readRow(from: source, maxFields: Int.max) else {
             // Nothing yet is what an upload that has just begun looks like.
-            throw MuelleError(.incomplete, "the file is empty: a CSV file must start with a header row",
-                              at: InputPosition(file: source.fileName))
+            let message = options.headerLine > 1
+                ? "the file ends before its header row, which the mapping puts on line \(options.headerLine) (header_row)"
+                : "the file is empty: a CSV file must start with a header row"
+            throw MuelleError(.incomplete, message, at: InputPosition(file: source.fileName))
         }
         let names = scanner.values.map { $0.text ?? "" }
         scanner.startData(header: names)

@@ -73,16 +73,26 @@ public enum FinalLineBreak: String, Sendable, Equatable, CaseIterable {
 
 public struct CSVOptions: Sendable, Equatable {
     public var delimiter: UInt8
-    public var quote: UInt8
+    /// The quote character; nil for flat files that have no quoting at all (a `"` anywhere is literal).
+    public var quote: UInt8?
+    /// Inside a quoted field, this character makes the next one literal (`\"`), besides doubled quotes.
+    public var escape: UInt8?
+    /// A line starting with this character is skipped (outside quoted fields).
+    public var comment: UInt8?
+    /// The header is on this line (1-based); the lines before it (a title, notes) are skipped unread.
+    public var headerLine: Int
     public var encoding: TextEncoding
     /// Trims spaces and tabs around unquoted fields.
     public var trimFields: Bool
     public var finalLineBreak: FinalLineBreak
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""), encoding: TextEncoding = .utf8,
-                trimFields: Bool = false, finalLineBreak: FinalLineBreak = .required) {
+    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8? = UInt8(ascii: "\""), escape: UInt8? = nil, comment: UInt8? = nil,
+                headerLine: Int = 1, encoding: TextEncoding = .utf8, trimFields: Bool = false, finalLineBreak: FinalLineBreak = .required) {
         self.delimiter = delimiter
         self.quote = quote
+        self.escape = escape
+        self.comment = comment
+        self.headerLine = headerLine
         self.encoding = encoding
         self.trimFields = trimFields
         self.finalLineBreak = finalLineBreak

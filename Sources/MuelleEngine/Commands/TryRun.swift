@@ -37,7 +37,8 @@ public enum TryRun {
             ])),
         ]
         if !summary.rounded.isEmpty { pairs.append(("rounded", FileReport.describe(summary.rounded))) }
-        pairs += [("errors", .array(errors.map(FileReport.describe))), ("output", .array(kept))]
+        // A refused file emits nothing, whatever was mapped before the problem was found.
+        pairs += [("errors", .array(errors.map(FileReport.describe))), ("output", .array(refused ? [] : kept))]
         let value = Value.object(pairs)
         return Result(value: value, refused: refused)
     }

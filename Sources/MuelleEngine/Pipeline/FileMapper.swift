@@ -93,6 +93,9 @@ public struct FileMapper {
         var presence = mapping.presenceCheck()
         var group: [SourceRecord] = []
         var groupKey: String?
+        // Hashes of the groups already closed: a key coming back means the file does not keep a group's rows
+        // together. 8 bytes per group, not per row; a hash collision could only refuse a good file, never pass a bad one.
+        var closedGroups = Set<Int>()
 
         func flush() throws {
             guard let first = group.first else { return }
@@ -128,7 +131,13 @@ public struct FileMapper {
                         summary.reject(Self.muelleError(error, file: fileName))
                         continue
                     }
-                    if key != groupKey || key?.isEmpty == true { try flush() }
+                    if key != groupKey || key?.isEmpty == true {
+                        try flush()
+                        if let closed = groupKey, !closed.isEmpty { closedGroups.insert(closed.hashValue) }
+                        if let key, !key.isEmpty, closedGroups.contains(key.hashValue) {
+                            throw splitGroup(key, at: record.position, file: fileName)
+                        }
+                    }
                     groupKey = key
                     group.append(record)
                 } else {
@@ -144,6 +153,17 @@ public struct FileMapper {
         }
         if summary.fatal == nil, let presence { summary.unbound = presence.problems(file: fileName) }
         return summary
+    }
+
+    /// Rows are grouped while consecutive: a group seen again would become a second, partial record
+    /// (an order with only some of its lines, then an update taking the others away), so the whole file is refused.
+    private func splitGroup(_ key: String, at position: InputPosition, file: String) -> MuelleError {
+        let field = mapping.groupByField
+        let column = field.map { "\"\($0)\"" } ?? "the group_by value"
+        return MuelleError(.splitGroup,
+            "\(QuotedInput.quote(key)) appeared earlier in this file, with other rows between: rows are grouped (group_by) only while consecutive, "
+            + "so its rows would make two partial records; nothing of the file is taken. Export or sort the file so that rows with the same \(column) are together",
+            at: InputPosition(file: file, record: position.record, line: position.line, field: field))
     }
 
     static func muelleError(_ error: any Error, file: String) -> MuelleError {
