@@ -17,6 +17,9 @@ public enum ReferenceContract {
         return .object(ValueObject(keys: keys, values: [.string("reference"), .string(key), .object(kept), source.value]))
     }
 
+    /// The records other routes look up: reference records, and customers (whose fields are the record's own).
+    public static let kindsKept: Set<String> = ["reference", "customer"]
+
     /// The record's values by field path (`city`, `address.city`), as text: what a lookup reads. Lists and
     /// nulls are left out (a lookup of them finds no value).
     public static func lookupValues(of record: Value) -> [String: String] {
@@ -31,7 +34,12 @@ public enum ReferenceContract {
                 if let text = value.text, !path.isEmpty { values[path] = text }
             }
         }
-        walk(record["record"] ?? .null, "")
+        if case .string("reference")? = record["kind"] {
+            walk(record["record"] ?? .null, "")
+        } else if case .object(let object) = record {
+            // A customer: its own fields, less what every record carries.
+            walk(.object(ValueObject(object.pairs.filter { !["kind", "key", "source"].contains($0.0) })), "")
+        }
         return values
     }
 }

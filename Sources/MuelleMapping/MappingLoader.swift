@@ -123,7 +123,7 @@ struct RouteCompiler {
             deliver: SFTPSettings(source: source, node: root.member("deliver")),
             customerKey: settings.customerKey,
             lookups: references.lookups, lookupWait: .seconds(settings.lookupWaitSeconds),
-            referenceFields: settings.kind == .reference ? Self.fieldPaths(fieldsNode).filter { $0 != "key" } : [],
+            referenceFields: settings.kind.keepsReferenceData ? Self.fieldPaths(fieldsNode).filter { $0 != "key" } : [],
             groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields,
             sourceRequirements: references.requirements, sourceReads: references.reads,
             filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)),

@@ -69,8 +69,8 @@ public enum LookupCheck {
                 let message: String
                 var line = use.line, column = use.column, snippet = use.snippet
                 if let target = byName[use.route] {
-                    guard target.kind == .reference else {
-                        message = "'\(use.route)' is a route of kind \(target.kind.rawValue), not reference: a lookup reads a route of kind reference"
+                    guard target.kind.keepsReferenceData else {
+                        message = "'\(use.route)' is a route of kind \(target.kind.rawValue): a lookup reads a route of kind reference or customers"
                         problems[mapping.name, default: []].append(MappingDiagnostic(file: use.file, line: line, column: column, message: message, snippet: snippet))
                         continue
                     }
@@ -80,7 +80,7 @@ public enum LookupCheck {
                 } else if unloadable.contains(use.route) {
                     continue // its own errors are reported; this lookup waits for them to be fixed
                 } else {
-                    let known = mappings.filter { $0.kind == .reference }.map(\.name).sorted()
+                    let known = mappings.filter { $0.kind.keepsReferenceData }.map(\.name).sorted()
                     message = "there is no route '\(use.route)' (mappings/\(use.route).yaml) to look up in" + (known.isEmpty ? "" : "; reference routes are \(known.joined(separator: ", "))")
                 }
                 problems[mapping.name, default: []].append(MappingDiagnostic(file: use.file, line: line, column: column, message: message, snippet: snippet))

@@ -27,6 +27,10 @@ public enum RecordKind: String, Sendable, CaseIterable {
     /// Reference data kept by key (addresses, customers…) for other routes' `lookup:`; latest wins.
     case reference
 
+    /// Whether other routes' `lookup:` may read the route's records by key: a reference route's, and a
+    /// customer feed's (an order mapping looks its buyer up by email or platform id).
+    public var keepsReferenceData: Bool { self == .reference || self == .customers }
+
     public var outboxFolder: String {
         switch self {
         case .orders: return "orders"

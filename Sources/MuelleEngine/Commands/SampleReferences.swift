@@ -17,7 +17,7 @@ public struct SampleReferences: ReferenceSource {
         guard !mapping.lookupRoutes.isEmpty else { return nil }
         var records: [String: [String: [String: String]]] = [:]
         for route in mapping.lookupRoutes {
-            guard let reference = try? TryRun.loadMapping(route, workspace: workspace), reference.kind == .reference else { continue }
+            guard let reference = try? TryRun.loadMapping(route, workspace: workspace), reference.kind.keepsReferenceData else { continue }
             let folder = workspace.mappings + "/tests/" + route
             let inputs = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
                 .filter { !$0.hasSuffix(".expected.json") && !$0.hasPrefix(".") }.sorted()

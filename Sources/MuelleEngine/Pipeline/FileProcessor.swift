@@ -196,6 +196,8 @@ public struct FileProcessor: Sendable {
                 entry.skipped = result.unchanged
                 outputs = result.output.map { [$0] } ?? []
                 productDeletions = result.deleted
+                // Customers are also what order mappings look up (by the route's customer key).
+                if mapping.kind.keepsReferenceData { _ = try ReferenceKeeper(tx: tx, route: mapping.name, inputID: inputID).apply(staged) }
             case .reference:
                 let result = try ReferenceKeeper(tx: tx, route: mapping.name, inputID: inputID).apply(staged)
                 entry.kept = result.saved

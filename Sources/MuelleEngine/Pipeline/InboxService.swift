@@ -130,7 +130,7 @@ public struct InboxService: Service {
     /// A reference route took a file: the files held for its data are offered again now, not at their
     /// `lookup_wait` deadline.
     private func wakeFilesWaiting(on route: String, watcher: InboxWatcher) {
-        guard runner.catalog.snapshot.routes[route]?.kind == .reference,
+        guard runner.catalog.snapshot.routes[route]?.kind.keepsReferenceData == true,
               let waits = try? runner.ledger.referenceWaits(waitingFor: route) else { return }
         for wait in waits {
             let path = runner.workspace.inbox(route: wait.route) + "/" + wait.name

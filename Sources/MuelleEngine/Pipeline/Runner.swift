@@ -208,7 +208,7 @@ public struct Runner: Sendable {
         let pullFailures = await SFTPPulls.pullAll(self)
         let limiter = ConcurrencyLimiter(limit: max(1, options.maxConcurrentRoutes))
         // Reference routes first: an order dropped with its addresses finds them in the same run.
-        let references = snapshot.sortedRoutes.filter { $0.kind == .reference }
+        let references = snapshot.sortedRoutes.filter { $0.kind.keepsReferenceData }
         let referenceSummary = await withTaskGroup(of: RunSummary.self) { group in
             for mapping in references {
                 group.addTask { await limiter.withPermit { await drainOnce(route: mapping.name, options: options) } }
@@ -218,7 +218,7 @@ public struct Runner: Sendable {
             return total
         }
         return await withTaskGroup(of: RunSummary.self) { group in
-            for mapping in snapshot.sortedRoutes where mapping.kind != .reference {
+            for mapping in snapshot.sortedRoutes where !mapping.kind.keepsReferenceData {
                 group.addTask {
                     await limiter.withPermit { await drainOnce(route: mapping.name, options: options) }
                 }

@@ -45,7 +45,7 @@ final class StagedOrders {
         line.append(0x0A)
         try orders.write(bytes: line)
         try index.writeLine("\(id)\t\(digests.fingerprint)\t\(status)\t\(selected ? 1 : 0)\t\(digests.fields)\t\(position)\t\(evidenceAt)")
-        if case .string("reference")? = record["kind"] {
+        if case .string(let kind)? = record["kind"], ReferenceContract.kindsKept.contains(kind) {
             if lookups == nil { lookups = try FileWriter(path: lookupPath) }
             let values = ReferenceContract.lookupValues(of: record).sorted { $0.key < $1.key }
             try lookups?.writeLine(JSONText.compact(.object(ValueObject(values.map { ($0.key, Value.string($0.value)) }))))
