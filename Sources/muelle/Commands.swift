@@ -13,12 +13,12 @@ struct Check: AsyncParsableCommand {
         let (routes, routeDiagnostics) = workspace.loadMappings()
         let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
         let diagnostics = routeDiagnostics + profileDiagnostics
-        for diagnostic in diagnostics { print(diagnostic.description) }
+        for diagnostic in diagnostics { printOutput(diagnostic.description) }
         // Every file is checked whatever the others hold: the healthy ones are listed as such.
         let troubled = Set(diagnostics.map(\.file))
-        for route in routes where !troubled.contains(route.file) { print("ok  \(route.file)") }
+        for route in routes where !troubled.contains(route.file) { printOutput("ok  \(route.file)") }
         for code in profiles.keys.sorted() where !troubled.contains("\(workspace.relative(workspace.mappings))/carriers/\(code).yaml") {
-            print("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml")
+            printOutput("ok  \(workspace.relative(workspace.mappings))/carriers/\(code).yaml")
         }
         if !diagnostics.isEmpty {
             printError("\(diagnostics.count) error(s) in \(troubled.count) mapping file(s)")
@@ -52,7 +52,7 @@ struct Try: AsyncParsableCommand {
             }
             let result = try TryRun.run(mapping: compiled, file: file, metadata: metadata,
                                        references: SampleReferences.load(for: compiled, workspace: options.workspace))
-            print(JSONText.pretty(result.value))
+            printOutput(JSONText.pretty(result.value))
             if result.refused { throw ExitCode(1) }
         } catch let error as MappingLoadError {
             printError(error.description)
@@ -73,7 +73,7 @@ struct Status: AsyncParsableCommand {
         let workspace = options.workspace
         let catalog = RouteCatalog.load(workspace)
         let cards = try StatusCards.cards(workspace: workspace, catalog: catalog)
-        print(json ? StatusCards.json(cards) : StatusCards.text(cards))
+        printOutput(json ? StatusCards.json(cards) : StatusCards.text(cards))
         // The cards say which routes are broken; the full diagnostics are `muelle check`'s.
         if !catalog.problems.isEmpty { throw ExitCode(2) }
     }
@@ -86,11 +86,11 @@ struct TestMappings: AsyncParsableCommand {
     func run() async throws {
         let results = MappingTests.run(workspace: options.workspace)
         for result in results {
-            print("\(result.passed ? "pass" : "FAIL")  \(result.route)/\(result.name)")
-            if !result.passed { print(result.detail.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n")) }
+            printOutput("\(result.passed ? "pass" : "FAIL")  \(result.route)/\(result.name)")
+            if !result.passed { printOutput(result.detail.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n")) }
         }
         let failed = results.filter { !$0.passed }.count
-        print("\(results.count - failed) passed, \(failed) failed")
+        printOutput("\(results.count - failed) passed, \(failed) failed")
         if failed > 0 { throw ExitCode(1) }
     }
 }
@@ -112,11 +112,11 @@ struct ReplayFile: AsyncParsableCommand {
             // A running `muelle run` owns the inbox: hand the file to it rather than race it for the file.
             if let holder = WorkspaceLock.isHeld(options.workspace) {
                 _ = try Replay.run(file, runner: runner, handOver: true)
-                print("handed to the running muelle (\(holder)): \(file) is back in its route's inbox")
+                printOutput("handed to the running muelle (\(holder)): \(file) is back in its route's inbox")
                 return
             }
             guard let outcome = try Replay.run(file, runner: runner) else { return }
-            print("\(outcome.state.rawValue): \(outcome.route)/\(outcome.name) → \(outcome.entry.destination ?? "")")
+            printOutput("\(outcome.state.rawValue): \(outcome.route)/\(outcome.name) → \(outcome.entry.destination ?? "")")
             if outcome.state == .rejected { throw ExitCode(1) }
         } catch let error as MuelleError {
             printError(error.description)

@@ -52,6 +52,12 @@ final class BootstrapFlag: @unchecked Sendable {
 
 /// Prints to stderr; stdout is kept for results scripts read. Control characters of names and values in
 /// `text` are escaped (`LogText.terminal`).
+/// What a command prints on stdout: untrusted text in it (file names, reasons, values) cannot drive the
+/// terminal, as on stderr; line breaks stay.
+func printOutput(_ text: String, terminator: String = "\n") {
+    FileHandle.standardOutput.write(Data((LogText.terminal(text) + terminator).utf8))
+}
+
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((LogText.terminal(text) + "\n").utf8))
 }

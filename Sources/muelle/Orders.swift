@@ -19,14 +19,14 @@ struct Orders: AsyncParsableCommand {
         func run() async throws {
             let orders = try openLedger(options.workspace)?.orders(route: route, status: status) ?? []
             if json {
-                print(JSONText.pretty(.object([("orders", .array(orders.map { order in
+                printOutput(JSONText.pretty(.object([("orders", .array(orders.map { order in
                     .object([("id", .string(order.id)), ("route", .string(order.route)), ("status", .string(order.status)),
                              ("imported_at", .string(order.importedAt)), ("updated_at", .string(order.updatedAt))])
                 }))])))
                 return
             }
             for order in orders {
-                print("\(order.id)  \(order.status)  \(order.route)  imported \(order.importedAt)" + (order.updatedAt == order.importedAt ? "" : "  updated \(order.updatedAt)"))
+                printOutput("\(order.id)  \(order.status)  \(order.route)  imported \(order.importedAt)" + (order.updatedAt == order.importedAt ? "" : "  updated \(order.updatedAt)"))
             }
             printError("\(orders.count) order(s)")
         }
@@ -44,7 +44,7 @@ struct Orders: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let forgotten = try ledger.forgetOrders(ids: keys)
-            for id in forgotten { print("forgotten \(id)") }
+            for id in forgotten { printOutput("forgotten \(id)") }
             let unknown = keys.filter { !forgotten.contains($0) }
             for id in unknown { printError("not an imported order: \(id)") }
             if !unknown.isEmpty { throw ExitCode(1) }

@@ -19,12 +19,12 @@ struct Quarantine: AsyncParsableCommand {
             let workspace = options.workspace
             let items = try openLedger(workspace).map { try QuarantineDesk.list(workspace: workspace, ledger: $0, route: route, includeDismissed: all) } ?? []
             if json {
-                print(JSONText.pretty(.object([("quarantined", .array(items.map(\.value)))])))
+                printOutput(JSONText.pretty(.object([("quarantined", .array(items.map(\.value)))])))
                 return
             }
             for item in items {
-                print("\(item.file)  \(item.quarantinedAt)" + (item.dismissedBy.map { "  dismissed by \($0) \(item.dismissedAt ?? "")" } ?? ""))
-                print("  \(item.reason.split(separator: "\n").first.map(String.init) ?? item.reason)")
+                printOutput("\(item.file)  \(item.quarantinedAt)" + (item.dismissedBy.map { "  dismissed by \($0) \(item.dismissedAt ?? "")" } ?? ""))
+                printOutput("  \(item.reason.split(separator: "\n").first.map(String.init) ?? item.reason)")
             }
             printError("\(items.count) file(s) in quarantine" + (all ? "" : " need attention"))
         }
@@ -46,7 +46,7 @@ struct Quarantine: AsyncParsableCommand {
             do {
                 let who = by ?? ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
                 let item = try QuarantineDesk.dismiss(file, workspace: workspace, ledger: ledger, by: who)
-                print("dismissed \(item.file) (by \(item.dismissedBy ?? who), \(item.dismissedAt ?? ""))")
+                printOutput("dismissed \(item.file) (by \(item.dismissedBy ?? who), \(item.dismissedAt ?? ""))")
             } catch let error as MuelleError {
                 printError(error.description)
                 throw ExitCode(1)

@@ -23,6 +23,6 @@ struct SFTPConfig: AsyncParsableCommand {
         for upload in uploads where !known.contains(upload.route) {
             printError("warning: no mapping mappings/\(upload.route).yaml for partner \(upload.user)'s uploads")
         }
-        print(try SSHDConfigSnippet.partnerUploads(uploads, chrootRoot: chrootRoot, workspaceInbox: options.workspace.inbox), terminator: "")
+        printOutput(try SSHDConfigSnippet.partnerUploads(uploads, chrootRoot: chrootRoot, workspaceInbox: options.workspace.inbox), terminator: "")
     }
 }

@@ -45,17 +45,17 @@ struct Quote: AsyncParsableCommand {
         let quotes = try service.map { [try profile.quote(service: $0, destination: destination, parcels: boxes, declaredValue: value, cashOnDelivery: cash)] }
             ?? profile.quotes(destination: destination, parcels: boxes, declaredValue: value, cashOnDelivery: cash)
         if json {
-            print(JSONText.pretty(.object([("quotes", .array(quotes.map(\.value)))])))
+            printOutput(JSONText.pretty(.object([("quotes", .array(quotes.map(\.value)))])))
             return
         }
         for quote in quotes {
-            print("\(quote.carrier) \(quote.service)  zone \(quote.zone)  total \(quote.money(quote.total)) \(quote.currency)")
+            printOutput("\(quote.carrier) \(quote.service)  zone \(quote.zone)  total \(quote.money(quote.total)) \(quote.currency)")
             for (i, parcel) in quote.parcels.enumerated() {
-                print("  parcel \(i + 1): actual \(ExactDecimal.plain(parcel.actualKg)) kg, volumetric \(ExactDecimal.plain(parcel.volumetricKg)) kg → charged \(ExactDecimal.plain(parcel.chargeableKg)) kg" + (parcel.volumetricWins ? " (volumetric)" : ""))
+                printOutput("  parcel \(i + 1): actual \(ExactDecimal.plain(parcel.actualKg)) kg, volumetric \(ExactDecimal.plain(parcel.volumetricKg)) kg → charged \(ExactDecimal.plain(parcel.chargeableKg)) kg" + (parcel.volumetricWins ? " (volumetric)" : ""))
             }
-            print("  base \(quote.money(quote.base))" + (quote.minimumChargeAdjustment > 0 ? " + minimum charge \(quote.money(quote.minimumChargeAdjustment))" : ""))
-            for surcharge in quote.surcharges { print("  + \(surcharge.name) \(quote.money(surcharge.amount))") }
-            if quote.cashOnDeliveryFee > 0 { print("  + cash on delivery fee \(quote.money(quote.cashOnDeliveryFee))") }
+            printOutput("  base \(quote.money(quote.base))" + (quote.minimumChargeAdjustment > 0 ? " + minimum charge \(quote.money(quote.minimumChargeAdjustment))" : ""))
+            for surcharge in quote.surcharges { printOutput("  + \(surcharge.name) \(quote.money(surcharge.amount))") }
+            if quote.cashOnDeliveryFee > 0 { printOutput("  + cash on delivery fee \(quote.money(quote.cashOnDeliveryFee))") }
         }
     }
 }
@@ -82,7 +82,7 @@ struct Labels: AsyncParsableCommand {
                            + "; do not ship with it" + (force ? "" : " (--force prints its path anyway)"))
                 guard force else { throw ExitCode(1) }
             }
-            print(options.workspace.root + "/" + shipment.label)
+            printOutput(options.workspace.root + "/" + shipment.label)
         }
     }
 }
@@ -101,10 +101,10 @@ struct Manifest: AsyncParsableCommand {
             let runner = try openRunner(options)
             let day = date ?? String(ISO8601DateFormatter().string(from: Date()).prefix(10))
             let closed = try ShippingDesk.closeManifests(runner: runner, carrier: carrier, date: day)
-            if closed.isEmpty { print("nothing to close: no open shipments up to \(day)") }
+            if closed.isEmpty { printOutput("nothing to close: no open shipments up to \(day)") }
             for manifest in closed {
-                print("closed \(manifest.id): \(manifest.parcels) parcel(s) → \(manifest.files.joined(separator: ", "))")
-                for exception in manifest.exceptions { print("  exception: \(exception)") }
+                printOutput("closed \(manifest.id): \(manifest.parcels) parcel(s) → \(manifest.files.joined(separator: ", "))")
+                for exception in manifest.exceptions { printOutput("  exception: \(exception)") }
             }
         }
     }
@@ -122,7 +122,7 @@ struct Shipments: AsyncParsableCommand {
             let runner = try openRunner(options)
             do {
                 let shipment = try ShippingDesk.void(key: key, runner: runner)
-                print("voided \(shipment.orderID) (\(shipment.trackingNumbers))")
+                printOutput("voided \(shipment.orderID) (\(shipment.trackingNumbers))")
             } catch let error as MuelleError {
                 printError(error.description)
                 throw ExitCode(1)

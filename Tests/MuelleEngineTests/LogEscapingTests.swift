@@ -24,4 +24,15 @@ import Testing
         #expect(stderr.contains(#"orders\nFORGED-BY-NAME error muelle: disk on fire\u{1B}[31m.csv"#), "\(stderr)")
         #expect(stderr.contains(#"9,90\nFORGED-BY-VALUE info muelle: all good\u{1B}[2J"#), "\(stderr)")
     }
+
+    @Test func whatCommandsPrintOnStdoutIsEscapedToo() throws {
+        let bench = try Workbench(mappings: ["shopify-orders"])
+        defer { bench.remove() }
+        // A rejected file whose name clears the screen: `quarantine list` prints its name and reason.
+        try bench.drop("shopify-orders", "bad\u{1B}[2J\u{7}.csv", "Name,Financial Status\n#1,paid\n")
+        #expect(try bench.muelle(["run", "--once"]).status == 1)
+        let list = try bench.muelle(["quarantine", "list"])
+        #expect(list.stdout.contains(#"bad\u{1B}[2J\u{7}.csv"#), "\(list.stdout)")
+        #expect(!list.stdout.unicodeScalars.contains("\u{1B}") && !list.stdout.unicodeScalars.contains("\u{7}"), "a raw control character reached stdout")
+    }
 }
