@@ -175,4 +175,27 @@ import Testing
         let csv = try #require(bench.files("outbox/manifests").first { $0.hasSuffix(".csv") })
         #expect(try bench.read("outbox/manifests/" + csv).contains("shopify:main:1052"))
     }
+
+    /// A manifest's files appear only with its commit: killed before it, nothing is visible and closing again
+    /// makes the one manifest; killed after it, the next start publishes the files and nothing closes twice.
+    @Test(arguments: ["manifest-staged", "manifest-committed"])
+    func aManifestCloseKilledMidwayNeverLeavesFilesTheLedgerDoesNotKnow(point: String) throws {
+        let bench = try Workbench(mappings: ["shopify-orders"])
+        defer { bench.remove() }
+        try bench.dropExample("shopify-orders", "orders_export_1.csv")
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        let day = "2099-12-31"
+        let killed = try bench.muelle(["manifest", "close", "--date", day], environment: ["MUELLE_TEST_KILL_AT": point])
+        #expect(killed.status != 0, "the hook kills the close")
+        #expect(bench.files("outbox/manifests").isEmpty, "files visible before the next start: \(bench.files("outbox/manifests"))")
+        if point == "manifest-staged" {
+            let again = try bench.muelle(["manifest", "close", "--date", day])
+            #expect(again.stdout.contains("2 parcel(s)"), "\(again.stdout)\(again.stderr)")
+        } else {
+            #expect(try bench.muelle(["run", "--once"]).status == 0)
+            #expect(try bench.muelle(["manifest", "close", "--date", day]).stdout.contains("nothing to close"))
+        }
+        #expect(Set(bench.files("outbox/manifests")) == ["eu-parcel-B2C_Spain-\(day)-1.csv", "eu-parcel-B2C_Spain-\(day)-1.json", "eu-parcel-B2C_Spain-\(day)-1.pdf"])
+        #expect(try bench.read("outbox/manifests/eu-parcel-B2C_Spain-\(day)-1.csv").contains("shopify:main:1052"))
+    }
 }

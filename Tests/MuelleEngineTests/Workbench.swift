@@ -110,8 +110,10 @@ struct Workbench {
 
     /// Runs `muelle ARGS --root <workspace>` to completion.
     @discardableResult
-    func muelle(_ arguments: [String], root useRoot: Bool = true) throws -> Result {
+    /// `environment`: variables added to the test's own (a crash point: `MUELLE_TEST_KILL_AT`).
+    func muelle(_ arguments: [String], root useRoot: Bool = true, environment: [String: String] = [:]) throws -> Result {
         let process = start(arguments, root: useRoot)
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

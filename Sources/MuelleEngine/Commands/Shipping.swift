@@ -30,7 +30,13 @@ public enum ShippingDesk {
             guard let profile = profiles[code] else {
                 throw MuelleError(.configuration, "no carrier profile mappings/carriers/\(code).yaml")
             }
+            // The manifest's files appear only once the ledger says its shipments are on it (publish after
+            // commit): a failed commit leaves no pickup request for parcels the ledger still calls open.
+            let publication = Publication(workspace: workspace)
+            defer { publication.discard() }
+            var closedHere: [ClosedManifest] = []
             try runner.ledger.write { tx in
+                closedHere = []
                 let open = Dictionary(grouping: try tx.openShipments(carrier: code, upTo: date), by: \.agreement)
                 let intercept = Dictionary(grouping: try tx.pendingHandoverExceptions(carrier: code), by: \.agreement)
                 for agreementName in Set(open.keys).union(intercept.keys).sorted() {
@@ -47,7 +53,7 @@ public enum ShippingDesk {
                         PickupManifest.Exception(reference: shipment.orderID, trackingNumbers: shipment.trackingNumberList,
                                                  handedOverOn: shipment.manifest, reason: shipment.handoverException ?? "")
                     }
-                    let files = try publish(manifest, id: id, workspace: workspace)
+                    let files = try stage(manifest, id: id, workspace: workspace, publication: publication)
                     for var shipment in shipments {
                         shipment.manifest = id
                         try tx.save(shipment)
@@ -58,10 +64,15 @@ public enum ShippingDesk {
                     }
                     try tx.save(ManifestEntry(id: id, carrier: code, agreement: agreementName, date: date, closedAt: Timestamp.now(),
                                               files: files.map(workspace.relative)))
-                    closed.append(ClosedManifest(id: id, parcels: manifest.rows.count, files: files.map(workspace.relative),
-                                                 exceptions: manifest.exceptions.map(\.text)))
+                    closedHere.append(ClosedManifest(id: id, parcels: manifest.rows.count, files: files.map(workspace.relative),
+                                                     exceptions: manifest.exceptions.map(\.text)))
                 }
+                try publication.record(in: tx, inputID: nil)
+                if !closedHere.isEmpty { TestHooks.point("manifest-staged") }
             }
+            if !closedHere.isEmpty { TestHooks.point("manifest-committed") }
+            try publication.publish(clearingRowsIn: runner.ledger)
+            closed += closedHere
         }
         return closed
     }
@@ -75,8 +86,9 @@ public enum ShippingDesk {
         }
     }
 
-    /// The pickup request as JSON and CSV, and the PDF the driver signs; staged, then renamed in.
-    private static func publish(_ manifest: PickupManifest, id: String, workspace: Workspace) throws -> [String] {
+    /// The pickup request as JSON and CSV, and the PDF the driver signs, staged in `publication`; returns
+    /// their final paths.
+    private static func stage(_ manifest: PickupManifest, id: String, workspace: Workspace, publication: Publication) throws -> [String] {
         let base = workspace.outbox("manifests") + "/" + id
         let pdf = workspace.staging + "/" + UniqueName.next() + ".pdf"
         try ManifestRenderer.render(manifest, to: pdf)
@@ -104,8 +116,8 @@ public enum ShippingDesk {
             csv += [row.trackingNumber, row.reference, row.recipient, row.city, ExactDecimal.plain(row.weightKg),
                     row.cashOnDelivery.map(manifest.money) ?? ""].map(csvField).joined(separator: ",") + "\n"
         }
-        try FileSystem.writeAtomically(JSONText.pretty(request) + "\n", to: base + ".json", staging: workspace.staging)
-        try FileSystem.writeAtomically(csv, to: base + ".csv", staging: workspace.staging)
+        try publication.write(JSONText.pretty(request) + "\n", to: base + ".json")
+        try publication.write(csv, to: base + ".csv")
         var files = [base + ".json", base + ".csv", base + ".pdf"]
         if !manifest.exceptions.isEmpty {
             var exceptions = "tracking_number,reference,exception,handed_over_on,reason\n"
@@ -115,10 +127,10 @@ public enum ShippingDesk {
                         .map(csvField).joined(separator: ",") + "\n"
                 }
             }
-            try FileSystem.writeAtomically(exceptions, to: base + "-exceptions.csv", staging: workspace.staging)
+            try publication.write(exceptions, to: base + "-exceptions.csv")
             files.append(base + "-exceptions.csv")
         }
-        try FileSystem.publish(pdf, as: base + ".pdf")
+        try publication.add(pdf, as: base + ".pdf")
         return files
     }
 
