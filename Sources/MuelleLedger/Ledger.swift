@@ -19,10 +19,26 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// Opens the ledger at `path` to read it (`status`, `orders list`, `quarantine list`): no lock is taken,
+    /// so it answers at once while `muelle run` holds the write lock for a large file's commit. A ledger that
+    /// still needs a migration is opened as `open` does.
+    public static func openForReading(path: String) throws -> Ledger {
+        do {
+            let reader = try pool(path: path, readOnly: true)
+            if try reader.read(migrator.hasCompletedMigrations) { return Ledger(upToDate: reader) }
+        } catch let error as DatabaseError where error.resultCode != .SQLITE_CANTOPEN {
+            throw MuelleError(.ledger, "cannot open the ledger at \(path): \(describe(error))")
+        } catch {
+            // Not a WAL file yet, or not there: the writing open says what is wrong.
+        }
+        return try open(path: path)
+    }
+
     /// The WAL-mode pool every opening of a ledger file uses, so `muelle status` reads while `muelle run` writes.
-    static func pool(path: String) throws -> DatabasePool {
+    static func pool(path: String, readOnly: Bool = false) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        configuration.readonly = readOnly
         return try DatabasePool(path: path, configuration: configuration)
     }
 
@@ -34,6 +50,10 @@ public struct Ledger: Sendable {
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
         try Self.migrator.migrate(writer)
+    }
+
+    private init(upToDate writer: any DatabaseWriter) {
+        self.writer = writer
     }
 
     static var migrator: DatabaseMigrator {

@@ -17,7 +17,7 @@ struct Orders: AsyncParsableCommand {
         @Flag(help: "Stable JSON instead of text.") var json = false
 
         func run() async throws {
-            let orders = try openLedger(options.workspace)?.orders(route: route, status: status) ?? []
+            let orders = try openLedgerForReading(options.workspace)?.orders(route: route, status: status) ?? []
             if json {
                 printOutput(JSONText.pretty(.object([("orders", .array(orders.map { order in
                     .object([("id", .string(order.id)), ("route", .string(order.route)), ("status", .string(order.status)),
@@ -54,4 +54,9 @@ struct Orders: AsyncParsableCommand {
 
 func openLedger(_ workspace: Workspace) throws -> Ledger? {
     FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.open(path: workspace.ledgerPath) : nil
+}
+
+/// For commands that only read: answers while `muelle run` commits (see `Ledger.openForReading`).
+func openLedgerForReading(_ workspace: Workspace) throws -> Ledger? {
+    FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.openForReading(path: workspace.ledgerPath) : nil
 }

@@ -17,7 +17,7 @@ struct Quarantine: AsyncParsableCommand {
 
         func run() async throws {
             let workspace = options.workspace
-            let items = try openLedger(workspace).map { try QuarantineDesk.list(workspace: workspace, ledger: $0, route: route, includeDismissed: all) } ?? []
+            let items = try openLedgerForReading(workspace).map { try QuarantineDesk.list(workspace: workspace, ledger: $0, route: route, includeDismissed: all) } ?? []
             if json {
                 printOutput(JSONText.pretty(.object([("quarantined", .array(items.map(\.value)))])))
                 return

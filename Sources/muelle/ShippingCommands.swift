@@ -71,7 +71,7 @@ struct Labels: AsyncParsableCommand {
         @Flag(help: "Print the path of a voided label anyway.") var force = false
 
         func run() async throws {
-            guard let shipment = try openLedger(options.workspace)?.shipment(key: key) else {
+            guard let shipment = try openLedgerForReading(options.workspace)?.shipment(key: key) else {
                 printError("no shipment for '\(key)'")
                 throw ExitCode(1)
             }

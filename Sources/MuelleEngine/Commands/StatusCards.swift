@@ -57,7 +57,7 @@ public enum StatusCards {
 
     /// One card per route of `catalog`, runnable or not: a broken route's card says why it does not run.
     public static func cards(workspace: Workspace, catalog: RouteCatalog.Snapshot) throws -> [Card] {
-        let ledger: Ledger? = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.open(path: workspace.ledgerPath) : nil
+        let ledger: Ledger? = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.openForReading(path: workspace.ledgerPath) : nil
         let scanner = InboxScanner(inboxPath: workspace.inbox)
         let inHand = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
         let quarantine = try ledger.map { try QuarantineDesk.list(workspace: workspace, ledger: $0) } ?? []
