@@ -25,7 +25,7 @@ final class Publication {
     func add(_ staged: String, as final: String) throws {
         try FileSystem.syncFile(staged)
         let pending = workspace.staging + "/" + UniqueName.next() + ".publish"
-        guard Glibc.rename(staged, pending) == 0 else { throw FileSystem.error("cannot move \(staged) to \(pending)") }
+        try FileSystem.rename(staged, to: pending)
         files.removeAll { $0.final == final }
         files.append((pending, final))
     }
@@ -71,7 +71,7 @@ final class Publication {
     private static func rename(_ files: [(staged: String, final: String)]) throws {
         for file in files {
             try FileSystem.makeDirectory(folder(of: file.final))
-            guard Glibc.rename(file.staged, file.final) == 0 else { throw FileSystem.error("cannot move \(file.staged) to \(file.final)") }
+            try FileSystem.rename(file.staged, to: file.final)
         }
         for folder in Set(files.map { folder(of: $0.final) }) { try FileSystem.syncDirectory(of: folder + "/.") }
     }

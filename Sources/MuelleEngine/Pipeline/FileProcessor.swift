@@ -6,6 +6,7 @@ import MuelleLedger
 import MuelleMapping
 import MuelleReaders
 import MuelleShipping
+import MuelleSystem
 
 /// What became of one input file.
 public struct FileOutcome: Sendable {
@@ -70,7 +71,7 @@ public struct FileProcessor: Sendable {
         }
 
         // While this folder exists the route is "syncing" (status cards read it).
-        let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(getpid())"
+        let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(Posix.processID)"
         FileSystem.removeTree(staging)
         try FileSystem.makeDirectory(staging)
         defer { FileSystem.removeTree(staging) }
@@ -401,13 +402,12 @@ struct FileSnapshot: Equatable {
     let modifiedNanoseconds: Int
 
     init?(path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modifiedSeconds = info.st_mtim.tv_sec
-        modifiedNanoseconds = info.st_mtim.tv_nsec
+        guard let info = FileSystem.info(path) else { return nil }
+        device = info.device
+        inode = info.inode
+        size = info.size
+        modifiedSeconds = info.modificationSeconds
+        modifiedNanoseconds = info.modificationNanoseconds
     }
 
     var modificationTime: FileTimestamp { FileTimestamp(seconds: modifiedSeconds, nanoseconds: modifiedNanoseconds) }
