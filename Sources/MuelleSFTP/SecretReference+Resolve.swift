@@ -1,17 +1,6 @@
 import MuelleCore
 import MuelleSystem
 
-/// A secret read from its reference, held only for the moment of authentication. Every way of printing it
-/// (string interpolation, `debugPrint`, `dump`) shows `<secret>`, so it cannot leak into a log by accident.
-struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    /// The secret's text; read it only to hand it to libssh2.
-    let revealed: String
-
-    var description: String { "<secret>" }
-    var debugDescription: String { "<secret>" }
-    var customMirror: Mirror { Mirror(self, children: [:]) }
-}
-
 extension SecretReference {
     /// Reads the secret now. Errors name the reference, never the content.
     func resolve() throws(MuelleError) -> Secret {
@@ -25,7 +14,7 @@ extension SecretReference {
                 throw MuelleError(.sftpCredential, "the environment variable \(name) is empty; "
                                   + "muelle reads the SFTP secret from it (\(self))")
             }
-            return Secret(revealed: text)
+            return Secret(text)
         case .file(let path):
             var text = try Self.readSmallFile(path)
             // Editors and `echo` end the file with a line break that is not part of the secret. ("\r\n" is one
@@ -34,7 +23,7 @@ extension SecretReference {
             guard !text.isEmpty else {
                 throw MuelleError(.sftpCredential, "the secret file \(path) is empty (\(self))")
             }
-            return Secret(revealed: text)
+            return Secret(text)
         }
     }
 
