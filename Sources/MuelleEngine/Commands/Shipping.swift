@@ -30,7 +30,7 @@ public enum ShippingDesk {
             guard let profile = profiles[code] else {
                 throw MuelleError(.configuration, "no carrier profile mappings/carriers/\(code).yaml")
             }
-            try runner.ledger.write { tx in
+            try runner.ledger.transaction { tx in
                 let open = Dictionary(grouping: try tx.openShipments(carrier: code, upTo: date), by: \.agreement)
                 let intercept = Dictionary(grouping: try tx.pendingHandoverExceptions(carrier: code), by: \.agreement)
                 for agreementName in Set(open.keys).union(intercept.keys).sorted() {
@@ -132,7 +132,7 @@ public enum ShippingDesk {
         let workspace = runner.workspace
         let publication = Publication(workspace: workspace)
         defer { publication.discard() }
-        let voided = try runner.ledger.write { tx in
+        let voided = try runner.ledger.transaction { tx in
             guard let found = try runner.ledger.shipment(key: key), var shipment = try tx.shipment(orderID: found.orderID) else {
                 throw MuelleError(.configuration, "no shipment for '\(key)' (give an order id or a tracking number)")
             }

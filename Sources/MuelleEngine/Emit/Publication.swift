@@ -45,7 +45,7 @@ final class Publication {
     }
 
     /// Inside the transaction: the staged files' names are durable, and the ledger records where each goes.
-    func record(in tx: LedgerTransaction, inputID: Int64?) throws {
+    func record(in tx: any LedgerWriting, inputID: Int64?) throws {
         if !files.isEmpty { try FileSystem.syncDirectory(of: workspace.staging + "/.") }
         try tx.recordPublications(batch: batch, inputID: inputID,
                                   files: files.map { (workspace.relative($0.staged), workspace.relative($0.final)) })
@@ -54,7 +54,7 @@ final class Publication {
     /// After the commit: renames every file into view, then clears the rows — here, or with `ledger` nil
     /// in the caller's next write (an input's `markMoved`). Should clearing fail (a full disk), the next
     /// start finds the staged files gone and drops the rows.
-    func publish(clearingRowsIn ledger: Ledger?) throws {
+    func publish(clearingRowsIn ledger: (any LedgerStore)?) throws {
         // Committed: from here on the staged files belong to the ledger (a failed rename leaves them to the next start).
         published = true
         try Self.rename(files)
@@ -83,7 +83,7 @@ final class Publication {
     /// Start-up, before staging is cleaned: renames what a commit recorded and the process did not get
     /// to rename. A staged file already gone was renamed before the interruption. Returns how many.
     @discardableResult
-    static func finishPending(workspace: Workspace, ledger: Ledger) throws -> Int {
+    static func finishPending(workspace: Workspace, ledger: any LedgerStore) throws -> Int {
         let pending = try ledger.pendingPublications()
         guard !pending.isEmpty else { return 0 }
         let files = pending.map { (staged: workspace.root + "/" + $0.staged, final: workspace.root + "/" + $0.final) }
