@@ -28,8 +28,11 @@ let package = Package(
 
         // Pure core: values, errors, normalised records. No I/O.
         .target(name: "MuelleCore"),
+        // The one thin layer over the C library's file calls (open, read, write, fsync, rename, lstat, readdir,
+        // flock…): EINTR retried, errno turned into a typed `SystemError`. Other modules call libc through it.
+        .target(name: "MuelleSystem"),
         // Streaming readers: CSV, JSON, XML (libxml2).
-        .target(name: "MuelleReaders", dependencies: ["MuelleCore", "CLibXML2"]),
+        .target(name: "MuelleReaders", dependencies: ["MuelleCore", "MuelleSystem", "CLibXML2"]),
         // The mapping language: YAML compiled once into closures; regular expressions through PCRE2, bounded.
         .target(name: "MuelleMapping", dependencies: ["MuelleCore", "MuelleReaders", "CPCRE2", "Yams"]),
         // Shipping: carrier profiles (YAML with marks), rate-card quotes, tracking numbers, shipment requests. No I/O
@@ -38,10 +41,10 @@ let package = Package(
         // Label and pickup-manifest PDFs (cairo, zint barcodes).
         .target(name: "MuelleLabels", dependencies: ["MuelleShipping", "MuelleCore", "CCairo", "CZint"]),
         // Intake: which inbox files are ready (stable, not temporary, not symlinks), and the inotify watcher.
-        .target(name: "MuelleIntake", dependencies: ["MuelleCore"]),
+        .target(name: "MuelleIntake", dependencies: ["MuelleCore", "MuelleSystem"]),
         // SFTP with partners (libssh2): pull feeds into the inbox, deliver results; the sshd_config for uploads.
         .target(name: "MuelleSFTP", dependencies: [
-            "MuelleCore", "MuelleIntake", "CLibSSH2", .product(name: "Logging", package: "swift-log"),
+            "MuelleCore", "MuelleSystem", "MuelleIntake", "CLibSSH2", .product(name: "Logging", package: "swift-log"),
         ]),
         // The SQLite ledger.
         .target(name: "MuelleLedger", dependencies: [
@@ -49,7 +52,7 @@ let package = Package(
         ]),
         // Adapters that touch the world: intake, pipeline, emit, commands.
         .target(name: "MuelleEngine", dependencies: [
-            "MuelleCore", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake", "MuelleShipping", "MuelleLabels", "MuelleSFTP",
+            "MuelleCore", "MuelleSystem", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake", "MuelleShipping", "MuelleLabels", "MuelleSFTP",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,6 +72,8 @@ let package = Package(
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
         .testTarget(name: "MuelleShippingTests", dependencies: ["MuelleShipping", "MuelleMapping", "MuelleCore"]),
         .testTarget(name: "MuelleLabelsTests", dependencies: ["MuelleLabels", "MuelleShipping", "MuelleCore"]),
+        .testTarget(name: "MuelleLedgerTests", dependencies: ["MuelleLedger", .product(name: "GRDB", package: "GRDB.swift")],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping", .product(name: "GRDB", package: "GRDB.swift")]),
     ],

@@ -1,10 +1,9 @@
-// Linux only: file leases (F_SETLEASE) have no Darwin counterpart.
-import Glibc
 import MuelleCore
+import MuelleSystem
 
 /// A read lease (`fcntl(F_SETLEASE, F_RDLCK)`) on one file: the kernel grants it only while nobody has
-/// the file open for writing, and breaks it as soon as someone opens it for writing. The module's only
-/// calls into the C lease API. Not `Sendable`: one task owns it.
+/// the file open for writing, and breaks it as soon as someone opens it for writing (Linux only; the
+/// calls are `MuelleSystem`'s). Not `Sendable`: one task owns it.
 final class FileLease {
     /// What became of an attempt to take a lease.
     enum Attempt {
@@ -18,23 +17,12 @@ final class FileLease {
         case unsupported(reason: String)
     }
 
-    // <fcntl.h> declares these only under _GNU_SOURCE, which the Glibc module does not define.
-    private static let setLease: Int32 = 1024
-    private static let getLease: Int32 = 1025
-
-    /// Process-wide set-up, run once: the kernel tells a lease holder of a break with SIGIO, whose default
-    /// action terminates the process. muelle asks (`isIntact`) rather than listens, so it ignores the signal.
-    private static let signalsIgnored: Bool = {
-        signal(SIGIO, SIG_IGN)
-        return true
-    }()
-
-    private var descriptor: Int32
+    private var descriptor: FileDescriptor?
     /// Device and inode of the file the lease is on, as opened.
     let device: UInt64
     let inode: UInt64
 
-    private init(descriptor: Int32, device: UInt64, inode: UInt64) {
+    private init(descriptor: FileDescriptor, device: UInt64, inode: UInt64) {
         self.descriptor = descriptor
         self.device = device
         self.inode = inode
@@ -45,44 +33,43 @@ final class FileLease {
     /// Opens `path` read-only (never following a link, never blocking on someone else's lease) and asks for
     /// a read lease on it.
     static func take(_ path: String) throws(MuelleError) -> Attempt {
-        _ = signalsIgnored
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let code = errno
-            switch code {
-            case ENOENT, ENOTDIR: return .gone
-            case EWOULDBLOCK: return .busy
-            default: throw MuelleError(.io, "cannot open \(path): \(String(cString: strerror(code)))")
-            }
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.nonBlocking, .noFollow])
+        } catch {
+            if error.isNoSuchFile || error.isNotADirectory { return .gone }
+            if error.wouldBlock { return .busy }
+            throw MuelleError(.io, "cannot open \(path): \(error.reason)")
         }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw MuelleError(.io, "cannot look at \(path): \(String(cString: strerror(code)))")
+        let info: FileInfo
+        do {
+            info = try descriptor.info()
+        } catch {
+            descriptor.closeIgnoringErrors()
+            throw MuelleError(.io, "cannot look at \(path): \(error.reason)")
         }
-        guard fcntl(descriptor, setLease, Int32(F_RDLCK)) == 0 else {
-            let code = errno
-            close(descriptor)
-            if code == EAGAIN { return .busy }
-            return .unsupported(reason: String(cString: strerror(code)))
+        do {
+            try descriptor.takeReadLease()
+        } catch {
+            descriptor.closeIgnoringErrors()
+            if error.wouldBlock { return .busy }
+            return .unsupported(reason: error.reason)
         }
-        return .granted(FileLease(descriptor: descriptor, device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+        return .granted(FileLease(descriptor: descriptor, device: info.device, inode: info.inode))
     }
 
     /// Whether the lease still stands: `false` once a writer has opened the file (the kernel is breaking
     /// the lease, or has broken it), or after `release()`.
     var isIntact: Bool {
-        guard descriptor >= 0 else { return false }
-        return fcntl(descriptor, Self.getLease) == Int32(F_RDLCK)
+        descriptor?.holdsReadLease ?? false
     }
 
     /// Gives the lease up at once, so a writer waiting in open(2) goes on without waiting for the
     /// kernel's lease-break time; safe to call more than once.
     func release() {
-        guard descriptor >= 0 else { return }
-        _ = fcntl(descriptor, Self.setLease, Int32(F_UNLCK))
-        close(descriptor)
-        descriptor = -1
+        guard let descriptor else { return }
+        descriptor.releaseLease()
+        descriptor.closeIgnoringErrors()
+        self.descriptor = nil
     }
 }

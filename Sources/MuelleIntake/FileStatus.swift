@@ -1,10 +1,9 @@
-// Linux only: `stat` fields (st_mtim) are spelled differently on Darwin.
-import Glibc
 import MuelleCore
+import MuelleSystem
 
 /// What `lstat(2)` says about a path, without ever following a symbolic link.
-/// The module's only calls into the C file-system API (besides inotify in `Inotify.swift` and leases in
-/// `FileLease.swift`).
+/// File-system calls go through `MuelleSystem` (inotify in `Inotify.swift` and leases in `FileLease.swift`
+/// are the module's own C calls: no other module needs them).
 struct FileStatus: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
         case regular, directory, symbolicLink
@@ -20,31 +19,32 @@ struct FileStatus: Sendable, Equatable {
     /// The status of `path`, or `nil` when nothing is there any more (a file can vanish between
     /// listing and looking: that is a normal race, not an error).
     static func of(_ path: String) throws(MuelleError) -> FileStatus? {
-        var raw = stat()
-        guard lstat(path, &raw) == 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { return nil }
-            throw MuelleError(.io, "cannot look at \(path): \(String(cString: strerror(code)))")
+        let raw: FileInfo
+        do {
+            raw = try Posix.linkInfo(path)
+        } catch {
+            if error.isNoSuchFile || error.isNotADirectory { return nil }
+            throw MuelleError(.io, "cannot look at \(path): \(error.reason)")
         }
         return FileStatus(
-            kind: kind(of: raw.st_mode),
-            size: Int64(raw.st_size),
-            modificationTime: FileTimestamp(seconds: Int(raw.st_mtim.tv_sec), nanoseconds: Int(raw.st_mtim.tv_nsec)),
-            inode: UInt64(raw.st_ino),
-            device: UInt64(raw.st_dev)
+            kind: kind(of: raw.kind),
+            size: raw.size,
+            modificationTime: FileTimestamp(seconds: raw.modificationSeconds, nanoseconds: raw.modificationNanoseconds),
+            inode: raw.inode,
+            device: raw.device
         )
     }
 
-    private static func kind(of mode: mode_t) -> Kind {
-        switch mode & S_IFMT {
-        case S_IFREG: .regular
-        case S_IFDIR: .directory
-        case S_IFLNK: .symbolicLink
-        case S_IFIFO: .other("fifo")
-        case S_IFSOCK: .other("socket")
-        case S_IFCHR: .other("character device")
-        case S_IFBLK: .other("block device")
-        default: .other("unknown kind")
+    private static func kind(of kind: FileInfo.Kind) -> Kind {
+        switch kind {
+        case .regular: .regular
+        case .directory: .directory
+        case .symbolicLink: .symbolicLink
+        case .fifo: .other("fifo")
+        case .socket: .other("socket")
+        case .characterDevice: .other("character device")
+        case .blockDevice: .other("block device")
+        case .unknown: .other("unknown kind")
         }
     }
 }
@@ -52,9 +52,8 @@ struct FileStatus: Sendable, Equatable {
 extension FileTimestamp {
     /// The wall clock now, in the terms of file modification times.
     public static func now() -> FileTimestamp {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return FileTimestamp(seconds: Int(time.tv_sec), nanoseconds: Int(time.tv_nsec))
+        let now = Posix.wallClock()
+        return FileTimestamp(seconds: now.seconds, nanoseconds: now.nanoseconds)
     }
 }
 
@@ -67,14 +66,11 @@ struct OpenDescriptor: Sendable, Equatable {
 
     /// `nil` when the descriptor closed meanwhile, or the process is not ours to look at.
     static func at(_ link: String) -> OpenDescriptor? {
-        var linkInfo = stat()
-        guard lstat(link, &linkInfo) == 0 else { return nil }
-        let isWritable = linkInfo.st_mode & S_IWUSR != 0
+        guard let linkInfo = try? Posix.linkInfo(link) else { return nil }
         // Only writers matter: reading descriptors need not be followed.
-        guard isWritable else { return OpenDescriptor(isWritable: false, device: 0, inode: 0) }
-        var target = stat()
-        guard stat(link, &target) == 0 else { return nil }
-        return OpenDescriptor(isWritable: true, device: UInt64(target.st_dev), inode: UInt64(target.st_ino))
+        guard linkInfo.isOwnerWritable else { return OpenDescriptor(isWritable: false, device: 0, inode: 0) }
+        guard let target = try? Posix.info(link) else { return nil }
+        return OpenDescriptor(isWritable: true, device: target.device, inode: target.inode)
     }
 }
 
@@ -96,26 +92,22 @@ enum DirectoryListing {
     /// Calls `body` with each entry of `path` except `.` and `..` as `readdir` returns it, holding no list:
     /// a folder of 500,000 names costs the same memory as one of ten. `false` when the folder does not exist.
     static func forEach(in path: String, _ body: (DirectoryEntry) throws(MuelleError) -> Void) throws(MuelleError) -> Bool {
-        guard let directory = opendir(path) else {
-            let code = errno
-            if code == ENOENT { return false }
-            throw MuelleError(.io, "cannot list \(path): \(String(cString: strerror(code)))")
+        let directory: DirectoryStream
+        do {
+            directory = try DirectoryStream(path)
+        } catch {
+            if error.isNoSuchFile { return false }
+            throw MuelleError(.io, "cannot list \(path): \(error.reason)")
         }
-        defer { closedir(directory) }
         while true {
-            // readdir returns nil both at the end and on error; errno tells them apart.
-            errno = 0
-            guard let entry = readdir(directory) else {
-                let code = errno
-                if code != 0 { throw MuelleError(.io, "cannot list \(path): \(String(cString: strerror(code)))") }
-                return true
+            let bytes: [UInt8]?
+            do {
+                bytes = try directory.next()
+            } catch {
+                throw MuelleError(.io, "cannot list \(path): \(error.reason)")
             }
-            let listed = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
-                let bytes = buffer.prefix { $0 != 0 }
-                return (String(validating: bytes, as: UTF8.self), String(decoding: bytes, as: UTF8.self))
-            }
-            if listed.1 == "." || listed.1 == ".." { continue }
-            try body(DirectoryEntry(name: listed.0, displayName: listed.1))
+            guard let bytes else { return true }
+            try body(DirectoryEntry(name: String(validating: bytes, as: UTF8.self), displayName: String(decoding: bytes, as: UTF8.self)))
         }
     }
 }

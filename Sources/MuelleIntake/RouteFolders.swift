@@ -1,3 +1,5 @@
+import MuelleSystem
+
 /// Which route folders exist now and, when inotify is in use, which watch reports on each of them.
 /// Turns raw inotify events into `PendingWork` for the watch loop.
 struct RouteFolders {

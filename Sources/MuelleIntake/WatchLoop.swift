@@ -1,3 +1,5 @@
+import MuelleSystem
+
 /// The body of one watch, run on its own thread: waits for inotify events (or just time, without
 /// inotify), looks at what they concern, feeds the stability detector, and hands over ready files.
 ///

@@ -52,6 +52,10 @@ extension Ledger {
                 throw LedgerDamage(sqlite: "PRAGMA quick_check found \(problems.count) problem(s): " + problems.prefix(5).joined(separator: "; "))
             }
             ledger = try Ledger(writer: pool)
+            // The check ran on a reader connection, which kept the schema as it was before the migrations: the
+            // next statement it prepared would name the old columns (GRDB reads them at prepare time), and
+            // reading an input of an upgraded ledger would fail with "column not found: stale".
+            pool.invalidateReadOnlyConnections()
         } catch let error as DatabaseError {
             throw LedgerDamage(sqlite: describe(error))
         }

@@ -1,30 +1,35 @@
 import Foundation
 import Yams
 
-/// One mapping file's text and the diagnostics found while compiling it.
+/// One YAML file's text (a mapping, a carrier profile) and the diagnostics found while compiling it, each
+/// with its file, line, column and the line itself with a caret, like compiler output.
 ///
-/// Compilation never stops at the first problem: `muelle check` reports them all.
-final class YAMLSource {
-    let file: String
-    let text: String
-    private(set) var diagnostics: [MappingDiagnostic] = []
+/// Compilation never stops at the first problem: `muelle check` reports them all. The one diagnostic source
+/// of every YAML file muelle reads (carrier profiles add their typed readers in `MuelleShipping`).
+package final class YAMLSource {
+    package let file: String
+    package let text: String
+    package private(set) var diagnostics: [MappingDiagnostic] = []
 
-    init(file: String, text: String) {
+    package init(file: String, text: String) {
         self.file = file
         self.text = text
     }
 
-    func error(_ message: String, at node: Node?) {
-        error(message, mark: node?.mark)
+    /// - Parameter quotingSource: false where the line may hold a secret written by mistake: the
+    ///   diagnostic then names the position only, so `muelle check` output never repeats it.
+    package func error(_ message: String, at node: Node?, quotingSource: Bool = true) {
+        error(message, mark: node?.mark, quotingSource: quotingSource)
     }
 
-    func error(_ message: String, mark: Mark?) {
+    package func error(_ message: String, mark: Mark?, quotingSource: Bool = true) {
         let line = mark?.line ?? 1
         let column = mark?.column ?? 1
-        diagnostics.append(MappingDiagnostic(file: file, line: line, column: column, message: message, snippet: snippet(line: line, column: column)))
+        let snippet = quotingSource ? snippet(line: line, column: column) : nil
+        diagnostics.append(MappingDiagnostic(file: file, line: line, column: column, message: message, snippet: snippet))
     }
 
-    func snippet(line: Int, column: Int) -> String? {
+    package func snippet(line: Int, column: Int) -> String? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard line >= 1, line <= lines.count else { return nil }
         let source = String(lines[line - 1]).replacingOccurrences(of: "\r", with: "")

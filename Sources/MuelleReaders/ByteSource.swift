@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import MuelleCore
+import MuelleSystem
 
 /// Buffered bytes of a file, read in fixed chunks so memory never depends on the file size.
 ///
@@ -12,7 +8,7 @@ import MuelleCore
 /// with `withBufferedBytes` and then `consume` what they used, instead of calling `next()` per byte.
 public final class ByteSource {
     public let fileName: String
-    private let fd: Int32
+    private let fd: FileDescriptor
     // Manually allocated rather than an Array: bulk readers scan it through a pointer, and the
     // per-byte path then needs neither bounds nor uniqueness checks.
     private let buffer: UnsafeMutableBufferPointer<UInt8>
@@ -33,22 +29,17 @@ public final class ByteSource {
     /// `chunkSize` is how much is read at a time; tests pass tiny sizes so that tokens straddle refills.
     public init(path: String, fileName: String, chunkSize: Int = 1 << 16) throws {
         self.fileName = fileName
-        #if canImport(Glibc)
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        #else
-        let fd = Darwin.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        #endif
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw MuelleError(.io, "cannot open the file: \(reason)", at: InputPosition(file: fileName))
+        do {
+            fd = try FileDescriptor.open(path, .readOnly, options: .noFollow)
+        } catch {
+            throw MuelleError(.io, "cannot open the file: \(error.reason)", at: InputPosition(file: fileName))
         }
-        self.fd = fd
         // A byte-order mark must fit in one chunk to be recognised.
         self.buffer = .allocate(capacity: max(chunkSize, 4))
     }
 
     deinit {
-        close(fd)
+        fd.closeIgnoringErrors()
         buffer.deallocate()
     }
 
@@ -109,8 +100,8 @@ public final class ByteSource {
         } else if let base = buffer.baseAddress {
             var i = start
             // memchr is vectorised; lines are long compared with the work per line break.
-            while i < stop, let hit = memchr(base + i, 0x0A, stop - i) {
-                let offset = UnsafeMutableRawPointer(base).distance(to: hit)
+            while i < stop, let found = Posix.firstIndex(of: 0x0A, in: UnsafeRawBufferPointer(start: base + i, count: stop - i)) {
+                let offset = i + found
                 newlines += 1
                 lastNewline = offset
                 i = offset + 1
@@ -149,13 +140,12 @@ public final class ByteSource {
         guard !atEOF else { return }
         start = 0
         end = 0
-        while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n > 0 { end = n; return }
-            if n == 0 { atEOF = true; return }
-            if errno == EINTR { continue }
-            let reason = String(cString: strerror(errno))
-            throw MuelleError(.io, "reading the file failed: \(reason)", at: position())
+        let n: Int
+        do {
+            n = try fd.read(into: UnsafeMutableRawBufferPointer(buffer))
+        } catch {
+            throw MuelleError(.io, "reading the file failed: \(error.reason)", at: position())
         }
+        if n > 0 { end = n } else { atEOF = true }
     }
 }

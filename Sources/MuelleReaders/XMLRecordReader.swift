@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 internal import CLibXML2
 import MuelleCore
+import MuelleSystem
 
 /// Streams the records of an XML document (a SOAP order list, a feed) with libxml2's `xmlTextReader`.
 ///
@@ -40,9 +36,11 @@ public final class XMLRecordReader: RecordReader {
             throw MuelleError(.configuration, "the XML record path is empty; name the record element, e.g. [\"OrderList\", \"Order\"]", at: InputPosition(file: fileName))
         }
         _ = LibXML2.prepared
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else {
-            throw MuelleError(.io, "cannot open the file: \(String(cString: strerror(errno)))", at: InputPosition(file: fileName))
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, .readOnly, options: .noFollow)
+        } catch {
+            throw MuelleError(.io, "cannot open the file: \(error.reason)", at: InputPosition(file: fileName))
         }
         let input = XMLInput(fd: fd)
         // No NOENT (entities stay unexpanded) and no DTDLOAD/DTDATTR/DTDVALID: nothing outside the file is read.
@@ -329,7 +327,7 @@ private final class XMLInput {
         var code: Int32
     }
 
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var guardian = PrologGuard()
     private(set) var captured: CapturedError?
     private(set) var readFailure: String?
@@ -342,8 +340,8 @@ private final class XMLInput {
     /// An empty file draws a misleading "Extra content at the end of the document" from libxml2.
     var isEmpty: Bool { bytesSeen == 0 && readFailure == nil }
 
-    init(fd: Int32) { self.fd = fd }
-    deinit { close(fd) }
+    init(fd: FileDescriptor) { self.fd = fd }
+    deinit { fd.closeIgnoringErrors() }
 
     /// Fills libxml2's buffer, but withholds (and fails) any chunk in which the prolog holds a DOCTYPE,
     /// so the internal subset is never parsed and no entity is ever declared.
@@ -351,12 +349,16 @@ private final class XMLInput {
         if guardian.refusal != nil || readFailure != nil { return -1 }
         var filled = 0
         while filled < capacity {
-            let count = Glibc.read(fd, buffer + filled, capacity - filled)
+            let count: Int
+            do {
+                count = try fd.read(into: buffer + filled, count: capacity - filled)
+            } catch {
+                readFailure = error.reason
+                return -1
+            }
             if count > 0 { filled += count; continue }
-            if count == 0 { reachedEnd = true; break }
-            if errno == EINTR { continue }
-            readFailure = String(cString: strerror(errno))
-            return -1
+            reachedEnd = true
+            break
         }
         bytesSeen += filled
         countLines(UnsafeRawBufferPointer(start: buffer, count: filled))

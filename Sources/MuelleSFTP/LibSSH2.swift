@@ -1,4 +1,5 @@
 internal import CLibSSH2
+import MuelleCore
 
 // The only file that calls libssh2. Each C object is owned by one final class that frees it in `deinit`;
 // children keep their parent alive (handle → SFTP channel → session → socket), so they are always freed in
@@ -90,11 +91,11 @@ final class SSHSession {
     }
 
     func authenticate(user: String, password: Secret) throws(LibSSH2Failure) {
-        guard muelle_libssh2_userauth_password(raw, user, password.revealed) == 0 else { throw lastFailure() }
+        guard muelle_libssh2_userauth_password(raw, user, password.reveal()) == 0 else { throw lastFailure() }
     }
 
     func authenticate(user: String, privateKey: String, passphrase: Secret?) throws(LibSSH2Failure) {
-        guard muelle_libssh2_userauth_publickey_fromfile(raw, user, privateKey, passphrase?.revealed) == 0 else {
+        guard muelle_libssh2_userauth_publickey_fromfile(raw, user, privateKey, passphrase?.reveal()) == 0 else {
             throw lastFailure()
         }
     }

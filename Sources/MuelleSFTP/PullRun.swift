@@ -1,11 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import MuelleCore
 import MuelleIntake
+import MuelleSystem
 
 /// One pull over one open connection: list, then take each new matching file in arrival order.
 struct PullRun: Sendable {
@@ -23,7 +19,7 @@ struct PullRun: Sendable {
         var files = candidates(try connection.list(source.remoteFolder))
         if source.settleTime > .zero, try hasNewFile(files) {
             // Blocks the client's own queue, never the cooperative pool.
-            usleep(useconds_t(clamping: source.settleTime.wholeMilliseconds * 1000))
+            Posix.sleep(microseconds: source.settleTime.wholeMilliseconds * 1000)
             let again = Set(candidates(try connection.list(source.remoteFolder)))
             report.changing = files.filter { !again.contains($0) }.map(\.name)
             files = files.filter { again.contains($0) }
@@ -56,7 +52,7 @@ struct PullRun: Sendable {
     }
 
     func matches(_ name: String) -> Bool {
-        fnmatch(source.pattern, name, FNM_PERIOD) == 0
+        Posix.matches(name, pattern: source.pattern)
     }
 
     private func take(_ file: RemoteFile, on connection: SFTPConnection,
@@ -75,7 +71,7 @@ struct PullRun: Sendable {
         let temporary = source.inboxFolder + "/." + file.name + temporarySuffix
         // Whatever happens below, the temporary file does not outlive this call (after a successful
         // placement it is already gone, and unlink just fails).
-        defer { unlink(temporary) }
+        defer { try? Posix.unlink(temporary) }
         do {
             try connection.download(remotePath, to: temporary, expectedSize: file.size)
         } catch where error.code == .sftpSizeMismatch {
@@ -127,7 +123,7 @@ struct PullRun: Sendable {
     /// Deletes this source's temporary files left by a run that was killed mid-download.
     func removeStaleTemporaryFiles() {
         for name in LocalFile.names(in: source.inboxFolder) where name.hasPrefix(".") && name.hasSuffix(temporarySuffix) {
-            unlink(source.inboxFolder + "/" + name)
+            try? Posix.unlink(source.inboxFolder + "/" + name)
         }
     }
 

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import MuelleCore
+import MuelleSystem
 
 extension MuelleError.Code {
     /// No host key is pinned for the server: muelle refuses to connect and shows the one offered.
@@ -65,17 +61,16 @@ enum SFTPFailures {
         MuelleError(.sftpCancelled, "the work with \(endpoint) was cancelled (muelle is stopping)")
     }
 
-    static func connectFailed(_ endpoint: SFTPEndpoint, errno code: Int32) -> MuelleError {
-        switch code {
-        case ECONNREFUSED:
-            MuelleError(.sftpConnection, "\(endpoint) refused the connection: no SFTP server is listening on port "
-                        + "\(endpoint.port) (is the server down, or is the port wrong?)")
-        case ETIMEDOUT:
-            MuelleError(.sftpTimeout, "\(endpoint) did not accept the connection within \(endpoint.timeout) "
-                        + "(is the host up, and does a firewall let muelle through?)")
-        default:
-            MuelleError(.sftpConnection, "cannot connect to \(endpoint): \(String(cString: strerror(code)))")
+    static func connectFailed(_ endpoint: SFTPEndpoint, _ error: SystemError) -> MuelleError {
+        if error.isConnectionRefused {
+            return MuelleError(.sftpConnection, "\(endpoint) refused the connection: no SFTP server is listening on port "
+                               + "\(endpoint.port) (is the server down, or is the port wrong?)")
         }
+        if error.isTimedOut {
+            return MuelleError(.sftpTimeout, "\(endpoint) did not accept the connection within \(endpoint.timeout) "
+                               + "(is the host up, and does a firewall let muelle through?)")
+        }
+        return MuelleError(.sftpConnection, "cannot connect to \(endpoint): \(error.reason)")
     }
 
     static func hostKeyUnknown(_ endpoint: SFTPEndpoint, offered: String, type: String) -> MuelleError {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import MuelleCore
+import MuelleSystem
 import Synchronization
 
 /// A connected TCP socket, closed when the last owner lets go of it.
@@ -70,7 +71,8 @@ final class CancelSwitch: Sendable {
     }
 }
 
-/// Opens TCP connections with a deadline, which plain blocking `connect(2)` does not have.
+/// Opens TCP connections with a deadline, which plain blocking `connect(2)` does not have. muelle's only
+/// socket calls, so they stay here rather than in `MuelleSystem` (whose calls are about files).
 enum SocketConnector {
     static func connect(to endpoint: SFTPEndpoint, cancel: CancelSwitch) throws(MuelleError) -> ConnectedSocket {
         guard (1 ... 65535).contains(endpoint.port) else {
@@ -109,7 +111,7 @@ enum SocketConnector {
             lastErrno = result
             if result == ETIMEDOUT { break }
         }
-        throw SFTPFailures.connectFailed(endpoint, errno: lastErrno)
+        throw SFTPFailures.connectFailed(endpoint, SystemError(code: lastErrno))
     }
 
     /// Connects without blocking and waits in `poll` until `deadline`; returns 0 or an errno value.

@@ -48,7 +48,7 @@ public enum CarrierProfileLoader {
         } catch let error as YamlError {
             throw MappingLoadError([MappingDiagnostic(yamlError: error, file: file)])
         }
-        let source = ProfileSource(file: file, text: text)
+        let source = YAMLSource(file: file, text: text)
         let profile = ProfileCompiler(source: source, code: code).compile(root)
         if !source.diagnostics.isEmpty { throw MappingLoadError(source.diagnostics) }
         guard let profile else { throw MappingLoadError([MappingDiagnostic(file: file, line: 1, column: 1, message: "the carrier profile could not be compiled")]) }
@@ -58,7 +58,7 @@ public enum CarrierProfileLoader {
 
 /// Turns a profile's YAML nodes into a `CarrierProfile`, reporting every problem at its node.
 struct ProfileCompiler {
-    let source: ProfileSource
+    let source: YAMLSource
     let code: String
 
     static let sections = ["carrier", "country", "account", "secrets", "agreements", "services", "senders", "tracking_url",

@@ -20,7 +20,7 @@ import Testing
         let folder = try TemporaryFolder()
         try write(folder.child("secret"), "s3cret-value\r\n")
         let secret = try SecretReference.file(folder.child("secret")).resolve()
-        #expect(secret.revealed == "s3cret-value")
+        #expect(secret.reveal() == "s3cret-value")
         #expect("\(secret)" == "<secret>")
         #expect(String(reflecting: secret) == "<secret>")
         var dumped = ""

@@ -35,7 +35,7 @@ public enum ShippingDesk {
             let publication = Publication(workspace: workspace)
             defer { publication.discard() }
             var closedHere: [ClosedManifest] = []
-            try runner.ledger.write { tx in
+            try runner.ledger.transaction { tx in
                 closedHere = []
                 let open = Dictionary(grouping: try tx.openShipments(carrier: code, upTo: date), by: \.agreement)
                 let intercept = Dictionary(grouping: try tx.pendingHandoverExceptions(carrier: code), by: \.agreement)
@@ -144,7 +144,7 @@ public enum ShippingDesk {
         let workspace = runner.workspace
         let publication = Publication(workspace: workspace)
         defer { publication.discard() }
-        let voided = try runner.ledger.write { tx in
+        let voided = try runner.ledger.transaction { tx in
             guard let found = try runner.ledger.shipment(key: key), var shipment = try tx.shipment(orderID: found.orderID) else {
                 throw MuelleError(.configuration, "no shipment for '\(key)' (give an order id or a tracking number)")
             }

@@ -1,25 +1,26 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import MuelleCore
+import MuelleSystem
 
 /// A buffered, append-only file that is fsynced before anyone may see it.
 final class FileWriter {
     let path: String
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var buffer: [UInt8] = []
     private(set) var bytesWritten = 0
     private static let flushSize = 1 << 16
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw FileSystem.error("cannot create \(path)") }
+        do {
+            fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .noFollow])
+        } catch {
+            throw FileSystem.error("cannot create \(path)", error)
+        }
         buffer.reserveCapacity(Self.flushSize)
     }
 
-    deinit { close(fd) }
+    deinit { fd.closeIgnoringErrors() }
 
     func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
@@ -37,15 +38,9 @@ final class FileWriter {
     }
 
     func flush() throws {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystem.error("cannot write \(path)")
-            }
-            offset += n
-        }
+        try buffer.withUnsafeBytes { bytes in Result { () throws(SystemError) in try fd.writeAll(bytes) } }
+            .mapError { FileSystem.error("cannot write \(path)", $0) }
+            .get()
         bytesWritten += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
@@ -53,36 +48,58 @@ final class FileWriter {
     /// Flushes and fsyncs: after this the bytes survive a crash.
     func sync() throws {
         try flush()
-        guard fsync(fd) == 0 else { throw FileSystem.error("cannot fsync \(path)") }
+        do {
+            try fd.sync()
+        } catch {
+            throw FileSystem.error("cannot fsync \(path)", error)
+        }
     }
 }
 
 /// The few file-system effects whose order makes the exactly-once promise hold.
 enum FileSystem {
-    static func error(_ message: String) -> MuelleError {
-        MuelleError(.io, "\(message): \(String(cString: strerror(errno)))")
+    static func error(_ message: String, _ cause: SystemError) -> MuelleError {
+        MuelleError(.io, "\(message): \(cause.reason)")
+    }
+
+    /// Renames within one file system, atomically (replacing `final`); the caller makes it durable.
+    static func rename(_ source: String, to destination: String) throws {
+        do {
+            try Posix.rename(source, to: destination)
+        } catch {
+            throw Self.error("cannot move \(source) to \(destination)", error)
+        }
     }
 
     /// Renames within one file system, atomically, and makes the rename durable.
     static func publish(_ temporary: String, as final: String) throws {
-        guard rename(temporary, final) == 0 else { throw error("cannot move \(temporary) to \(final)") }
+        try rename(temporary, to: final)
         try syncDirectory(of: final)
     }
 
     /// Makes a file written by someone else (cairo) durable before it is renamed into view.
     static func syncFile(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw error("cannot open \(path)") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw error("cannot fsync \(path)") }
+        try sync(path, options: [])
     }
 
     static func syncDirectory(of path: String) throws {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw error("cannot open \(directory)") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw error("cannot fsync \(directory)") }
+        try sync(directory.isEmpty ? "/" : directory, options: .directory)
+    }
+
+    private static func sync(_ path: String, options: FileDescriptor.Options) throws {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, .readOnly, options: options)
+        } catch {
+            throw Self.error("cannot open \(path)", error)
+        }
+        defer { fd.closeIgnoringErrors() }
+        do {
+            try fd.sync()
+        } catch {
+            throw Self.error("cannot fsync \(path)", error)
+        }
     }
 
     /// Writes a whole small file atomically: temporary file in `staging`, fsync, rename.
@@ -95,27 +112,34 @@ enum FileSystem {
             try publish(temporary, as: final)
         } catch {
             // A file that cannot be placed (a full disk, a name too long) must not leave its copy behind.
-            unlink(temporary)
+            try? Posix.unlink(temporary)
             throw error
         }
     }
 
     /// The size of the file at `path`, or nil when there is none.
     static func size(of path: String) -> Int64? {
-        var info = stat()
-        return lstat(path, &info) == 0 ? Int64(info.st_size) : nil
+        (try? Posix.linkInfo(path))?.size
     }
 
     static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
+        (try? Posix.linkInfo(path)) != nil
+    }
+
+    /// What is at `path` itself (a link is not followed), or nil when there is nothing.
+    static func info(_ path: String) -> FileInfo? {
+        try? Posix.linkInfo(path)
     }
 
     static func makeDirectory(_ path: String) throws {
         var current = ""
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw error("cannot create \(current)") }
+            do {
+                try Posix.makeDirectory(current)
+            } catch where !error.isAlreadyExisting {
+                throw Self.error("cannot create \(current)", error)
+            } catch {}
         }
     }
 
@@ -128,7 +152,7 @@ enum FileSystem {
 enum UniqueName {
     private static let counter = Counter()
 
-    static func next() -> String { "\(getpid())-\(counter.increment())" }
+    static func next() -> String { "\(Posix.processID)-\(counter.increment())" }
 
     private final class Counter: @unchecked Sendable {
         private var value = 0

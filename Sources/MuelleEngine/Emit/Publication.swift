@@ -25,7 +25,7 @@ final class Publication {
     func add(_ staged: String, as final: String) throws {
         try FileSystem.syncFile(staged)
         let pending = workspace.staging + "/" + UniqueName.next() + ".publish"
-        guard Glibc.rename(staged, pending) == 0 else { throw FileSystem.error("cannot move \(staged) to \(pending)") }
+        try FileSystem.rename(staged, to: pending)
         files.removeAll { $0.final == final }
         files.append((pending, final))
     }
@@ -45,7 +45,7 @@ final class Publication {
     }
 
     /// Inside the transaction: the staged files' names are durable, and the ledger records where each goes.
-    func record(in tx: LedgerTransaction, inputID: Int64?) throws {
+    func record(in tx: any LedgerWriting, inputID: Int64?) throws {
         if !files.isEmpty { try FileSystem.syncDirectory(of: workspace.staging + "/.") }
         try tx.recordPublications(batch: batch, inputID: inputID,
                                   files: files.map { (workspace.relative($0.staged), workspace.relative($0.final)) })
@@ -54,7 +54,7 @@ final class Publication {
     /// After the commit: renames every file into view, then clears the rows — here, or with `ledger` nil
     /// in the caller's next write (an input's `markMoved`). Should clearing fail (a full disk), the next
     /// start finds the staged files gone and drops the rows.
-    func publish(clearingRowsIn ledger: Ledger?) throws {
+    func publish(clearingRowsIn ledger: (any LedgerStore)?) throws {
         // Committed: from here on the staged files belong to the ledger (a failed rename leaves them to the next start).
         published = true
         try Self.rename(files)
@@ -71,7 +71,7 @@ final class Publication {
     private static func rename(_ files: [(staged: String, final: String)]) throws {
         for file in files {
             try FileSystem.makeDirectory(folder(of: file.final))
-            guard Glibc.rename(file.staged, file.final) == 0 else { throw FileSystem.error("cannot move \(file.staged) to \(file.final)") }
+            try FileSystem.rename(file.staged, to: file.final)
         }
         for folder in Set(files.map { folder(of: $0.final) }) { try FileSystem.syncDirectory(of: folder + "/.") }
     }
@@ -83,7 +83,7 @@ final class Publication {
     /// Start-up, before staging is cleaned: renames what a commit recorded and the process did not get
     /// to rename. A staged file already gone was renamed before the interruption. Returns how many.
     @discardableResult
-    static func finishPending(workspace: Workspace, ledger: Ledger) throws -> Int {
+    static func finishPending(workspace: Workspace, ledger: any LedgerStore) throws -> Int {
         let pending = try ledger.pendingPublications()
         guard !pending.isEmpty else { return 0 }
         let files = pending.map { (staged: workspace.root + "/" + $0.staged, final: workspace.root + "/" + $0.final) }

@@ -7,7 +7,7 @@ import MuelleLedger
 /// A feed that would remove more than the route's `max_removed_share` of the known catalogue is held
 /// back — the classic truncated export — and nothing of it is applied.
 struct CatalogueDelta {
-    let tx: LedgerTransaction
+    let tx: any LedgerWriting
     let route: String
     let inputID: Int64
     let maxRemovedShare: Double

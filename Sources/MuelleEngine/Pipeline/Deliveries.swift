@@ -16,7 +16,7 @@ public enum Deliveries {
     /// Delivers every pending file; returns how many are still pending afterwards.
     @discardableResult
     public static func deliverPending(_ runner: Runner, backoff: Backoff = Backoff(maximumAttempts: 2)) async -> Int {
-        guard let pending = try? runner.ledger.pendingDeliveries() else { return 0 }
+        guard let pending = try? runner.ledger.pendingDeliveries(route: nil) else { return 0 }
         var left = 0
         for delivery in pending {
             guard let route = runner.route(named: delivery.route) else { continue }

@@ -8,7 +8,7 @@ import MuelleLedger
 /// order has been imported. Events that do not change an order's status are skipped; events the
 /// ledger knows newer facts against (a "shipped" after "delivered") are stale: see `OrderEvidence`.
 struct EventApplier {
-    let ledger: Ledger
+    let ledger: any LedgerStore
 
     /// Events whose order is unknown, as errors positioned on the event.
     func unknownOrders(in staged: StagedOrders, file: String) throws -> [MuelleError] {
@@ -33,7 +33,7 @@ struct EventApplier {
     }
 
     /// Inside the commit transaction: one order update per event that changes a status.
-    func apply(_ staged: StagedOrders, tx: LedgerTransaction, inputID: Int64, at: String, updatesTo final: String, staging: String, publication: Publication) throws -> Result {
+    func apply(_ staged: StagedOrders, tx: any LedgerWriting, inputID: Int64, at: String, updatesTo final: String, staging: String, publication: Publication) throws -> Result {
         var result = Result()
         var updates: FileWriter?
         let events = try LineReader(path: staged.ordersPath)

@@ -6,6 +6,7 @@ import MuelleLedger
 import MuelleMapping
 import MuelleReaders
 import MuelleShipping
+import MuelleSystem
 
 /// What became of one input file.
 public struct FileOutcome: Sendable {
@@ -25,12 +26,12 @@ public struct FileOutcome: Sendable {
 /// renames and move start-up finishes.
 public struct FileProcessor: Sendable {
     public let workspace: Workspace
-    public let ledger: Ledger
+    public let ledger: any LedgerStore
     public let logger: Logger
     /// Carrier profiles by code, for routes that ship what they import.
     public let profiles: [String: CarrierProfile]
 
-    public init(workspace: Workspace, ledger: Ledger, logger: Logger, profiles: [String: CarrierProfile] = [:]) {
+    public init(workspace: Workspace, ledger: any LedgerStore, logger: Logger, profiles: [String: CarrierProfile] = [:]) {
         self.workspace = workspace
         self.ledger = ledger
         self.logger = logger
@@ -70,7 +71,7 @@ public struct FileProcessor: Sendable {
         }
 
         // While this folder exists the route is "syncing" (status cards read it).
-        let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(getpid())"
+        let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(Posix.processID)"
         FileSystem.removeTree(staging)
         try FileSystem.makeDirectory(staging)
         defer { FileSystem.removeTree(staging) }
@@ -150,7 +151,7 @@ public struct FileProcessor: Sendable {
         var entry = entry
         let publication = Publication(workspace: workspace)
         defer { publication.discard() }
-        try ledger.write { tx in
+        try ledger.transaction { tx in
             let inputID = try tx.nextInputID()
             // Names are decided by content, so a redo after a crash rewrites the same files; content
             // imported again on purpose (after `orders forget`) gets a generation of its own.
@@ -289,7 +290,7 @@ public struct FileProcessor: Sendable {
         defer { publication.discard() }
         try publication.write(report.text, to: workspace.root + "/" + (entry.destination ?? "") + ".error.txt")
         try writeReport(report, to: publication)
-        try ledger.write { tx in
+        try ledger.transaction { tx in
             entry.id = try tx.insert(entry)
             try publication.record(in: tx, inputID: entry.id)
         }
@@ -304,7 +305,7 @@ public struct FileProcessor: Sendable {
         entry.state = .duplicate
         let publication = Publication(workspace: workspace)
         defer { publication.discard() }
-        try ledger.write { tx in
+        try ledger.transaction { tx in
             let id = try tx.nextInputID()
             entry.destination = "archive/\(entry.route)/duplicates/" + StoredName.fitting(prefix: "\(id)-", name: entry.name)
             entry.report = "outbox/reports/\(entry.route)-\(digest)-duplicate-\(id).json"
@@ -401,13 +402,12 @@ struct FileSnapshot: Equatable {
     let modifiedNanoseconds: Int
 
     init?(path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modifiedSeconds = info.st_mtim.tv_sec
-        modifiedNanoseconds = info.st_mtim.tv_nsec
+        guard let info = FileSystem.info(path) else { return nil }
+        device = info.device
+        inode = info.inode
+        size = info.size
+        modifiedSeconds = info.modificationSeconds
+        modifiedNanoseconds = info.modificationNanoseconds
     }
 
     var modificationTime: FileTimestamp { FileTimestamp(seconds: modifiedSeconds, nanoseconds: modifiedNanoseconds) }

@@ -131,7 +131,7 @@ public struct InboxService: Service {
     /// `lookup_wait` deadline.
     private func wakeFilesWaiting(on route: String, watcher: InboxWatcher) {
         guard runner.catalog.snapshot.routes[route]?.kind.keepsReferenceData == true,
-              let waits = try? runner.ledger.referenceWaits(waitingFor: route) else { return }
+              let waits = try? runner.ledger.referenceWaits(route: nil, waitingFor: route) else { return }
         for wait in waits {
             let path = runner.workspace.inbox(route: wait.route) + "/" + wait.name
             // Only its route, name and path matter to `forget`: the watcher looks at the file itself again.

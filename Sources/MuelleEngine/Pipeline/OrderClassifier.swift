@@ -12,7 +12,7 @@ import MuelleReaders
 /// otherwise a second pass copies each order to where its decision sends it. Outputs go to the
 /// `Publication`: into view only once the transaction has committed.
 struct OrderClassifier {
-    let tx: LedgerTransaction
+    let tx: any LedgerWriting
     let route: String
     let inputID: Int64
     let at: String

@@ -8,7 +8,7 @@ import Synchronization
 /// (latest file wins; every earlier version stays in the ledger as its history). Keys the file does not
 /// have are kept: reference exports are often partial (addresses of this week's orders).
 struct ReferenceKeeper {
-    let tx: LedgerTransaction
+    let tx: any LedgerWriting
     let route: String
     let inputID: Int64
 
@@ -41,11 +41,11 @@ struct ReferenceKeeper {
 /// An order reads several fields of one address in a row (name, street, city…): the records last read are
 /// kept, a bounded few, so that is one ledger read, not eight.
 final class LedgerReferences: ReferenceSource {
-    let ledger: Ledger
+    let ledger: any LedgerStore
     private let recent = Mutex<[String: [String: String]?]>([:])
     private static let kept = 256
 
-    init(ledger: Ledger) { self.ledger = ledger }
+    init(ledger: any LedgerStore) { self.ledger = ledger }
 
     func values(route: String, key: String) throws -> [String: String]? {
         let id = route + "\u{0}" + key
@@ -63,7 +63,7 @@ final class LedgerReferences: ReferenceSource {
 /// the first time it was held for it), then quarantined naming each record, field and key.
 enum ReferenceWaiting {
     /// Throws `FileHeld` while the file may still wait; returns the error to quarantine it with once it may not.
-    static func decide(summary: MappingSummary, mapping: RouteMapping, name: String, ledger: Ledger) throws -> MuelleError {
+    static func decide(summary: MappingSummary, mapping: RouteMapping, name: String, ledger: any LedgerStore) throws -> MuelleError {
         let first = summary.rejections.first { $0.code == .lookupMissing }
         let routes = mapping.lookupRoutes
         let count = summary.waitingForReference

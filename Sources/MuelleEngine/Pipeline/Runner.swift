@@ -69,7 +69,7 @@ public struct RunSummary: Sendable {
 public struct Runner: Sendable {
     public let workspace: Workspace
     public let catalog: RouteCatalog
-    public let ledger: Ledger
+    public let ledger: any LedgerStore
     public let logger: Logger
     /// The files being processed now, for a graceful shutdown to name.
     public let inHand = FilesInHand()
@@ -194,7 +194,7 @@ public struct Runner: Sendable {
 
     /// Start-up: stuck files that left the inbox meanwhile (removed by hand) are forgotten.
     func forgetStuckFilesGone() {
-        for stuck in (try? ledger.stuckInputs()) ?? [] where !FileSystem.exists(workspace.inbox(route: stuck.route) + "/" + stuck.name) {
+        for stuck in (try? ledger.stuckInputs(route: nil)) ?? [] where !FileSystem.exists(workspace.inbox(route: stuck.route) + "/" + stuck.name) {
             try? ledger.clearStuck(route: stuck.route, name: stuck.name)
         }
     }

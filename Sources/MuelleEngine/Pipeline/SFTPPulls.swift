@@ -54,7 +54,7 @@ enum SFTPPulls {
 
 /// The ledger as the record of remote files already taken.
 struct LedgerSeenStore: SFTPSeenStore {
-    let ledger: Ledger
+    let ledger: any LedgerStore
 
     func hasTaken(_ file: RemoteFile, from source: String) throws(MuelleError) -> Bool {
         do { return try ledger.hasTakenRemote(source: source, name: file.name, size: file.size, mtime: file.modificationTime) } catch {

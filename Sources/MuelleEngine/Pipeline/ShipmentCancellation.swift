@@ -9,7 +9,7 @@ import MuelleShipping
 /// report, the route's card and the carrier's next manifest, so staff can intercept the parcels.
 struct ShipmentCancellation {
     let workspace: Workspace
-    let tx: LedgerTransaction
+    let tx: any LedgerWriting
     let at: String
     let file: String
     let publication: Publication

@@ -16,7 +16,7 @@ struct ShipmentMaker {
     let workspace: Workspace
     let profiles: [String: CarrierProfile]
     let settings: ShippingSettings
-    let tx: LedgerTransaction
+    let tx: any LedgerWriting
     let at: String
 
     struct Result {

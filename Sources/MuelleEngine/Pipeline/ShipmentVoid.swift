@@ -9,7 +9,7 @@ enum ShipmentVoid {
     /// Voids `shipment` inside `tx` and stages its tracking update for `publication` (one name per order,
     /// so a redo after a crash rewrites the same file); returns the update's path.
     @discardableResult
-    static func void(_ shipment: inout ShipmentEntry, reason: String, at: String, tx: LedgerTransaction, workspace: Workspace, publication: Publication) throws -> String {
+    static func void(_ shipment: inout ShipmentEntry, reason: String, at: String, tx: any LedgerWriting, workspace: Workspace, publication: Publication) throws -> String {
         shipment.state = "voided"
         shipment.voidedAt = at
         shipment.voidReason = reason

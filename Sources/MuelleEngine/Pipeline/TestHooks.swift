@@ -1,4 +1,5 @@
 import Foundation
+import MuelleSystem
 
 /// Crash points for the end-to-end tests, and nothing else: `MUELLE_TEST_KILL_AT=<point>` makes the
 /// process SIGKILL itself there, so a test can stop it at an exact moment (between a commit and
@@ -7,6 +8,6 @@ enum TestHooks {
     private static let killAt = ProcessInfo.processInfo.environment["MUELLE_TEST_KILL_AT"]
 
     static func point(_ name: String) {
-        if killAt == name { kill(getpid(), SIGKILL) }
+        if killAt == name { Posix.killSelf() }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MuelleCore
 import MuelleLedger
+import MuelleSystem
 
 /// Opens the ledger for a command that writes, and refuses one that does not match the workspace's history.
 ///
@@ -61,7 +62,7 @@ public enum LedgerGuard {
         let stamp = Int(Date().timeIntervalSince1970)
         for suffix in ["-wal", "-shm"] where FileSystem.exists(path + suffix) {
             let aside = path + suffix + ".set-aside-\(stamp)"
-            if rename(path + suffix, aside) == 0 { logger.notice("kept the old ledger's \(suffix) aside as \(aside)") }
+            if (try? Posix.rename(path + suffix, to: aside)) != nil { logger.notice("kept the old ledger's \(suffix) aside as \(aside)") }
         }
     }
 
@@ -134,9 +135,8 @@ struct History: CustomStringConvertible {
             if FileSystem.exists(workspace.root + "/archive/" + route + "/duplicates") { folders.append("archive/\(route)/duplicates") }
             for folder in folders {
                 for name in entries(of: workspace.root + "/" + folder) {
-                    var info = stat()
-                    guard lstat(workspace.root + "/" + folder + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-                    files.append((folder + "/" + name, Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9))
+                    guard let info = FileSystem.info(workspace.root + "/" + folder + "/" + name), info.kind == .regular else { continue }
+                    files.append((folder + "/" + name, Double(info.statusChangeSeconds) + Double(info.statusChangeNanoseconds) / 1e9))
                     if stopAfterFirst { return files }
                 }
             }

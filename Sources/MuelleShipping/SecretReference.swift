@@ -41,17 +41,3 @@ public enum SecretReference: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-/// A resolved credential. Printing, interpolating or dumping it shows a placeholder, never the value.
-public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    private let value: String
-
-    public init(_ value: String) { self.value = value }
-
-    /// The secret itself, for the one call that sends it to the carrier.
-    public func reveal() -> String { value }
-
-    public var description: String { "<secret>" }
-    public var debugDescription: String { "<secret>" }
-    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
-}

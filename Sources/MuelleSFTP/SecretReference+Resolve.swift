@@ -1,36 +1,20 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import MuelleCore
-
-/// A secret read from its reference, held only for the moment of authentication. Every way of printing it
-/// (string interpolation, `debugPrint`, `dump`) shows `<secret>`, so it cannot leak into a log by accident.
-struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    /// The secret's text; read it only to hand it to libssh2.
-    let revealed: String
-
-    var description: String { "<secret>" }
-    var debugDescription: String { "<secret>" }
-    var customMirror: Mirror { Mirror(self, children: [:]) }
-}
+import MuelleSystem
 
 extension SecretReference {
     /// Reads the secret now. Errors name the reference, never the content.
     func resolve() throws(MuelleError) -> Secret {
         switch self {
         case .environment(let name):
-            guard let value = getenv(name) else {
+            guard let text = Posix.environment(name) else {
                 throw MuelleError(.sftpCredential, "the environment variable \(name) is not set; "
                                   + "muelle reads the SFTP secret from it (\(self))")
             }
-            let text = String(cString: value)
             guard !text.isEmpty else {
                 throw MuelleError(.sftpCredential, "the environment variable \(name) is empty; "
                                   + "muelle reads the SFTP secret from it (\(self))")
             }
-            return Secret(revealed: text)
+            return Secret(text)
         case .file(let path):
             var text = try Self.readSmallFile(path)
             // Editors and `echo` end the file with a line break that is not part of the secret. ("\r\n" is one
@@ -39,28 +23,26 @@ extension SecretReference {
             guard !text.isEmpty else {
                 throw MuelleError(.sftpCredential, "the secret file \(path) is empty (\(self))")
             }
-            return Secret(revealed: text)
+            return Secret(text)
         }
     }
 
     /// A secret file is small: anything past 64 KiB is not a password and is refused rather than read.
     private static func readSmallFile(_ path: String) throws(MuelleError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw MuelleError(.sftpCredential, "cannot read the secret file \(path): \(reason)")
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, .readOnly)
+        } catch {
+            throw MuelleError(.sftpCredential, "cannot read the secret file \(path): \(error.reason)")
         }
-        defer { close(fd) }
+        defer { fd.closeIgnoringErrors() }
         let limit = 64 * 1024
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                throw MuelleError(.sftpCredential, "cannot read the secret file \(path): \(reason)")
-            }
+            let count = try chunk.withUnsafeMutableBytes { buffer in Result { () throws(SystemError) in try fd.read(into: buffer) } }
+                .mapError { MuelleError(.sftpCredential, "cannot read the secret file \(path): \($0.reason)") }
+                .get()
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0 ..< count])
             if bytes.count > limit {

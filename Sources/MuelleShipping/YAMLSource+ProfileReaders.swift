@@ -3,38 +3,10 @@ import MuelleCore
 import MuelleMapping
 import Yams
 
-/// One carrier profile's text and the problems found while compiling it.
-///
-/// Compilation never stops at the first problem: `muelle check` lists them all, each with its
-/// file, line and column, the way mapping files are reported.
-final class ProfileSource {
-    let file: String
-    let text: String
-    private(set) var diagnostics: [MappingDiagnostic] = []
-
-    init(file: String, text: String) {
-        self.file = file
-        self.text = text
-    }
-
-    /// - Parameter quotingSource: false where the line may hold a secret written by mistake: the
-    ///   message then names the position only, so `muelle check` output never repeats it.
-    func error(_ message: String, at node: Node?, quotingSource: Bool = true) {
-        let line = node?.mark?.line ?? 1
-        let column = node?.mark?.column ?? 1
-        let snippet = quotingSource ? snippet(line: line, column: column) : nil
-        diagnostics.append(MappingDiagnostic(file: file, line: line, column: column, message: message, snippet: snippet))
-    }
-
-    private func snippet(line: Int, column: Int) -> String? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard line >= 1, line <= lines.count else { return nil }
-        let source = String(lines[line - 1]).replacingOccurrences(of: "\r", with: "")
-        return "    " + source + "\n    " + String(repeating: " ", count: max(0, column - 1)) + "^"
-    }
-
-    // MARK: Typed readers. Each reports its own problem and returns nil, so callers just carry on.
-
+/// The typed readers a carrier profile is compiled with, on the diagnostic source mapping files use too:
+/// profile problems are listed by `muelle check` with file, line and column, the way mapping problems are.
+/// Each reader reports its own problem and returns nil, so callers just carry on.
+extension YAMLSource {
     /// The members of a mapping node; reports keys outside `allowed` (typos surface at load).
     func members(_ node: Node?, of what: String, allowed: [String]) -> [String: (key: Node, value: Node)]? {
         guard let node else { return nil }

@@ -1,49 +1,50 @@
 // Linux only: inotify has no Darwin counterpart.
+#if canImport(Glibc)
 import Glibc
 
 /// Owns one inotify descriptor (non-blocking, close-on-exec) and closes it in `deinit`.
-/// The module's only calls into the C inotify and poll API. Not `Sendable`: one thread owns it.
-final class Inotify {
+/// muelle's only calls into the C inotify and poll API. Not `Sendable`: one thread owns it.
+public final class Inotify {
     /// The inotify event bits the watcher uses.
-    struct Events: OptionSet, Sendable {
-        let rawValue: UInt32
-        init(rawValue: UInt32) { self.rawValue = rawValue }
+    public struct Events: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-        static let modify = Events(rawValue: UInt32(IN_MODIFY))
-        static let attributes = Events(rawValue: UInt32(IN_ATTRIB))
-        static let closeWrite = Events(rawValue: UInt32(IN_CLOSE_WRITE))
-        static let movedFrom = Events(rawValue: UInt32(IN_MOVED_FROM))
-        static let movedTo = Events(rawValue: UInt32(IN_MOVED_TO))
-        static let create = Events(rawValue: UInt32(IN_CREATE))
-        static let delete = Events(rawValue: UInt32(IN_DELETE))
-        static let deleteSelf = Events(rawValue: UInt32(IN_DELETE_SELF))
-        static let moveSelf = Events(rawValue: UInt32(IN_MOVE_SELF))
+        public static let modify = Events(rawValue: UInt32(IN_MODIFY))
+        public static let attributes = Events(rawValue: UInt32(IN_ATTRIB))
+        public static let closeWrite = Events(rawValue: UInt32(IN_CLOSE_WRITE))
+        public static let movedFrom = Events(rawValue: UInt32(IN_MOVED_FROM))
+        public static let movedTo = Events(rawValue: UInt32(IN_MOVED_TO))
+        public static let create = Events(rawValue: UInt32(IN_CREATE))
+        public static let delete = Events(rawValue: UInt32(IN_DELETE))
+        public static let deleteSelf = Events(rawValue: UInt32(IN_DELETE_SELF))
+        public static let moveSelf = Events(rawValue: UInt32(IN_MOVE_SELF))
         /// Some events were dropped: only a full rescan can tell what happened.
-        static let queueOverflow = Events(rawValue: UInt32(IN_Q_OVERFLOW))
+        public static let queueOverflow = Events(rawValue: UInt32(IN_Q_OVERFLOW))
         /// The watch was removed (folder deleted, moved away, or `removeWatch`).
-        static let watchRemoved = Events(rawValue: UInt32(IN_IGNORED))
-        static let isDirectory = Events(rawValue: UInt32(IN_ISDIR))
+        public static let watchRemoved = Events(rawValue: UInt32(IN_IGNORED))
+        public static let isDirectory = Events(rawValue: UInt32(IN_ISDIR))
         /// Refuse to watch anything but a directory.
-        static let onlyDirectory = Events(rawValue: UInt32(IN_ONLYDIR))
+        public static let onlyDirectory = Events(rawValue: UInt32(IN_ONLYDIR))
         /// Refuse to follow a symbolic link to what it points at.
-        static let dontFollow = Events(rawValue: UInt32(IN_DONT_FOLLOW))
+        public static let dontFollow = Events(rawValue: UInt32(IN_DONT_FOLLOW))
     }
 
-    struct Event: Sendable, Equatable {
-        var watch: Int32
-        var events: Events
+    public struct Event: Sendable, Equatable {
+        public var watch: Int32
+        public var events: Events
         /// The entry concerned, for events about a folder's entries; `nil` for events about the
         /// watched folder itself, or when the name is not valid UTF-8.
-        var name: String?
+        public var name: String?
         /// The event named an entry, but not in valid UTF-8.
-        var hasUndecodableName: Bool
+        public var hasUndecodableName: Bool
     }
 
     private let descriptor: Int32
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// `nil` when the kernel refuses (no inotify support, or the per-user instance limit is reached).
-    init?() {
+    public init?() {
         let descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard descriptor >= 0 else { return nil }
         self.descriptor = descriptor
@@ -54,17 +55,17 @@ final class Inotify {
     }
 
     /// Starts (or replaces the mask of) a watch on `path`; `nil` when it cannot be watched (gone, not a folder).
-    func addWatch(_ path: String, for events: Events) -> Int32? {
+    public func addWatch(_ path: String, for events: Events) -> Int32? {
         let watch = inotify_add_watch(descriptor, path, events.rawValue)
         return watch >= 0 ? watch : nil
     }
 
-    func removeWatch(_ watch: Int32) {
+    public func removeWatch(_ watch: Int32) {
         _ = inotify_rm_watch(descriptor, watch)
     }
 
     /// Waits until events arrive or `timeout` passes, then returns every event queued (possibly none).
-    func waitForEvents(timeout: Duration) -> [Event] {
+    public func waitForEvents(timeout: Duration) -> [Event] {
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         guard poll(&request, 1, Self.milliseconds(timeout)) > 0 else { return [] }
         var events: [Event] = []
@@ -77,7 +78,7 @@ final class Inotify {
     }
 
     /// Sleeps `timeout` without a descriptor: the pace of the rescan-only fallback.
-    static func sleep(_ timeout: Duration) {
+    public static func sleep(_ timeout: Duration) {
         _ = poll(nil, 0, milliseconds(timeout))
     }
 
@@ -107,3 +108,4 @@ final class Inotify {
         return Int32(clamping: total)
     }
 }
+#endif

@@ -1,0 +1,90 @@
+/// The ledger as the engine sees it: what `muelle run` asks of it while it takes files, maps them, commits
+/// their effects and publishes their outputs. Today's implementation is the SQLite `Ledger`; another store
+/// (PostgreSQL, for several muelle processes on one workspace) implements the same two protocols and the engine
+/// does not change.
+///
+/// Commands that only report or repair (`status`, `quarantine`, `orders forget`, the ledger's start-up guard)
+/// still use `Ledger` itself.
+public protocol LedgerStore: Sendable {
+    // Inputs: exactly once, and the move after the commit.
+    func processedInput(route: String, sha256: String) throws -> InputEntry?
+    func unmovedInputs() throws -> [InputEntry]
+    func markMoved(id: Int64) throws
+    func lastInput(route: String, name: String) throws -> InputEntry?
+    func lastInput(destination: String) throws -> InputEntry?
+    func inputs(route: String?, limit: Int) throws -> [InputEntry]
+    func beginAttempt(route: String, sha256: String, name: String, at: String) throws -> Int
+    func endAttempt(route: String, sha256: String) throws
+    func recordStuck(route: String, name: String, reason: String, at time: String) throws
+    func clearStuck(route: String, name: String) throws
+    func stuckInputs(route: String?) throws -> [StuckInput]
+
+    // Orders and outputs.
+    func knownOrder(id: String) throws -> OrderEntry?
+    func pendingPublications() throws -> [PendingPublication]
+    func clearPublications(batch: String) throws
+
+    // Reference data.
+    func referenceValues(route: String, key: String) throws -> [String: String]?
+    @discardableResult
+    func recordReferenceWait(route: String, name: String, referenceRoutes: [String], reason: String, at time: String, epoch: Double) throws -> Double
+    func clearReferenceWait(route: String, name: String) throws
+    func referenceWaits(route: String?, waitingFor reference: String?) throws -> [ReferenceWait]
+
+    // Deliveries, manifests, SFTP pulls.
+    func pendingDeliveries(route: String?) throws -> [DeliveryEntry]
+    func recordDeliveryAttempt(file: String, delivered: Bool, error: String?, at: String) throws
+    func hasManifest(carrier: String, date: String) throws -> Bool
+    /// The shipment a tracking number or an order id names (for `muelle void`).
+    func shipment(key: String) throws -> ShipmentEntry?
+    func hasTakenRemote(source: String, name: String, size: Int64, mtime: Int64) throws -> Bool
+    func recordTakenRemote(source: String, name: String, size: Int64, mtime: Int64, localName: String, at: String) throws
+
+    /// Runs `body` in one transaction: everything it records commits together, or not at all.
+    @discardableResult
+    func transaction<T>(_ body: (any LedgerWriting) throws -> T) throws -> T
+}
+
+/// The ledger inside one transaction of a `LedgerStore`: what one file's commit records.
+public protocol LedgerWriting {
+    // Inputs and orders.
+    @discardableResult
+    func insert(_ entry: InputEntry) throws -> Int64
+    func order(id: String) throws -> OrderEntry?
+    func save(_ order: OrderEntry) throws
+    func deleteOrders(ids: [String]) throws -> Int
+    func processedCount(route: String, sha256: String) throws -> Int
+    func nextInputID() throws -> Int64
+    func recordPublications(batch: String, inputID: Int64?, files: [(staged: String, final: String)]) throws
+
+    // Catalogue.
+    func productFingerprint(route: String, key: String) throws -> String?
+    func saveProduct(route: String, key: String, fingerprint: String, inputID: Int64) throws
+    func productCount(route: String) throws -> Int
+    func productsMissing(route: String, from inputID: Int64) throws -> [String]
+    func deleteProducts(route: String, keys: [String]) throws
+
+    // Reference data and deliveries.
+    func saveReference(route: String, key: String, fingerprint: String, record: String, lookupValues: [String: String], inputID: Int64) throws -> Bool
+    func markDeliveryPending(file: String, route: String, destination: String, at: String) throws
+
+    // Shipping: shipments, tracking numbers, manifests.
+    func shipment(orderID: String) throws -> ShipmentEntry?
+    func save(_ shipment: ShipmentEntry) throws
+    func lastTrackingSerial(carrier: String, agreement: String) throws -> UInt64?
+    func setLastTrackingSerial(_ serial: UInt64, carrier: String, agreement: String) throws
+    func openShipments(carrier: String, upTo day: String) throws -> [ShipmentEntry]
+    func pendingHandoverExceptions(carrier: String) throws -> [ShipmentEntry]
+    func save(_ manifest: ManifestEntry) throws
+    func manifest(id: String) throws -> ManifestEntry?
+    func manifestCount(carrier: String, agreement: String, date: String) throws -> Int
+}
+
+extension Ledger: LedgerStore {
+    @discardableResult
+    public func transaction<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+        try write { tx in try body(tx) }
+    }
+}
+
+extension LedgerTransaction: LedgerWriting {}
