@@ -9,8 +9,9 @@ import Synchronization
 /// runs, after start-up recovery.
 ///
 /// One serial worker per route keeps arrival order within a route, on a thread of its own (`BlockingLane`:
-/// reading, fsync and SQLite block); a limiter bounds how many routes work at once. Mappings and carrier profiles are reloaded when they change: a route whose mapping is
-/// broken waits (or keeps its last good version), and the others flow.
+/// reading, fsync and SQLite block); a limiter bounds how many routes work at once. Mappings and carrier
+/// profiles are reloaded when they change: a route whose mapping is broken waits (or keeps its last good
+/// version), and the others flow.
 public struct InboxService: Service {
     let runner: Runner
     let options: RunOptions
