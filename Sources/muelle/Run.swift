@@ -70,11 +70,7 @@ struct Run: AsyncParsableCommand {
             }
             throw ExitCode(summary.exitCode)
         }
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: InboxService(runner: runner, options: settings))],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
+        try await WatchServices.group(runner, options: settings, logger: logger).run()
     }
 }
 

@@ -54,6 +54,38 @@ import Testing
         #expect(log.contains("% read"))
     }
 
+    /// As many routes at work as the machine has cores: reading, fsync and SQLite run on threads of their
+    /// own, so SIGTERM is answered at once — the shutdown notice while every file is still in hand — instead
+    /// of once some route's file is done.
+    @Test func sigtermIsAnsweredAtOnceWhileEveryRouteIsBusy() throws {
+        let routes = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let bench = try Workbench(mappings: [])
+        defer { bench.remove() }
+        let orders = (0..<8_000).map { i in
+            #"{"id": \#(5_000_000 + i), "status": "paid", "date_created": "2026-11-01T10:00:00.000-05:00", "currency_id": "COP", "total_amount": 100, "buyer": {"first_name": "A", "last_name": "B"}, "order_items": [{"item": {"seller_sku": "S\#(i % 50)", "title": "T"}, "quantity": 1, "unit_price": 100}], "tags": []}"#
+        }
+        let page = "{\"results\": [\n" + orders.joined(separator: ",\n") + "\n]}"
+        for route in 0..<routes {
+            try FileManager.default.copyItem(atPath: Workbench.repository + "/mappings/mercadolibre-orders.yaml", toPath: bench.root + "/mappings/ml-\(route).yaml")
+            try bench.drop("ml-\(route)", "big.json", page)
+        }
+        let process = bench.start(["run", "--quiet-ms", "50", "--concurrency", "\(routes)"])
+        _ = FileManager.default.createFile(atPath: bench.root + "/run.log", contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: bench.root + "/run.log"))
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let allInHand = Workbench.eventually(within: 20) { bench.files(".muelle/staging").filter { $0.hasPrefix("ml-") }.count == routes }
+        #expect(allInHand)
+        kill(process.processIdentifier, SIGTERM)
+        let answered = Workbench.eventually(within: 60) { ((try? bench.read("run.log")) ?? "").contains("stopping: finishing the file in hand first") }
+        let stillInHand = (0..<routes).filter { bench.exists("inbox/ml-\($0)/big.json") }.count
+        #expect(answered)
+        #expect(stillInHand == routes, "the shutdown was noticed only after \(routes - stillInHand) file(s) were done")
+        #expect(Workbench.eventually(within: 120) { !process.isRunning })
+        #expect(process.terminationStatus == 0)
+        #expect((0..<routes).allSatisfy { bench.files("inbox/ml-\($0)").isEmpty }, "every file in hand was finished")
+    }
+
     @Test func sigtermTakesNothingNewAfterTheFileInHand() throws {
         let bench = try Workbench(mappings: ["mercadolibre-orders"])
         defer { bench.remove() }

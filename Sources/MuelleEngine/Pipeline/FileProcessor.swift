@@ -18,8 +18,8 @@ public struct FileOutcome: Sendable {
     public var reconciled = false
 }
 
-/// Takes one input file through map → stage → commit → publish → archive, in the order that makes
-/// every effect happen once: outputs written and fsynced under `.muelle/staging`; the ledger
+/// Takes one input file through map → stage → commit → publish → archive, in the order `InputLifecycle`
+/// decides and that makes every effect happen once: outputs written and fsynced under `.muelle/staging`; the ledger
 /// transaction, which records them with their final names (`Publication`); their renames into the
 /// outbox; then the original moved. A failed commit leaves nothing visible; a crash leaves either
 /// nothing committed (a redo rewrites the same deterministic names) or a committed file whose
@@ -41,37 +41,46 @@ public struct FileProcessor: Sendable {
     /// Throws `FileHeld` when the file cannot be taken yet (nothing of it is committed then).
     public func process(path: String, name: String, mapping: RouteMapping, progress: ((Int, Int) -> Void)? = nil) throws -> FileOutcome {
         let receivedAt = Timestamp.now()
+        // The watcher or `run --once` found it stable before handing it over.
+        var life = InputLifecycle(name: name)
+        life.becameStable()
         // Held until the original has left the inbox: a writer that opens it meanwhile waits, or is noticed.
         let claim = try claimInput(path: path, name: name, route: mapping.name)
-        defer { claim.release() }
-        guard let before = FileSnapshot(path: path) else {
+        switch life.claimed(inUse: claim == nil) {
+        case .hold: throw FileHeld.inUse(name)
+        case .fingerprint: break
+        }
+        defer { claim?.release() }
+        guard let claim, let before = FileSnapshot(path: path) else {
             throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
         }
         let (sha256, size) = try ContentHash.file(at: path, name: mapping.readsFileName ? name : nil)
-        let digest = String(sha256.prefix(12))
+        let file = SettlingFile(path: path, mapping: mapping, digest: String(sha256.prefix(12)))
         var entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
 
-        if let committed = try interruptedMove(route: mapping.name, name: name, sha256: sha256) {
-            try move(path, to: committed.destination ?? "", entryID: committed.id)
+        switch life.fingerprinted(try recollection(route: mapping.name, name: name, sha256: sha256, mapping: mapping)) {
+        case .finishMove(let committed):
+            try place(file, entry: committed, from: .move, life: &life)
             logger.info("finished moving a file committed before an interruption", metadata: ["muelle.route": "\(mapping.name)", "muelle.file": "\(name)"])
             return FileOutcome(route: mapping.name, name: name, state: committed.state, entry: committed, reconciled: true)
-        }
-        if let original = try ledger.processedInput(route: mapping.name, sha256: sha256), try isRepeat(of: original, mapping: mapping) {
-            return try recordDuplicate(path: path, entry: entry, of: original, digest: digest)
+        case .settle(let settlement):
+            return try settle(settlement, file: file, entry: entry, reading: .unread(kind: nil), life: &life)
+        case .beginAttempt:
+            break
         }
 
         // Counted before reading, cleared on any outcome: only a process that died reading it leaves a count.
         let attempts = try ledger.beginAttempt(route: mapping.name, sha256: sha256, name: name, at: receivedAt)
         defer { endAttempt(route: mapping.name, sha256: sha256) }
-        if attempts >= Self.poisonAttempts {
-            let error = MuelleError(.poisonFile,
-                "muelle stopped \(attempts) times while reading this file (a crash, or killed — out of memory?), so it was quarantined instead of being read again, and the files behind it go on; find out why (the log of those runs), then replay it",
-                at: InputPosition(file: name))
-            return try quarantine(path: path, entry: entry, records: RecordCount(read: 0, mapped: 0, kind: mapping.kind), errors: [error], digest: digest)
+        switch life.attemptBegun(attempts: attempts) {
+        case .settle(let settlement):
+            return try settle(settlement, file: file, entry: entry, reading: .unread(kind: mapping.kind), life: &life)
+        case .map:
+            break
         }
 
         // While this folder exists the route is "syncing" (status cards read it).
-        let staging = workspace.staging + "/\(mapping.name)-\(digest)-\(Posix.processID)"
+        let staging = workspace.staging + "/\(mapping.name)-\(file.digest)-\(Posix.processID)"
         FileSystem.removeTree(staging)
         try FileSystem.makeDirectory(staging)
         defer { FileSystem.removeTree(staging) }
@@ -94,231 +103,71 @@ public struct FileProcessor: Sendable {
         guard FileSnapshot(path: path) == before else {
             throw MuelleError(.io, "the file changed or vanished while it was being read; nothing was emitted, and it will be taken again once it is stable", at: InputPosition(file: name))
         }
-        if let fatal = summary.fatal, fatal.code == .incomplete {
-            let age = before.modificationTime.age(at: .now())
-            guard age >= mapping.incompleteAfter else {
-                throw FileHeld(reason: fatal.located(file: name), retryAfter: mapping.incompleteAfter - age)
-            }
-            summary.fatal = FileHeld.truncated(fatal.located(file: name), unchangedFor: mapping.incompleteAfter)
-        }
         entry.kept = summary.kept
         entry.filtered = summary.filtered
         entry.rejected = summary.rejectedCount
-        let errors = summary.errors
+        let verdict = try verdict(&summary, mapping: mapping, name: name, modified: before.modificationTime)
+        let reading = Reading(summary: summary, kind: mapping.kind)
+        switch life.mapped(verdict) {
+        case .hold(let held):
+            throw held
+        case .settle(let settlement):
+            return try settle(settlement, file: file, entry: entry, reading: reading, life: &life)
+        case .stage:
+            break
+        }
+
+        try staged.sync()
+        let problems = try wholeFileProblems(staged, mapping: mapping, name: name)
+        if !problems.isEmpty { entry.rejected = problems.count }
+        let settlement = life.staged(problems: problems, alongside: summary.errors)
+        do {
+            return try settle(settlement, file: file, entry: entry, reading: reading, staged: staged, life: &life)
+        } catch let error as MuelleError where error.code == .heldBack {
+            // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
+            return try settle(life.commitRefused(error, alongside: summary.errors), file: file, entry: entry, reading: reading, life: &life)
+        }
+    }
+
+    /// What the ledger knows of this content: the same file committed by a run that died before its
+    /// move, a repeat of an input already taken, or nothing that stops it.
+    private func recollection(route: String, name: String, sha256: String, mapping: RouteMapping) throws -> InputLifecycle.Recollection {
+        if let last = try ledger.lastInput(route: route, name: name), last.sha256 == sha256, !last.moved {
+            let remains = InputLifecycle.Remains(committed: true, markedMoved: false,
+                                                 atDestination: last.destination.map { FileSystem.exists(workspace.root + "/" + $0) } ?? true)
+            if InputLifecycle.recover(remains).contains(.finishMove) { return .committedNotMoved(last) }
+        }
+        if let original = try ledger.processedInput(route: route, sha256: sha256), try isRepeat(of: original, mapping: mapping) {
+            return .repeatOf(original)
+        }
+        return .new
+    }
+
+    /// How the mapper left the file: every record staged, refused, or not takeable yet.
+    private func verdict(_ summary: inout MappingSummary, mapping: RouteMapping, name: String, modified: FileTimestamp) throws -> InputLifecycle.Verdict {
+        if let fatal = summary.fatal, fatal.code == .incomplete {
+            let age = modified.age(at: .now())
+            guard age >= mapping.incompleteAfter else {
+                return .held(FileHeld(reason: fatal.located(file: name), retryAfter: mapping.incompleteAfter - age))
+            }
+            summary.fatal = FileHeld.truncated(fatal.located(file: name), unchangedFor: mapping.incompleteAfter)
+        }
         // A lookup that finds nothing is no bad record: the file waits for the reference data. Only a file
         // with other bad records (under reject_file), or one that waited lookup_wait, is refused now.
         if summary.waitsForReference(policy: mapping.onError) {
             let expired = try ReferenceWaiting.decide(summary: summary, mapping: mapping, name: name, ledger: ledger)
-            entry.kept = 0
-            return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: [expired] + errors, digest: digest)
+            return .refused([expired] + summary.errors)
         }
-
-        if summary.refusesFile(policy: mapping.onError) {
-            entry.kept = 0
-            return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors, digest: digest)
-        }
-        try staged.sync()
-        if mapping.kind == .promotions {
-            let overlaps = try PromotionOverlaps.find(in: staged, file: name)
-            if !overlaps.isEmpty {
-                entry.kept = 0
-                entry.rejected = overlaps.count
-                return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors + overlaps, digest: digest)
-            }
-        }
-        if mapping.kind == .orderEvents {
-            let unknown = try EventApplier(ledger: ledger).unknownOrders(in: staged, file: name)
-            if !unknown.isEmpty {
-                entry.kept = 0
-                entry.rejected = unknown.count
-                return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors + unknown, digest: digest)
-            }
-        }
-        do {
-            return try commit(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: errors, filteredBy: summary.filteredBy,
-                              rounded: summary.rounded, staged: staged, mapping: mapping, digest: digest)
-        } catch let error as MuelleError where error.code == .heldBack {
-            // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
-            entry.kept = 0
-            return try quarantine(path: path, entry: entry, records: RecordCount(read: summary.records, mapped: summary.mapped, kind: mapping.kind), errors: [error] + errors, digest: digest)
-        }
+        return summary.refusesFile(policy: mapping.onError) ? .refused(summary.errors) : .complete
     }
 
-    // MARK: - Outcomes
-
-    private func commit(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], filteredBy: FilterTally, rounded: RoundedAmounts, staged: StagedOrders,
-                        mapping: RouteMapping, digest: String) throws -> FileOutcome {
-        var entry = entry
-        let publication = Publication(workspace: workspace)
-        defer { publication.discard() }
-        try ledger.transaction { tx in
-            let inputID = try tx.nextInputID()
-            // Names are decided by content, so a redo after a crash rewrites the same files; content
-            // imported again on purpose (after `orders forget`) gets a generation of its own.
-            let generation = try tx.processedCount(route: mapping.name, sha256: entry.sha256)
-            let stem = "\(mapping.name)-\(digest)" + (generation == 0 ? "" : "-\(generation + 1)")
-            entry.destination = "archive/\(mapping.name)/" + StoredName.fitting(
-                prefix: "\(digest)" + (generation == 0 ? "" : "-\(generation + 1)") + "-", name: entry.name)
-            entry.report = "outbox/reports/\(stem).json"
-            let ordersPath = workspace.outbox(mapping.kind.outboxFolder) + "/\(stem).ndjson"
-            let updatesPath = workspace.outbox("order-updates") + "/\(stem).ndjson"
-            var outputs: [String]
-            let partnerFile = try mapping.output.map { try PartnerFile.stage(staged, output: $0, mapping: mapping, workspace: workspace) }
-            // Bound for the outbox only once the input is applied (below): a held-back feed leaves the partner's file as it was.
-            var partnerPublished = false
-            defer { if !partnerPublished { partnerFile?.discard() } }
-            var shipments = 0
-            var productDeletions: Int?
-            var notes: [MuelleError] = []
-            var ended: [EndedOrder] = []
-            switch mapping.kind {
-            case .orders:
-                let result = try OrderClassifier(tx: tx, route: mapping.name, inputID: inputID, at: entry.receivedAt)
-                    .classify(staged, newOrdersTo: ordersPath, updatesTo: updatesPath, staging: workspace.staging, publication: publication)
-                entry.kept = result.imported
-                entry.filtered = result.filtered + (entry.filtered - staged.unselected)
-                entry.skipped = result.unchanged
-                entry.updated = result.updated
-                entry.stale = result.stale
-                outputs = result.outputs
-                ended = result.ended
-                if let shipping = mapping.shipping, result.outputs.contains(ordersPath) {
-                    let shipped = try ShipmentMaker(workspace: workspace, profiles: profiles, settings: shipping, tx: tx, at: entry.receivedAt)
-                        .make(fromOrders: ordersPath, stem: stem, staging: workspace.staging, publication: publication)
-                    outputs += shipped.outputs
-                    shipments = shipped.shipments
-                    notes += shipped.notShippable
-                }
-            case .products, .customers:
-                let result = try CatalogueDelta(tx: tx, route: mapping.name, inputID: inputID, maxRemovedShare: mapping.maxRemovedShare,
-                                                noun: mapping.kind == .customers ? "customer" : "product")
-                    .apply(staged, to: ordersPath, staging: workspace.staging, file: entry.name, publication: publication)
-                entry.kept = result.upserted
-                entry.skipped = result.unchanged
-                outputs = result.output.map { [$0] } ?? []
-                productDeletions = result.deleted
-                // Customers are also what order mappings look up (by the route's customer key).
-                if mapping.kind.keepsReferenceData { _ = try ReferenceKeeper(tx: tx, route: mapping.name, inputID: inputID).apply(staged) }
-            case .reference:
-                let result = try ReferenceKeeper(tx: tx, route: mapping.name, inputID: inputID).apply(staged)
-                entry.kept = result.saved
-                entry.skipped = result.unchanged
-                outputs = []
-            case .promotions:
-                // Each promotion file is emitted whole, once (the file's content decides its name).
-                outputs = []
-                if staged.count > 0 {
-                    try publication.add(staged.ordersPath, as: ordersPath)
-                    outputs = [ordersPath]
-                }
-            case .orderEvents:
-                let result = try EventApplier(ledger: ledger)
-                    .apply(staged, tx: tx, inputID: inputID, at: entry.receivedAt, updatesTo: updatesPath, staging: workspace.staging, publication: publication)
-                entry.kept = 0
-                entry.skipped = result.unchanged
-                entry.updated = result.updated
-                entry.stale = result.stale
-                outputs = result.output.map { [$0] } ?? []
-                ended = result.ended
-            }
-            var voided: Int?
-            if !ended.isEmpty {
-                let settled = try ShipmentCancellation(workspace: workspace, tx: tx, at: entry.receivedAt, file: entry.name, publication: publication).settle(ended)
-                outputs += settled.outputs
-                notes += settled.notes
-                entry.cancelledAfterHandover = settled.handedOver
-                voided = settled.voided
-            }
-            if let partnerFile {
-                try partnerFile.publish(publication)
-                partnerPublished = true
-                outputs.append(partnerFile.final)
-            }
-            if let partnerFile, let deliver = mapping.output?.deliver {
-                try tx.markDeliveryPending(file: workspace.relative(partnerFile.final), route: mapping.name,
-                                           destination: Deliveries.destination(deliver), at: entry.receivedAt)
-            }
-            if let deliver = mapping.deliver {
-                // The route's own outputs (not the partner file, which has its own destination).
-                for file in outputs where file.hasPrefix(workspace.outbox(mapping.kind.outboxFolder) + "/") {
-                    try tx.markDeliveryPending(file: workspace.relative(file), route: mapping.name,
-                                               destination: Deliveries.destination(deliver), at: entry.receivedAt)
-                }
-            }
-            entry.output = outputs.map(workspace.relative).joined(separator: "\n")
-            entry.finishedAt = Timestamp.now()
-            var report = FileReport(entry: entry, records: records, outputs: outputs.map(workspace.relative), errors: errors + notes,
-                                    shipments: mapping.shipping == nil ? nil : shipments, deletions: productDeletions, voided: voided, filteredBy: filteredBy)
-            report.rounded = rounded
-            try writeReport(report, to: publication)
-            entry.id = try tx.insert(entry)
-            try publication.record(in: tx, inputID: entry.id)
+    /// Checks that need the whole file staged: overlapping promotions, events for orders never imported.
+    private func wholeFileProblems(_ staged: StagedOrders, mapping: RouteMapping, name: String) throws -> [MuelleError] {
+        switch mapping.kind {
+        case .promotions: try PromotionOverlaps.find(in: staged, file: name)
+        case .orderEvents: try EventApplier(ledger: ledger).unknownOrders(in: staged, file: name)
+        default: []
         }
-        TestHooks.point("after-commit")
-        try publication.publish(clearingRowsIn: nil)
-        try move(path, to: entry.destination ?? "", entryID: entry.id)
-        var metadata: Logger.Metadata = [
-            "muelle.route": "\(mapping.name)", "muelle.file": "\(entry.name)",
-            // Rows (or elements) read and the orders (products, events…) they made are different counts.
-            "records": "\(records.read)", "\(mapping.kind.recordNoun)": "\(records.mapped)",
-            "kept": "\(entry.kept)", "filtered": "\(entry.filtered)", "rejected": "\(entry.rejected)",
-            "skipped": "\(entry.skipped)", "updated": "\(entry.updated)",
-        ]
-        // A rounding the mapping allows is still news: once per file, by field.
-        if !rounded.isEmpty { metadata["rounded"] = "\(rounded.description)" }
-        // Nothing imported and nothing updated: say so out loud, with the reason beside it (the
-        // report's `filtered_by` has it for every file).
-        if entry.filtered > 0, entry.kept == 0, entry.updated == 0, entry.skipped == 0 {
-            metadata["filtered_by"] = "\(filteredBy.description)"
-            logger.warning("processed, but the filter turned every record away", metadata: metadata)
-        } else {
-            logger.info("processed", metadata: metadata)
-        }
-        return FileOutcome(route: mapping.name, name: entry.name, state: .processed, entry: entry)
-    }
-
-    private func quarantine(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], digest: String) throws -> FileOutcome {
-        var entry = entry
-        entry.state = .rejected
-        // Its report goes beside it under the same name plus ".error.txt": both must fit.
-        entry.destination = "quarantine/\(entry.route)/" + StoredName.fitting(prefix: "\(digest)-", name: entry.name, reserve: ".error.txt".utf8.count)
-        entry.report = "outbox/reports/\(entry.route)-\(digest).json"
-        entry.error = errors.first?.description
-        entry.finishedAt = Timestamp.now()
-        let report = FileReport(entry: entry, records: records, outputs: [], errors: errors)
-        let publication = Publication(workspace: workspace)
-        defer { publication.discard() }
-        try publication.write(report.text, to: workspace.root + "/" + (entry.destination ?? "") + ".error.txt")
-        try writeReport(report, to: publication)
-        try ledger.transaction { tx in
-            entry.id = try tx.insert(entry)
-            try publication.record(in: tx, inputID: entry.id)
-        }
-        try publication.publish(clearingRowsIn: nil)
-        try move(path, to: entry.destination ?? "", entryID: entry.id)
-        logger.warning("quarantined", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "error": "\(entry.error ?? "")"])
-        return FileOutcome(route: entry.route, name: entry.name, state: .rejected, entry: entry)
-    }
-
-    private func recordDuplicate(path: String, entry: InputEntry, of original: InputEntry, digest: String) throws -> FileOutcome {
-        var entry = entry
-        entry.state = .duplicate
-        let publication = Publication(workspace: workspace)
-        defer { publication.discard() }
-        try ledger.transaction { tx in
-            let id = try tx.nextInputID()
-            entry.destination = "archive/\(entry.route)/duplicates/" + StoredName.fitting(prefix: "\(id)-", name: entry.name)
-            entry.report = "outbox/reports/\(entry.route)-\(digest)-duplicate-\(id).json"
-            entry.finishedAt = Timestamp.now()
-            try writeReport(FileReport(entry: entry, records: RecordCount(read: 0, mapped: 0, kind: nil), outputs: [], errors: [], duplicateOf: original),
-                            to: publication)
-            entry.id = try tx.insert(entry)
-            try publication.record(in: tx, inputID: entry.id)
-        }
-        try publication.publish(clearingRowsIn: nil)
-        try move(path, to: entry.destination ?? "", entryID: entry.id)
-        logger.info("duplicate: already processed", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "first": "\(original.name)"])
-        return FileOutcome(route: entry.route, name: entry.name, state: .duplicate, entry: entry)
     }
 
     /// Same content again is a duplicate — except for a full feed (catalogue, customers) that has changed in between:
@@ -330,49 +179,23 @@ public struct FileProcessor: Sendable {
 
     // MARK: - Effects
 
-    /// Attempts that ended with the process gone (SIGKILL, out of memory, a crash) before a file is
-    /// quarantined unread: one can be bad luck, two are the file — NiFi's penalised flow file, Kafka
-    /// Connect's dead-letter queue after retries.
-    static let poisonAttempts = 2
-
     private func endAttempt(route: String, sha256: String) {
         do { try ledger.endAttempt(route: route, sha256: sha256) } catch {
             logger.warning("could not clear the file's read attempt; a later crash would count it twice", metadata: ["muelle.route": "\(route)", "error": "\(error)"])
         }
     }
 
-    private func claimInput(path: String, name: String, route: String) throws -> FileClaim {
+    /// The lease, or nil while a writer still has the file open.
+    private func claimInput(path: String, name: String, route: String) throws -> FileClaim? {
         switch try FileClaim.take(path) {
         case .claimed(let claim):
             logger.debug("claimed", metadata: ["muelle.route": "\(route)", "muelle.file": "\(name)", "muelle.claim": "\(claim.method)"])
             return claim
         case .inUse:
-            throw FileHeld.inUse(name)
+            return nil
         case .gone:
             throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
         }
-    }
-
-    /// The ledger committed this very file (same route, name and content) but its original never
-    /// reached its destination: the previous run was interrupted between commit and move.
-    private func interruptedMove(route: String, name: String, sha256: String) throws -> InputEntry? {
-        guard let last = try ledger.lastInput(route: route, name: name), last.sha256 == sha256, !last.moved,
-              let destination = last.destination, !FileSystem.exists(workspace.root + "/" + destination) else { return nil }
-        return last
-    }
-
-    private func writeReport(_ report: FileReport, to publication: Publication) throws {
-        guard let relative = report.entry.report else { return }
-        try publication.write(JSONText.pretty(report.value) + "\n", to: workspace.root + "/" + relative)
-    }
-
-    /// Moves the original after its commit, then records that it arrived.
-    private func move(_ path: String, to relative: String, entryID: Int64?) throws {
-        let destination = workspace.root + "/" + relative
-        try FileSystem.makeDirectory(String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)]))
-        try FileSystem.publish(path, as: destination)
-        try FileSystem.syncDirectory(of: path)
-        if let entryID { try ledger.markMoved(id: entryID) }
     }
 
     /// Whether a staging folder name (`<route>-<sha12>-<pid>`) is one of `route`'s files in hand.
@@ -387,31 +210,8 @@ public struct FileProcessor: Sendable {
     public func reconcileMoves() throws {
         for entry in try ledger.unmovedInputs() {
             guard let id = entry.id, let destination = entry.destination else { continue }
-            if FileSystem.exists(workspace.root + "/" + destination) { try ledger.markMoved(id: id) }
+            let remains = InputLifecycle.Remains(committed: true, markedMoved: false, atDestination: FileSystem.exists(workspace.root + "/" + destination))
+            if InputLifecycle.recover(remains).contains(.markMoved) { try ledger.markMoved(id: id) }
         }
     }
-}
-
-/// Identity and shape of a file at one moment: a change between two snapshots means it was
-/// rewritten, grown, truncated or replaced while muelle read it.
-struct FileSnapshot: Equatable {
-    let device: UInt64
-    let inode: UInt64
-    let size: Int64
-    let modifiedSeconds: Int
-    let modifiedNanoseconds: Int
-
-    init?(path: String) {
-        guard let info = FileSystem.info(path) else { return nil }
-        device = info.device
-        inode = info.inode
-        size = info.size
-        modifiedSeconds = info.modificationSeconds
-        modifiedNanoseconds = info.modificationNanoseconds
-    }
-
-    var modificationTime: FileTimestamp { FileTimestamp(seconds: modifiedSeconds, nanoseconds: modifiedNanoseconds) }
-
-    /// The file's arrival as `{ meta: received_at }` reads it: when the upload last wrote it.
-    var modificationDate: Date { Date(timeIntervalSince1970: TimeInterval(modifiedSeconds)) }
 }

@@ -5,11 +5,13 @@ import ServiceLifecycle
 import Synchronization
 
 /// `muelle run`: watches the inbox and takes each ready file through its route, until a graceful
-/// shutdown (SIGTERM/SIGINT), which lets the file in hand finish.
+/// shutdown (SIGTERM/SIGINT), which lets the file in hand finish. One of the services `WatchServices`
+/// runs, after start-up recovery.
 ///
-/// One serial worker per route keeps arrival order within a route; a limiter bounds how many routes
-/// work at once. Mappings and carrier profiles are reloaded when they change: a route whose mapping is
-/// broken waits (or keeps its last good version), and the others flow.
+/// One serial worker per route keeps arrival order within a route, on a thread of its own (`BlockingLane`:
+/// reading, fsync and SQLite block); a limiter bounds how many routes work at once. Mappings and carrier
+/// profiles are reloaded when they change: a route whose mapping is broken waits (or keeps its last good
+/// version), and the others flow.
 public struct InboxService: Service {
     let runner: Runner
     let options: RunOptions
@@ -30,8 +32,6 @@ public struct InboxService: Service {
     }
 
     public func run() async throws {
-        runner.recoverFromInterruption()
-        runner.reportProblems(runner.catalog.snapshot)
         // Every folder of the inbox: a route whose mapping appears or is fixed later must not need a restart.
         let configuration = InboxWatcher.Configuration(
             routes: nil, quietPeriod: options.quietPeriod, rescanInterval: options.rescanInterval)
@@ -42,7 +42,6 @@ public struct InboxService: Service {
         let stopping = StopSignal()
 
         await withTaskGroup(of: Void.self) { group in
-            startBackgroundWork(in: &group)
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     for await file in watcher { eventSink.yield(.ready(file)) }
@@ -73,8 +72,9 @@ public struct InboxService: Service {
                     if queues[file.route] == nil {
                         let (stream, continuation) = AsyncStream.makeStream(of: InboxFile.self)
                         queues[file.route] = continuation
+                        let lane = BlockingLane(label: "muelle.route.\(file.route)")
                         group.addTask {
-                            await work(through: stream, watcher: watcher, limiter: limiter, sendBack: eventSink, stopping: stopping)
+                            await work(through: stream, on: lane, watcher: watcher, limiter: limiter, sendBack: eventSink, stopping: stopping)
                         }
                     }
                     queues[file.route]?.yield(file)
@@ -102,13 +102,17 @@ public struct InboxService: Service {
     }
 
     /// A route's worker: its files one by one, in arrival order.
-    private func work(through stream: AsyncStream<InboxFile>, watcher: InboxWatcher, limiter: ConcurrencyLimiter,
+    private func work(through stream: AsyncStream<InboxFile>, on lane: BlockingLane, watcher: InboxWatcher, limiter: ConcurrencyLimiter,
                       sendBack: AsyncStream<Event>.Continuation, stopping: StopSignal) async {
+        let runner = runner
+        let options = options
         for await file in stream {
             if stopping.isRaised { return }
             let result = await limiter.withPermit {
-                var summary = RunSummary()
-                return runner.take(file, summary: &summary, options: options)
+                await lane.run {
+                    var summary = RunSummary()
+                    return runner.take(file, summary: &summary, options: options)
+                }
             }
             switch result {
             case .done:
@@ -157,50 +161,6 @@ public struct InboxService: Service {
             runner.logger.notice("route removed: mappings/\(route).yaml is gone; its files are left alone", metadata: ["muelle.route": "\(route)"])
         }
         runner.reportProblems(new)
-    }
-
-    /// Deliveries, SFTP pulls and the pickup cut-off: each its own loop until a graceful shutdown.
-    private func startBackgroundWork(in group: inout TaskGroup<Void>) {
-        let runner = runner
-        let options = options
-        if runner.routes.contains(where: { $0.output?.deliver != nil || $0.deliver != nil }) {
-            group.addTask {
-                await cancelWhenGracefulShutdown {
-                    while !Task.isCancelled {
-                        await Deliveries.deliverPending(runner)
-                        try? await Task.sleep(for: options.rescanInterval)
-                    }
-                }
-            }
-        }
-        for route in runner.routes {
-            guard let settings = route.sftpSource else { continue }
-            group.addTask {
-                await cancelWhenGracefulShutdown {
-                    do {
-                        let puller = try SFTPPulls.puller(for: route, settings: settings, runner: runner)
-                        await puller.run(every: .seconds(settings.everySeconds)) { result in
-                            if case .failure(let error) = result {
-                                runner.logger.error("could not pull from the partner's server", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
-                            }
-                        }
-                    } catch {
-                        runner.logger.error("the route's SFTP source is not usable", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
-                    }
-                }
-            }
-        }
-        if runner.processor.profiles.values.contains(where: { $0.pickupCutoff != nil }) {
-            group.addTask {
-                await cancelWhenGracefulShutdown {
-                    var closer = CutoffCloser(runner: runner)
-                    while !Task.isCancelled {
-                        closer.closeDue(at: Date())
-                        try? await Task.sleep(for: options.rescanInterval)
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -246,6 +246,8 @@ public struct Runner: Sendable {
         // Files tried and still in the folder (held, or kept by a failure): not tried again in this run.
         var attempted = Set<String>()
         var reported = Set<IgnoredInboxEntry>()
+        // Reading, fsync and SQLite block: on a thread of the route's own, never the cooperative pool.
+        let lane = BlockingLane(label: "muelle.route.\(route)")
         while true {
             let scan: InboxScan
             var stillThere = Set<String>()
@@ -265,7 +267,7 @@ public struct Runner: Sendable {
             if scan.files.isEmpty { return summary }
             for listed in scan.files {
                 attempted.insert(listed.name)
-                await takeOnceStable(listed, scanner: scanner, summary: &summary, options: options)
+                await takeOnceStable(listed, scanner: scanner, on: lane, summary: &summary, options: options)
             }
         }
     }
@@ -276,7 +278,7 @@ public struct Runner: Sendable {
     /// Takes `listed` once it is stable, looking at the file itself again (the listing may be minutes old
     /// by now). A file still changing after twice the quiet period is left for the next run rather than
     /// waited for: `run --once` never waits on a writer. A file gone meanwhile is nothing to do.
-    private func takeOnceStable(_ listed: InboxFile, scanner: InboxScanner, summary: inout RunSummary, options: RunOptions) async {
+    private func takeOnceStable(_ listed: InboxFile, scanner: InboxScanner, on lane: BlockingLane, summary: inout RunSummary, options: RunOptions) async {
         let clock = ContinuousClock()
         let firstSeen = clock.now
         var detector = StableFileDetector<String>(quietPeriod: options.quietPeriod)
@@ -291,7 +293,12 @@ public struct Runner: Sendable {
             }
             let now = clock.now
             if detector.observe(file.name, file.signature, modifiedAgo: file.modificationTime.age(at: .now()), at: now) {
-                take(file, summary: &summary, options: options)
+                let runner = self
+                summary.merge(await lane.run {
+                    var taken = RunSummary()
+                    runner.take(file, summary: &taken, options: options)
+                    return taken
+                })
                 return
             }
             if now - firstSeen >= options.quietPeriod * 2 {
