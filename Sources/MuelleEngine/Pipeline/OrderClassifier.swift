@@ -7,9 +7,10 @@ import MuelleReaders
 /// ledger knows newer facts: nothing applied, see `OrderEvidence`), or not selected by the filter
 /// and unknown (filtered).
 ///
-/// The first pass reads only the index and records one decision byte per order in the staging
-/// folder; when every order is new — a first import — the staged NDJSON is published as it is,
-/// otherwise a second pass copies each order to where its decision sends it. Outputs go to the
+/// The first pass reads only the index, asks the ledger for 256 orders at a time (one `WHERE id IN`
+/// query, not one per order), and records one decision byte per order in the staging folder; when
+/// every order is new — a first import — the staged NDJSON is published as it is, otherwise a second
+/// pass copies each order to where its decision sends it. Outputs go to the
 /// `Publication`: into view only once the transaction has committed.
 struct OrderClassifier {
     let tx: LedgerTransaction
