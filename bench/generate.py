@@ -9,8 +9,9 @@ when the stamp matches, the file is left alone, so repeated bench runs do not re
     generate.py ndjson --rows N [--seed S] --out FILE   the same orders, one Mercado Libre order per line
     generate.py xml    --mb M   [--seed S] --out FILE   Cdiscount GetOrderList SOAP answer of about M MB
     generate.py drops  --count N [--seed S] --out DIR   N one-order Mercado Libre /orders/search files
+    generate.py feed   --mb M   [--seed S] --out FILE   Google Merchant Center RSS product feed of about M MB
 
-It prints one line: `<records> <bytes>` (records = CSV data rows / orders / files).
+It prints one line: `<records> <bytes>` (records = CSV data rows / orders / products / files).
 """
 
 import argparse
@@ -432,6 +433,65 @@ def write_xml(path, seed, megabytes):
 
 
 # ----------------------------------------------------------------------------------------------
+# A product feed: Google Merchant Center's RSS 2.0 (the merchant-feed-catalogue route's format), one
+# <item> per variant, every id distinct (a catalogue is keyed by it).
+
+AVAILABILITY = [("in_stock", 80), ("out_of_stock", 15), ("discontinued", 5)]
+BRANDS = ["Tienda Ejemplo", "Montaña & Mar", "Atelier Soleil", "Nordlys", "Casa Huila"]
+CONDITIONS = [("new", 95), ("refurbished", 4), ("used", 1)]
+
+FEED_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">
+  <channel>
+    <title>Tienda Ejemplo</title>
+    <link>https://tienda.example</link>
+    <description>Catálogo completo</description>
+"""
+FEED_TAIL = "  </channel>\n</rss>\n"
+
+
+def feed_item(rng, index):
+    product = rng.choice(PRODUCTS)
+    colour, size = rng.choice(COLOURS), rng.choice(SIZES)
+    key = f"P{index:07d}-{colour[:2].upper()}-{size}"
+    title = f"{product} - {colour} / {size}"
+    # Titles with markup characters come as CDATA, as shop exports write them; the rest escaped.
+    title_xml = f"<![CDATA[{title}]]>" if '"' in title or "&" in title else xml_escape(title)
+    price = rng.randrange(199, 25000)
+    brand = xml_escape(rng.choice(BRANDS))
+    return (f"    <item>\n"
+            f"      <g:id>{key}</g:id>\n"
+            f"      <g:title>{title_xml}</g:title>\n"
+            f"      <g:description>{xml_escape(product)} en {colour.lower()}, talla {size}. Envío en 24/48 h &amp; devolución gratuita.</g:description>\n"
+            f"      <g:link>https://tienda.example/p/{key.lower()}</g:link>\n"
+            f"      <g:image_link>https://tienda.example/img/{key.lower()}.jpg</g:image_link>\n"
+            f"      <g:price>{money(price)} EUR</g:price>\n"
+            f"      <g:availability>{weighted(rng, AVAILABILITY)}</g:availability>\n"
+            f"      <g:brand>{brand}</g:brand>\n"
+            f"      <g:gtin>84{rng.randrange(10 ** 10, 10 ** 11)}</g:gtin>\n"
+            f"      <g:mpn>{key}</g:mpn>\n"
+            f"      <g:condition>{weighted(rng, CONDITIONS)}</g:condition>\n"
+            f"    </item>\n")
+
+
+def write_feed(path, seed, megabytes):
+    """Products until the file reaches `megabytes` × 10^6 bytes."""
+    rng = Random(seed)
+    limit = int(megabytes * 1_000_000) - len(FEED_TAIL)
+    size, n = 0, 0
+    with open(path, "w", encoding="utf-8") as out:
+        size += len(FEED_HEAD.encode())
+        out.write(FEED_HEAD)
+        while size < limit:
+            text = feed_item(rng, n)
+            size += len(text.encode())
+            out.write(text)
+            n += 1
+        out.write(FEED_TAIL)
+    return n
+
+
+# ----------------------------------------------------------------------------------------------
 
 def up_to_date(out, params):
     """True when `out` exists and was made with exactly these parameters by this very script."""
@@ -446,7 +506,7 @@ def up_to_date(out, params):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["csv", "ndjson", "xml", "drops"])
+    parser.add_argument("kind", choices=["csv", "ndjson", "xml", "feed", "drops"])
     parser.add_argument("--rows", type=int)
     parser.add_argument("--mb", type=float)
     parser.add_argument("--count", type=int)
@@ -471,6 +531,8 @@ def main():
         n = write_ndjson(temp, args.seed, args.rows)
     elif args.kind == "xml":
         n = write_xml(temp, args.seed, args.mb)
+    elif args.kind == "feed":
+        n = write_feed(temp, args.seed, args.mb)
     else:
         if os.path.isdir(temp):
             for name in os.listdir(temp):

@@ -129,7 +129,7 @@ struct FieldChecker {
 
     func quantity(_ field: String) throws -> Int {
         let v = value(field)
-        guard let text = v.text, let n = Int(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let text = v.text, let n = Int(Value.needsTrimming(text) ? text.trimmingCharacters(in: .whitespaces) : text) else {
             if v.isBlank { throw fail(field, "is required but the mapping produced no value", code: .missingField) }
             throw fail(field, "\(QuotedInput.quote(v.text ?? "")) is not a whole number", code: .badNumber)
         }

@@ -307,6 +307,22 @@ public struct LedgerTransaction {
         try OrderEntry.fetchOne(db.cachedStatement(sql: "SELECT * FROM \"order\" WHERE id = ?"), arguments: [id])
     }
 
+    /// The imported orders among `ids`, by id: one query for a batch instead of one per order. Full
+    /// batches of `orderBatch` ids reuse one cached statement; a shorter last batch prepares its own.
+    public func orders(ids: some Collection<String>) throws -> [String: OrderEntry] {
+        guard !ids.isEmpty else { return [:] }
+        let sql = "SELECT * FROM \"order\" WHERE id IN (" + repeatElement("?", count: ids.count).joined(separator: ",") + ")"
+        let statement = ids.count == Self.orderBatch ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        var found: [String: OrderEntry] = [:]
+        found.reserveCapacity(ids.count)
+        let cursor = try OrderEntry.fetchCursor(statement, arguments: StatementArguments(Array(ids)))
+        while let order = try cursor.next() { found[order.id] = order }
+        return found
+    }
+
+    /// Ids per `orders(ids:)` query: well under SQLite's limit of bound parameters (32,766).
+    public static let orderBatch = 256
+
     /// Inserts or replaces an order's row (one cached statement, whichever it is).
     public func save(_ order: OrderEntry) throws {
         let statement = try db.cachedStatement(sql: """

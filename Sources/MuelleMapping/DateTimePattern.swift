@@ -1,4 +1,5 @@
 import Foundation
+import MuelleCore
 
 /// A date/time format compiled once (`yyyy-MM-dd HH:mm:ss Z`, `dd/MM/yyyy HH:mm`, or `iso8601`),
 /// parsing text into a local date/time and an optional UTC offset without `DateFormatter`,
@@ -58,7 +59,8 @@ struct DateTimePattern: Sendable {
     }
 
     func parse(_ text: String) -> Parsed? {
-        var scanner = DigitScanner(Array(text.trimmingCharacters(in: .whitespaces).utf8))
+        // Foundation's trimming costs more than the parse: only when an end is whitespace at all.
+        var scanner = DigitScanner(Array((Value.needsTrimming(text) ? text.trimmingCharacters(in: .whitespaces) : text).utf8))
         var parsed = Parsed()
         guard let tokens else { return parseISO(&scanner) }
         for token in tokens {

@@ -15,7 +15,7 @@ extension ExpressionCompiler {
         case "string":
             return options(call, []) { unary(call) { value, _ in value.text.map(Value.string) ?? .null } }
         case "trim":
-            return options(call, []) { stringFunction(call) { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
+            return options(call, []) { stringFunction(call) { Value.trimmed($0) } }
         case "upper":
             return options(call, []) { stringFunction(call) { $0.uppercased() } }
         case "lower":

@@ -252,8 +252,9 @@ public final class XMLRecordReader: RecordReader {
 }
 
 /// `text` without surrounding whitespace (libxml2 messages end in a newline).
+/// Runs for every `xsi:nil` attribute, so the common case (nothing to trim) never walks Characters.
 private func trimmed(_ text: String) -> String {
-    String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    Value.trimmed(text)
 }
 
 private enum LibXML2 {

@@ -85,11 +85,12 @@ public struct FileProcessor: Sendable {
         try FileSystem.makeDirectory(staging)
         defer { FileSystem.removeTree(staging) }
         let staged = try StagedOrders(directory: staging)
+        let pipe = StagingPipe(staged: staged)
         var mappedSinceCheck = 0
         let metadata = InputMetadata(fileName: name, receivedAt: before.modificationDate)
         var summary = FileMapper(mapping: mapping, references: LedgerReferences(ledger: ledger))
             .run(path: path, fileName: name, sha256: sha256, metadata: metadata, progress: progress) { record, selected in
-            try staged.append(record, selected: selected)
+            try pipe.append(record, selected: selected)
             TestHooks.point("reading")
             mappedSinceCheck += 1
             // A writer waits in open(2) while the lease stands: let it go soon rather than after the whole file.
@@ -98,6 +99,8 @@ public struct FileProcessor: Sendable {
                 if !claim.isIntact { throw FileHeld.inUse(name, since: true) }
             }
         }
+        // The writer thread is waited for whatever happened; its failure (a full disk) is the file's.
+        do { try pipe.finish() } catch { if summary.fatal == nil { summary.fatal = FileMapper.muelleError(error, file: name) } }
         guard claim.isIntact else { throw FileHeld.inUse(name, since: true) }
         // Read twice (fingerprint, then records): both must have seen the same bytes.
         guard FileSnapshot(path: path) == before else {

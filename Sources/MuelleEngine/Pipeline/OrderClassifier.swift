@@ -7,9 +7,10 @@ import MuelleReaders
 /// ledger knows newer facts: nothing applied, see `OrderEvidence`), or not selected by the filter
 /// and unknown (filtered).
 ///
-/// The first pass reads only the index and records one decision byte per order in the staging
-/// folder; when every order is new — a first import — the staged NDJSON is published as it is,
-/// otherwise a second pass copies each order to where its decision sends it. Outputs go to the
+/// The first pass reads only the index, asks the ledger for 256 orders at a time (one `WHERE id IN`
+/// query, not one per order), and records one decision byte per order in the staging folder; when
+/// every order is new — a first import — the staged NDJSON is published as it is, otherwise a second
+/// pass copies each order to where its decision sends it. Outputs go to the
 /// `Publication`: into view only once the transaction has committed.
 struct OrderClassifier {
     let tx: any LedgerWriting
@@ -43,18 +44,31 @@ struct OrderClassifier {
         let decisions = try FileWriter(path: decisionsPath)
         let updatesMeta = try FileWriter(path: decisionsPath + ".updates")
         let index = try LineReader(path: staged.indexPath)
+        // The ledger is asked for a batch of orders at once (one query, not one per order); what this
+        // file saves goes into the same table, so an order twice in one batch sees its first copy.
+        var batch: [StagedOrders.IndexEntry] = []
+        batch.reserveCapacity(LedgerTransaction.orderBatch)
+        func decideBatch() throws {
+            var known = try tx.orders(ids: batch.map(\.id))
+            for entry in batch {
+                let decision = try decide(entry, known: &known, updatesMeta: updatesMeta, ended: &result.ended)
+                switch decision {
+                case .new: result.imported += 1
+                case .unchanged: result.unchanged += 1
+                case .update: result.updated += 1
+                case .filtered: result.filtered += 1
+                case .stale: result.stale += 1
+                }
+                try decisions.write(bytes: [decision.rawValue])
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
         while let line = try index.next() {
             guard let entry = StagedOrders.IndexEntry(line) else { continue }
-            let decision = try decide(entry, updatesMeta: updatesMeta, ended: &result.ended)
-            switch decision {
-            case .new: result.imported += 1
-            case .unchanged: result.unchanged += 1
-            case .update: result.updated += 1
-            case .filtered: result.filtered += 1
-            case .stale: result.stale += 1
-            }
-            try decisions.write(bytes: [decision.rawValue])
+            batch.append(entry)
+            if batch.count == LedgerTransaction.orderBatch { try decideBatch() }
         }
+        try decideBatch()
         try decisions.flush()
         try updatesMeta.flush()
 
@@ -89,12 +103,18 @@ struct OrderClassifier {
         return result
     }
 
-    private func decide(_ entry: StagedOrders.IndexEntry, updatesMeta: FileWriter, ended: inout [EndedOrder]) throws -> Decision {
-        guard let known = try tx.order(id: entry.id) else {
+    /// `saved`: the batch's orders as the ledger holds them, kept in step with every save made here.
+    private func decide(_ entry: StagedOrders.IndexEntry, known saved: inout [String: OrderEntry], updatesMeta: FileWriter,
+                        ended: inout [EndedOrder]) throws -> Decision {
+        func save(_ order: OrderEntry) throws {
+            try tx.save(order)
+            saved[order.id] = order
+        }
+        guard let known = saved[entry.id] else {
             guard entry.selected else { return .filtered }
-            try tx.save(OrderEntry(id: entry.id, route: route, status: entry.status, fingerprint: entry.fingerprint, fields: entry.fields,
-                                   firstInput: inputID, lastInput: inputID, importedAt: at, updatedAt: at,
-                                   statusAt: entry.evidenceAt, snapshotAt: entry.evidenceAt))
+            try save(OrderEntry(id: entry.id, route: route, status: entry.status, fingerprint: entry.fingerprint, fields: entry.fields,
+                                firstInput: inputID, lastInput: inputID, importedAt: at, updatedAt: at,
+                                statusAt: entry.evidenceAt, snapshotAt: entry.evidenceAt))
             return .new
         }
         var evidence = OrderEvidence(status: known.status, statusAt: known.statusAt, snapshotAt: known.snapshotAt)
@@ -105,7 +125,7 @@ struct OrderClassifier {
         (order.statusAt, order.snapshotAt) = (evidence.statusAt, evidence.snapshotAt)
         guard !changed.isEmpty else {
             // Nothing to tell downstream; a newer clock is still worth keeping as evidence.
-            if order != known { try tx.save(order) }
+            if order != known { try save(order) }
             return entry.status == known.status ? .unchanged : .stale
         }
         // The update carries the order as the ledger now holds it: the snapshot's fields, and the
@@ -117,7 +137,7 @@ struct OrderClassifier {
         order.fields = entry.fields
         order.lastInput = inputID
         order.updatedAt = at
-        try tx.save(order)
+        try save(order)
         if let end = EndedOrder(entry, from: known.status, to: status) { ended.append(end) }
         return .update
     }
