@@ -309,13 +309,13 @@ public struct LedgerTransaction {
 
     /// The imported orders among `ids`, by id: one query for a batch instead of one per order. Full
     /// batches of `orderBatch` ids reuse one cached statement; a shorter last batch prepares its own.
-    public func orders(ids: some Collection<String>) throws -> [String: OrderEntry] {
+    public func orders(ids: [String]) throws -> [String: OrderEntry] {
         guard !ids.isEmpty else { return [:] }
         let sql = "SELECT * FROM \"order\" WHERE id IN (" + repeatElement("?", count: ids.count).joined(separator: ",") + ")"
         let statement = ids.count == Self.orderBatch ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         var found: [String: OrderEntry] = [:]
         found.reserveCapacity(ids.count)
-        let cursor = try OrderEntry.fetchCursor(statement, arguments: StatementArguments(Array(ids)))
+        let cursor = try OrderEntry.fetchCursor(statement, arguments: StatementArguments(ids))
         while let order = try cursor.next() { found[order.id] = order }
         return found
     }

@@ -51,6 +51,8 @@ public protocol LedgerWriting {
     @discardableResult
     func insert(_ entry: InputEntry) throws -> Int64
     func order(id: String) throws -> OrderEntry?
+    /// The imported orders among `ids`, by id, in one query (batches of at most `LedgerTransaction.orderBatch`).
+    func orders(ids: [String]) throws -> [String: OrderEntry]
     func save(_ order: OrderEntry) throws
     func deleteOrders(ids: [String]) throws -> Int
     func processedCount(route: String, sha256: String) throws -> Int
