@@ -42,6 +42,10 @@ public struct Ledger: Sendable {
         return try DatabasePool(path: path, configuration: configuration)
     }
 
+    public func checkpoint() {
+        _ = try? writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+    }
+
     /// A throwaway ledger for `muelle try` and tests.
     public static func inMemory() throws -> Ledger {
         try Ledger(writer: DatabaseQueue())

@@ -6,6 +6,11 @@
 /// Commands that only report or repair (`status`, `quarantine`, `orders forget`, the ledger's start-up guard)
 /// still use `Ledger` itself.
 public protocol LedgerStore: Sendable {
+    /// At the end of a run: what the log holds goes into the store itself, so the files at rest are whole
+    /// whenever the process ends (SQLite otherwise does it only when its last connection closes, which
+    /// work still queued elsewhere can delay past the exit). Best effort: a busy reader only postpones it.
+    func checkpoint()
+
     // Inputs: exactly once, and the move after the commit.
     func processedInput(route: String, sha256: String) throws -> InputEntry?
     func unmovedInputs() throws -> [InputEntry]

@@ -71,6 +71,7 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(summary.exitCode)
         }
         try await WatchServices.group(runner, options: settings, logger: logger).run()
+        runner.ledger.checkpoint()
     }
 }
 

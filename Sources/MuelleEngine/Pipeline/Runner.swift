@@ -231,6 +231,7 @@ public struct Runner: Sendable {
             // Partner files of this run (and any still pending) go out last; a partner server that is
             // down leaves them pending, which is not a rejected input.
             total.pendingDeliveries = await Deliveries.deliverPending(self)
+            ledger.checkpoint()
             return total
         }
     }
