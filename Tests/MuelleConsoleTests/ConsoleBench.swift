@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
 
 /// A throwaway workspace with one small route (`prices`), driven through the real `muelle` binary.
@@ -103,26 +100,9 @@ struct ConsoleBench {
 
     struct HTTPFailure: Error, CustomStringConvertible { var description: String }
 
-    /// One HTTP request with URLSession (redirects are not followed: the test sees them).
-    static func request(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil) async throws -> (Int, String, [AnyHashable: Any]) {
-        var request = URLRequest(url: try #require(URL(string: url)))
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        }
-        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
-        let (data, response) = try await session.data(for: request)
-        let http = try #require(response as? HTTPURLResponse)
-        return (http.statusCode, String(decoding: data, as: UTF8.self), http.allHeaderFields)
-    }
-
-    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-            completionHandler(nil)
-        }
+    /// One HTTP/1.1 request on a socket of its own (redirects are not followed: the test sees them).
+    static func request(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil) async throws -> (Int, String, [String: String]) {
+        try PlainHTTP.request(method, url, headers: headers, body: body)
     }
 
     static func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {

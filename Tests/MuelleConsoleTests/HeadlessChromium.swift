@@ -38,8 +38,8 @@ final class HeadlessChromium {
         // Keep draining its stderr so the browser never blocks on a full pipe.
         let handle = errors.fileHandleForReading
         Thread { while !handle.availableData.isEmpty {} }.start()
-        let list = try Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/json/list")!)
-        let targets = try JSONSerialization.jsonObject(with: list) as? [[String: Any]] ?? []
+        let list = try PlainHTTP.request("GET", "http://127.0.0.1:\(port)/json/list", headers: [:], body: nil).1
+        let targets = try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]] ?? []
         guard let page = targets.first(where: { $0["type"] as? String == "page" })?["webSocketDebuggerUrl"] as? String, let url = URL(string: page) else {
             throw WebSocketClient.Failure("chromium has no page target")
         }

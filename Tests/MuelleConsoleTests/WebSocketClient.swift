@@ -6,12 +6,18 @@ import Glibc
 /// Just enough of a WebSocket client (RFC 6455, text frames, no extensions) to speak Chromium's DevTools
 /// protocol on loopback: the test drives a real browser without a WebSocket library.
 final class WebSocketClient {
-    private let fd: Int32
-    private var buffer: [UInt8] = []
+    let fd: Int32
+    var buffer: [UInt8] = []
 
     init(url: URL) throws {
         guard let host = url.host, let port = url.port else { throw Failure("no host or port in \(url)") }
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = try Self.connectTCP(host: host, port: port)
+        try handshake(url: url, host: host, port: port)
+    }
+
+    /// A connected TCP socket to `host:port` (IPv4), with a 30-second read timeout.
+    static func connectTCP(host: String, port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -19,9 +25,16 @@ final class WebSocketClient {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure("cannot connect to \(url)") }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure("cannot connect to \(host):\(port)")
+        }
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    private func handshake(url: URL, host: String, port: Int) throws {
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         let path = url.path + (url.query.map { "?" + $0 } ?? "")
         try write(Array("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))
@@ -31,6 +44,9 @@ final class WebSocketClient {
         buffer.removeFirst(end + 4)
         guard head.hasPrefix("HTTP/1.1 101") else { throw Failure("no WebSocket upgrade: \(head)") }
     }
+
+    /// A socket already connected, for plain HTTP.
+    init(raw fd: Int32) { self.fd = fd }
 
     deinit { close(fd) }
 
@@ -83,14 +99,14 @@ final class WebSocketClient {
         while buffer.count < count { try fill() }
     }
 
-    private func fill() throws {
+    func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = recv(fd, &chunk, chunk.count, 0)
         guard n > 0 else { throw Failure("the WebSocket connection ended (or timed out)") }
         buffer += chunk[..<n]
     }
 
-    private func write(_ bytes: [UInt8]) throws {
+    func write(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -102,6 +118,31 @@ final class WebSocketClient {
     struct Failure: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
+    }
+}
+
+/// Plain HTTP/1.1 with `Connection: close`, on the same socket code: what the tests send is exactly what
+/// the console sees (no client-side redirects, caching or retries).
+enum PlainHTTP {
+    static func request(_ method: String, _ url: String, headers: [String: String], body: String?) throws -> (Int, String, [String: String]) {
+        guard let target = URL(string: url), let host = target.host, let port = target.port else { throw WebSocketClient.Failure("bad url \(url)") }
+        let socket = WebSocketClient(raw: try WebSocketClient.connectTCP(host: host, port: port))
+        var head = "\(method) \(target.path.isEmpty ? "/" : target.path)\(target.query.map { "?" + $0 } ?? "") HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        let bytes = Array((body ?? "").utf8)
+        if body != nil { head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(bytes.count)\r\n" }
+        try socket.write(Array((head + "\r\n").utf8) + bytes)
+        while (try? socket.fill()) != nil {}
+        let end = socket.buffer.headerEnd
+        guard end >= 0 else { throw WebSocketClient.Failure("no HTTP answer from \(url)") }
+        let lines = String(decoding: socket.buffer[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let status = Int(lines.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var fields: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, String(decoding: socket.buffer[(end + 4)...], as: UTF8.self), fields)
     }
 }
 
