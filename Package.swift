@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // C libraries: each wrapped once, by exactly one Swift file in the module that imports it.
@@ -57,10 +60,19 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The web console: server-rendered pages (Mustache) on a Hummingbird router, behind a token, forms with CSRF tokens.
+        .target(name: "MuelleConsole", dependencies: [
+            "MuelleEngine", "MuelleLedger", "MuelleCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The fuzz targets' bodies (see `bench/fuzz`), shared by the libFuzzer executables and the regression tests.
         .target(name: "FuzzTargets", dependencies: ["MuelleCore", "MuelleReaders", "MuelleMapping"], path: "Fuzz/FuzzTargets"),
         .executableTarget(name: "muelle", dependencies: [
-            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping", "MuelleReaders", "MuelleSFTP",
+            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping", "MuelleReaders", "MuelleSFTP", "MuelleConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -76,6 +88,11 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "MuelleConsoleTests", dependencies: [
+            "MuelleConsole", "MuelleEngine", "MuelleCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

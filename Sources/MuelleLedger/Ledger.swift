@@ -187,6 +187,7 @@ public struct Ledger: Sendable {
         registerIndexMigration(&migrator)
         registerStartMigration(&migrator)
         registerReferenceMigration(&migrator)
+        registerAlertMigration(&migrator)
         return migrator
     }
 

@@ -45,6 +45,24 @@ public protocol LedgerStore: Sendable {
     func hasTakenRemote(source: String, name: String, size: Int64, mtime: Int64) throws -> Bool
     func recordTakenRemote(source: String, name: String, size: Int64, mtime: Int64, localName: String, at: String) throws
 
+    /// Quarantined inputs that still need attention (not dismissed), newest first.
+    func quarantined(route: String?) throws -> [QuarantinedInput]
+    /// Records that a person let a quarantined input go; false when it was already dismissed.
+    @discardableResult
+    func dismissQuarantined(inputID: Int64, by: String, at: String) throws -> Bool
+    /// Shipments not yet on a manifest, counted by carrier (the console's "open manifests").
+    func openShipmentsByCarrier() throws -> [OpenShipments]
+
+    // Alerts: each cause once, then once more when it clears.
+    func unsettledAlerts() throws -> [AlertEntry]
+    func openAlert(_ entry: AlertEntry) throws
+    func fireAlert(id: Int64, at: String) throws
+    func resolveAlert(id: Int64, at: String) throws
+    func dropUnfiredAlert(id: Int64) throws
+    func markAlertSent(id: Int64, resolved: Bool) throws
+    /// Shipments cancelled after their handover, with the route of their order.
+    func handoverExceptions() throws -> [(shipment: ShipmentEntry, route: String)]
+
     /// Runs `body` in one transaction: everything it records commits together, or not at all.
     @discardableResult
     func transaction<T>(_ body: (any LedgerWriting) throws -> T) throws -> T

@@ -12,4 +12,13 @@ enum DurationSetting {
         let (total, overflow) = count.multipliedReportingOverflow(by: unit)
         return overflow ? nil : total
     }
+
+    /// `seconds` as a mapping would write it: "2 seconds", "10 minutes", "1 hour".
+    static func words(_ seconds: Int) -> String {
+        for (unit, size) in [("day", 86400), ("hour", 3600), ("minute", 60)] where seconds % size == 0 {
+            let count = seconds / size
+            return "\(count) \(unit)\(count == 1 ? "" : "s")"
+        }
+        return "\(seconds) second\(seconds == 1 ? "" : "s")"
+    }
 }

@@ -72,7 +72,7 @@ struct RouteCompiler {
     let source: YAMLSource
     let route: String
 
-    static let sections: Set<String> = ["source", "route", "reader", "group_by", "fill_down", "records", "filter", "import", "shipping", "output", "deliver", "fields"]
+    static let sections: Set<String> = ["source", "route", "reader", "group_by", "fill_down", "records", "filter", "import", "shipping", "output", "deliver", "expect", "fields"]
 
     func compile(_ root: Node) -> RouteMapping? {
         guard let pairs = root.stringKeyedPairs else {
@@ -127,7 +127,8 @@ struct RouteCompiler {
             groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields,
             sourceRequirements: references.requirements, sourceReads: references.reads,
             filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)),
-            moneyRounding: moneyRounding(fieldsNode, kind: settings.kind))
+            moneyRounding: moneyRounding(fieldsNode, kind: settings.kind),
+            expectation: FeedExpectation.compile(source: source, node: root.member("expect"), routeTimeZone: settings.timezone))
     }
 
     /// The output field paths a `fields:` section writes: `city`, and `address.city` inside a nested object.

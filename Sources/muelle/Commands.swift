@@ -12,7 +12,9 @@ struct Check: AsyncParsableCommand {
         let workspace = options.workspace
         let (routes, routeDiagnostics) = workspace.loadMappings()
         let (profiles, profileDiagnostics) = workspace.loadCarrierProfiles(for: routes)
-        let diagnostics = routeDiagnostics + profileDiagnostics
+        var diagnostics = routeDiagnostics + profileDiagnostics
+        // The workspace config file (alerts, console) is checked with the mappings.
+        do { _ = try workspace.settings() } catch { diagnostics += error.diagnostics }
         for diagnostic in diagnostics { printOutput(diagnostic.description) }
         // Every file is checked whatever the others hold: the healthy ones are listed as such.
         let troubled = Set(diagnostics.map(\.file))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MuelleEngine
+import MuelleCore
 import MuelleMapping
 import ServiceLifecycle
 
@@ -56,10 +57,19 @@ struct Run: AsyncParsableCommand {
         settings.quietPeriod = .milliseconds(quietMs)
         settings.rescanInterval = .seconds(rescanSeconds)
         settings.maxConcurrentRoutes = concurrency
+        let alerts: AlertService?
+        do {
+            alerts = try options.workspace.settings().alerts.map { settings throws(MuelleError) in try AlertService(runner: runner, settings: settings) }
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
         if once {
             settings.progress = ProgressLine.makeIfTerminal()
             let summary = await runner.runOnce(options: settings)
             ProgressLine.finish()
+            // From cron, each run is also the alerts' round.
+            await alerts?.round()
             printError("processed \(summary.processed), rejected \(summary.rejected), duplicates \(summary.duplicates)"
                 + (summary.held == 0 ? "" : ", held \(summary.held)")
                 + (summary.failures.isEmpty ? "" : ", failed \(summary.failures.count)"))
@@ -70,7 +80,7 @@ struct Run: AsyncParsableCommand {
             }
             throw ExitCode(summary.exitCode)
         }
-        try await WatchServices.group(runner, options: settings, logger: logger).run()
+        try await WatchServices.group(runner, options: settings, logger: logger, also: alerts.map { [$0] } ?? []).run()
         runner.ledger.checkpoint()
     }
 }

@@ -33,7 +33,7 @@ public enum QuarantineDesk {
     }
 
     /// The files in quarantine now, newest first; dismissed ones only when `includeDismissed`.
-    public static func list(workspace: Workspace, ledger: Ledger, route: String? = nil, includeDismissed: Bool = false) throws -> [Item] {
+    public static func list(workspace: Workspace, ledger: any LedgerStore, route: String? = nil, includeDismissed: Bool = false) throws -> [Item] {
         try ledger.quarantined(route: route).compactMap { quarantined in
             let entry = quarantined.entry
             guard let destination = entry.destination, FileSystem.exists(workspace.root + "/" + destination) else { return nil }
@@ -45,7 +45,7 @@ public enum QuarantineDesk {
     }
 
     /// Dismisses the quarantined `path` (as listed, or any path naming that file): it stays where it is.
-    public static func dismiss(_ path: String, workspace: Workspace, ledger: Ledger, by: String) throws -> Item {
+    public static func dismiss(_ path: String, workspace: Workspace, ledger: any LedgerStore, by: String) throws -> Item {
         let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/")).standardizedFileURL.path
         let candidates = [absolute, URL(fileURLWithPath: workspace.root + "/" + path).standardizedFileURL.path]
         let items = try list(workspace: workspace, ledger: ledger, includeDismissed: true)

@@ -10,7 +10,7 @@ public enum StatusCards {
         public var route: String
         public var platform: String
         public var account: String
-        /// pending (nothing taken yet), syncing (a file is in hand now), synced, attention (files wait in
+        /// pending (nothing taken yet), syncing (a file is in hand now), synced, late (its `expect:` was missed), attention (files wait in
         /// quarantine until replayed or dismissed, or in the inbox because they cannot be taken), or error (the
         /// route cannot run: its mapping or carrier profile has errors).
         public var state: String
@@ -32,26 +32,35 @@ public enum StatusCards {
         /// Waiting files held because a `lookup:` found no reference record yet, and the oldest one's reason.
         public var waitingForReference = 0
         public var waitingForReferenceReason: String?
+        /// The route's `expect:` ("every 10 minutes"), and whether it missed it: late since when, and why.
+        /// The metrics read `late` as a gauge (1 while late).
+        public var expectation: String?
+        public var late: FeedWatch.Lateness?
+        public var isLate: Bool { late != nil }
 
         var value: Value {
-            .object([
+            let counts: Value = .object([
+                ("files", .number(String(totals.inputs))), ("imported", .number(String(totals.imported))),
+                ("updated", .number(String(totals.updated))), ("skipped", .number(String(totals.skipped))),
+                ("filtered", .number(String(totals.filtered))), ("rejected", .number(String(totals.rejected))),
+                ("rejected_files", .number(String(totals.rejectedFiles))), ("duplicates", .number(String(totals.duplicates))),
+                ("stale", .number(String(totals.stale))), ("cancelled_after_handover", .number(String(totals.cancelledAfterHandover))),
+            ])
+            var fields: [(String, Value)] = [
                 ("route", .string(route)), ("platform", .string(platform)), ("account", .string(account)),
                 ("state", .string(state)), ("last_run", lastRun.map(Value.string) ?? .null),
                 ("last_error", lastError.map(Value.string) ?? .null),
                 ("mapping_error", mappingError.map(Value.string) ?? .null),
-                ("counts", .object([
-                    ("files", .number(String(totals.inputs))), ("imported", .number(String(totals.imported))),
-                    ("updated", .number(String(totals.updated))), ("skipped", .number(String(totals.skipped))),
-                    ("filtered", .number(String(totals.filtered))), ("rejected", .number(String(totals.rejected))),
-                    ("rejected_files", .number(String(totals.rejectedFiles))), ("duplicates", .number(String(totals.duplicates))),
-                    ("stale", .number(String(totals.stale))), ("cancelled_after_handover", .number(String(totals.cancelledAfterHandover))),
-                ])),
+                ("counts", counts),
                 ("waiting", .number(String(waiting))), ("stuck", .number(String(stuck))),
                 ("stuck_reason", stuckReason.map(Value.string) ?? .null), ("quarantined", .number(String(quarantined))),
                 ("deliveries_pending", .number(String(pendingDeliveries))),
                 ("waiting_for_reference", .number(String(waitingForReference))),
                 ("waiting_for_reference_reason", waitingForReferenceReason.map(Value.string) ?? .null),
-            ])
+            ]
+            fields.append(("expect", expectation.map(Value.string) ?? .null))
+            fields.append(("late_since", late.map { Value.string(TimeText.iso($0.since)) } ?? .null))
+            return .object(fields)
         }
     }
 
@@ -76,9 +85,11 @@ public enum StatusCards {
                 let more = (catalog.problems[name]?.count ?? 1) - 1
                 return first.description.split(separator: "\n").first.map(String.init).map { more > 0 ? $0 + " (and \(more) more)" : $0 } ?? ""
             }
+            let late = route.flatMap { FeedWatch.lateness(of: $0, workspace: workspace, ledger: ledger) }
             let state = switch last?.state {
             case _ where syncing: "syncing"
             case _ where problem != nil: "error"
+            case _ where late != nil: "late"
             case _ where !held.isEmpty || !stuck.isEmpty: "attention"
             case nil: "pending"
             default: "synced"
@@ -90,6 +101,8 @@ public enum StatusCards {
             card.stuck = stuck.count
             card.stuckReason = stuck.first.map { "\($0.name): \($0.reason)" }
             card.mappingError = problem
+            card.expectation = route?.expectation?.description
+            card.late = late
             let referenceWaits = try (ledger?.referenceWaits(route: name) ?? []).filter { Set(inbox).contains($0.name) }
             card.waitingForReference = referenceWaits.count
             card.waitingForReferenceReason = referenceWaits.first.map { "\($0.name) (since \($0.since)): \($0.reason)" }
@@ -119,6 +132,7 @@ public enum StatusCards {
             if card.waitingForReference > 0 {
                 lines.append("  waiting for reference data: \(card.waitingForReference) file(s): \(card.waitingForReferenceReason ?? "")")
             }
+            if let late = card.late { lines.append("  late since \(TimeText.iso(late.since)): expects a file \(late.expectation)") }
             if let error = card.mappingError { lines.append("  mapping error: \(error)") }
             if let error = card.lastError { lines.append("  newest quarantine reason: \(error)") }
             return lines.joined(separator: "\n")

@@ -8,7 +8,8 @@ public enum WatchServices {
     /// then returns the group: deliveries, one SFTP pull per route that has a source, the pickup cut-off
     /// closer, and the inbox (watcher and route workers). A graceful shutdown reaches them in reverse
     /// order: the inbox first, which lets the file in hand finish and takes nothing new, then the others.
-    public static func group(_ runner: Runner, options: RunOptions, logger: Logger) -> ServiceGroup {
+    /// `also`: further loops of the run (the alert sender), stopped after the inbox like the others.
+    public static func group(_ runner: Runner, options: RunOptions, logger: Logger, also extra: [any Service] = []) -> ServiceGroup {
         runner.recoverFromInterruption()
         runner.reportProblems(runner.catalog.snapshot)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -26,6 +27,7 @@ public enum WatchServices {
         if runner.processor.profiles.values.contains(where: { $0.pickupCutoff != nil }) {
             background(CutoffService(runner: runner, interval: options.rescanInterval), "cutoff-closer")
         }
+        for service in extra { background(service, "\(type(of: service))") }
         // The inbox ending (its watcher stopped) ends the whole run.
         services.append(.init(service: InboxService(runner: runner, options: options),
                               successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "inbox"))

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import MuelleConsole
+import MuelleCore
+import MuelleEngine
+import MuelleMapping
+import MuelleShipping
+
+struct Console: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the web console (cards, quarantine with Replay and Dismiss, inputs, manifests, labels) until SIGINT/SIGTERM.",
+        discussion: "The token is muelle.yaml's `console: { token: { env: NAME } }`, or the environment variable MUELLE_CONSOLE_TOKEN.")
+    @OptionGroup var options: WorkspaceOptions
+    @Option(help: "HOST:PORT to listen on (port 0: any free port, printed).") var listen: String = "127.0.0.1:8081"
+
+    func run() async throws {
+        let workspace = options.workspace
+        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port), !parts[0].isEmpty else {
+            throw ValidationError("--listen is HOST:PORT, such as 127.0.0.1:8081")
+        }
+        let token: String
+        do {
+            token = try Self.token(workspace)
+        } catch let error as MappingLoadError {
+            printError(error.description)
+            throw ExitCode(2)
+        } catch let error as MuelleError {
+            printError(error.message)
+            throw ExitCode(2)
+        }
+        let runner: Runner
+        do {
+            runner = try Runner(workspace: workspace, logger: options.logger())
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        try await ConsoleServer.run(ConsoleRoutes(runner: runner, token: token), host: String(parts[0]), port: port,
+                                    logger: options.logger()) { bound in
+            // Written straight to the descriptor: a script waiting for this line must not wait for a buffer.
+            FileHandle.standardOutput.write(Data("console listening on http://\(parts[0]):\(bound)/console\n".utf8))
+        }
+    }
+
+    static func token(_ workspace: Workspace) throws -> String {
+        if let reference = try workspace.settings().console?.token {
+            return try MuelleShipping.SecretReference(settingsText: reference).resolve(baseDirectory: workspace.root).reveal()
+        }
+        guard let token = ProcessInfo.processInfo.environment["MUELLE_CONSOLE_TOKEN"], !token.isEmpty else {
+            throw MuelleError(.configuration, "the console needs a token: set console: { token: { env: NAME } } in muelle.yaml, or export MUELLE_CONSOLE_TOKEN")
+        }
+        guard token.count >= 16 else {
+            throw MuelleError(.configuration, "the console token is too short to guess safely: use at least 16 characters (openssl rand -base64 24)")
+        }
+        return token
+    }
+}
