@@ -163,6 +163,7 @@ public struct Ledger: Sendable {
         registerIndexMigration(&migrator)
         registerStartMigration(&migrator)
         registerReferenceMigration(&migrator)
+        registerTokenMigration(&migrator)
         return migrator
     }
 

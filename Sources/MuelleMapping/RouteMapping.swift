@@ -147,6 +147,8 @@ public struct RouteMapping: Sendable {
     let timeZone: TimeZone?
     /// Money fields the mapping lets muelle round to the currency's places (`{ decimal: X, round: half_even }`).
     var moneyRounding = MoneyRounding()
+    /// `route: { http: … }`: how pushes become this route's drops (nil: `/hooks/<route>` with the defaults).
+    public var http: HTTPIntakeSettings? = nil
 
     /// Whether what the mapping makes of an input depends on the input's name (`file_name` or a
     /// capture of `file_pattern`): then the same bytes under two names are two inputs, not a duplicate.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MuelleCore
 import MuelleEngine
+import MuelleHTTP
 import MuelleMapping
 import ServiceLifecycle
 
@@ -31,11 +33,21 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "If another muelle runs on this workspace, wait until it stops instead of exiting with status 2.")
     var wait = false
 
+    @Option(help: "Serve the HTTP intake, /metrics and /healthz at host:port (such as 127.0.0.1:8080); muelle.yaml's listen: otherwise.")
+    var listen: String?
+
     @Flag(help: "Go on although the ledger is missing, empty or behind this workspace's history (a new ledger if there is none): files taken before may be imported again.")
     var newLedger = false
 
     func run() async throws {
         let logger = options.logger()
+        let address: ListenAddress?
+        do {
+            address = try listenAddress()
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
         let runner: Runner
         do {
             runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger)
@@ -70,11 +82,29 @@ struct Run: AsyncParsableCommand {
             }
             throw ExitCode(summary.exitCode)
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: InboxService(runner: runner, options: settings))]
+        if let address {
+            services.append(.init(service: HTTPIntake(runner: runner, host: address.host, port: address.port)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: InboxService(runner: runner, options: settings))],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+    }
+}
+
+extension Run {
+    /// `--listen`, else the workspace's `listen:`; nil: no HTTP listener. `--once` never listens.
+    func listenAddress() throws -> ListenAddress? {
+        if let listen {
+            guard let address = ListenAddress(listen) else {
+                throw MuelleError(.configuration, "--listen is host:port, such as 127.0.0.1:8080, not \(QuotedInput.quote(listen))")
+            }
+            if once { throw MuelleError(.configuration, "--listen serves pushes while muelle watches; it cannot go with --once") }
+            return address
+        }
+        return once ? nil : try WorkspaceConfig.load(options.workspace).listen
     }
 }
 

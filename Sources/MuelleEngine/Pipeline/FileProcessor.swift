@@ -15,6 +15,9 @@ public struct FileOutcome: Sendable {
     public var entry: InputEntry
     /// The file had been committed by an interrupted run; only its move was finished now.
     public var reconciled = false
+    /// Records the file held (rows, elements) and labels it printed, for the metrics.
+    public var records = 0
+    public var labels = 0
 }
 
 /// Takes one input file through map → stage → commit → publish → archive, in the order that makes
@@ -150,6 +153,7 @@ public struct FileProcessor: Sendable {
         var entry = entry
         let publication = Publication(workspace: workspace)
         defer { publication.discard() }
+        var labels = 0
         try ledger.write { tx in
             let inputID = try tx.nextInputID()
             // Names are decided by content, so a redo after a crash rewrites the same files; content
@@ -186,6 +190,7 @@ public struct FileProcessor: Sendable {
                         .make(fromOrders: ordersPath, stem: stem, staging: workspace.staging, publication: publication)
                     outputs += shipped.outputs
                     shipments = shipped.shipments
+                    labels = shipped.shipments
                     notes += shipped.notShippable
                 }
             case .products, .customers:
@@ -273,7 +278,7 @@ public struct FileProcessor: Sendable {
         } else {
             logger.info("processed", metadata: metadata)
         }
-        return FileOutcome(route: mapping.name, name: entry.name, state: .processed, entry: entry)
+        return FileOutcome(route: mapping.name, name: entry.name, state: .processed, entry: entry, records: records.read, labels: labels)
     }
 
     private func quarantine(path: String, entry: InputEntry, records: RecordCount, errors: [MuelleError], digest: String) throws -> FileOutcome {
@@ -296,7 +301,7 @@ public struct FileProcessor: Sendable {
         try publication.publish(clearingRowsIn: nil)
         try move(path, to: entry.destination ?? "", entryID: entry.id)
         logger.warning("quarantined", metadata: ["muelle.route": "\(entry.route)", "muelle.file": "\(entry.name)", "error": "\(entry.error ?? "")"])
-        return FileOutcome(route: entry.route, name: entry.name, state: .rejected, entry: entry)
+        return FileOutcome(route: entry.route, name: entry.name, state: .rejected, entry: entry, records: records.read)
     }
 
     private func recordDuplicate(path: String, entry: InputEntry, of original: InputEntry, digest: String) throws -> FileOutcome {
