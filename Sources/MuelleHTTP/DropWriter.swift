@@ -31,16 +31,18 @@ struct DropWriter: Sendable {
         let temporary = folder + "/.push-\(UUID().uuidString).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Self.refusal("cannot create \(temporary)") }
-        var closed = false
-        var linked = false
+        var handedOver = false
         defer {
-            if !closed { close(descriptor) }
-            if !linked { unlink(temporary) }
+            if !handedOver {
+                close(descriptor)
+                unlink(temporary)
+            }
         }
         var digest = SHA256()
         for key in parts.keys.sorted() { digest.update(data: Data("\(key)=\(parts[key] ?? "")\n".utf8)) }
         var size = 0
         do {
+            // Writes into the page cache are quick; the fsyncs are what wait on the disk (below).
             for try await chunk in body {
                 size += chunk.readableBytes
                 if size > limit { throw Refusal.tooLarge(limit: limit) }
@@ -54,28 +56,44 @@ struct DropWriter: Sendable {
         } catch {
             throw Refusal.io("the request's body could not be read: \(error)")
         }
-        guard fsync(descriptor) == 0 else { throw Self.refusal("cannot write the push to disk") }
-        close(descriptor)
-        closed = true
         let id = digest.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
         var values = parts
         values["id"] = id
         let name = HTTPIntakeSettings.fill(template, with: values)
-        let final = folder + "/" + name
+        handedOver = true
+        let settled = await Self.offload { [self] in
+            Result { () throws(Refusal) in try settle(descriptor: descriptor, temporary: temporary, route: route, name: name, id: id) }
+        }
+        return try settled.get()
+    }
+
+    /// fsyncs the body, then makes it the drop unless it is one already; the temporary file is gone either way.
+    private func settle(descriptor: Int32, temporary: String, route: String, name: String, id: String) throws(Refusal) -> Outcome {
+        defer { unlink(temporary) }
+        let synced = fsync(descriptor) == 0
+        let failure = synced ? nil : Self.refusal("cannot write the push to disk")
+        close(descriptor)
+        if let failure { throw failure }
         // Taken already (the inbox has moved it on): the ledger knows the name.
         do {
             if try ledger.lastInput(route: route, name: name) != nil { return .duplicate(id: id, name: name) }
         } catch {
             throw Refusal.io("the ledger could not be read: \(error)")
         }
-        if link(temporary, final) != 0 {
+        if link(temporary, folder + "/" + name) != 0 {
             if errno == EEXIST { return .duplicate(id: id, name: name) }
             throw Self.refusal("cannot name the push \(name)")
         }
-        linked = true
-        unlink(temporary)
         guard Self.syncFolder(folder) else { throw Self.refusal("cannot write the inbox folder to disk") }
         return .accepted(id: id, name: name)
+    }
+
+    /// Runs blocking file-system work (fsync) on a Dispatch thread: the concurrency pool has a thread per core,
+    /// and pushes waiting on the disk there would stall every other task of the process, the inbox's included.
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
     }
 
     private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) throws(Refusal) {

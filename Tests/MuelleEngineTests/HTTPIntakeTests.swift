@@ -121,6 +121,51 @@ import Testing
         #expect(try await listener.get("/readyz").status == 200)
     }
 
+    @Test func aFullDiskAnswers503AndLosesNothingAlreadyAccepted() async throws {
+        let mountPoint = FileManager.default.temporaryDirectory.path + "/muelle-full-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
+        guard Self.system(["/bin/mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint]) == 0 else {
+            print("⚠️⚠️⚠️ SKIPPED: mount -t tmpfs was refused (not root?): the full-disk push test did not run ⚠️⚠️⚠️")
+            return
+        }
+        defer { Self.system(["/bin/umount", mountPoint]) }
+        let bench = try Workbench(mappings: ["deliveryapp-orders"], in: mountPoint)
+        let token = try Listener.token(bench, routes: ["deliveryapp-orders"])
+        // A quiet period longer than the test: what is accepted stays in the inbox to be looked at.
+        let listener = try await Listener.start(bench, quietMs: 600_000)
+        defer { listener.stop() }
+        let first = try Self.orderBody()
+        #expect(try await listener.post("/hooks/deliveryapp-orders", first, token: token).status == 202)
+        let kept = bench.files("inbox/deliveryapp-orders")
+        let attributes = try FileManager.default.attributesOfFileSystem(forPath: mountPoint)
+        let used = ((attributes[.systemSize] as? Int) ?? 0) - ((attributes[.systemFreeSize] as? Int) ?? 0)
+        Self.system(["/bin/mount", "-o", "remount,size=\((used >> 10) + 64)k", mountPoint])
+
+        let big = Data("[\(String(repeating: " ", count: 1 << 20))]".utf8)
+        let full = try await listener.post("/hooks/deliveryapp-orders", big, token: token)
+        #expect(full.status == 503, "\(full)")
+        #expect(full.json["error"] == "disk_full")
+        // The accepted push is whole, and nothing of the refused one is left (no temporary file either).
+        #expect(bench.files("inbox/deliveryapp-orders") == kept)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: bench.root + "/inbox/deliveryapp-orders/" + kept[0])) == first)
+
+        Self.system(["/bin/mount", "-o", "remount,size=64m", mountPoint])
+        #expect(try await listener.post("/hooks/deliveryapp-orders", big, token: token).status == 202)
+    }
+
+    @discardableResult
+    static func system(_ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     @Test func aSecretPathSegmentStandsInForTheHeader() async throws {
         let bench = try Workbench(mappings: ["deliveryapp-orders"])
         defer { bench.remove() }
