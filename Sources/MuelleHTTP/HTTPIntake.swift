@@ -49,12 +49,15 @@ public struct HTTPIntake: Service {
                      body: .init(byteBuffer: ByteBuffer(string: IntakeMetrics.scrape(runner))))
         }
         let pushes = PushHandler(runner: runner, gate: gate)
-        router.post("/hooks/**") { request, _ in
-            await pushes.handle(request, segments: Self.segments(request.uri.path, after: 1), pathToken: nil)
-        }
-        // For a sender that cannot set a header: the token as a path segment before the usual path.
-        router.post("/secret/:token/hooks/**") { request, context in
-            await pushes.handle(request, segments: Self.segments(request.uri.path, after: 3), pathToken: context.parameters.get("token"))
+        // POST, and PUT for senders that push with it (the delivery app's status pushes).
+        for method in [HTTPRequest.Method.post, .put] {
+            router.on("/hooks/**", method: method) { request, _ in
+                await pushes.handle(request, segments: Self.segments(request.uri.path, after: 1), pathToken: nil)
+            }
+            // For a sender that cannot set a header: the token as a path segment before the usual path.
+            router.on("/secret/:token/hooks/**", method: method) { request, context in
+                await pushes.handle(request, segments: Self.segments(request.uri.path, after: 3), pathToken: context.parameters.get("token"))
+            }
         }
         for provider in providers { provider.addRoutes(to: router) }
         return router

@@ -97,6 +97,8 @@ import Testing
         let update = try #require(try bench.ndjson("outbox/order-updates").first)
         #expect(update["order_id"] as? String == Self.orderID)
         #expect((update["status"] as? [String: Any])?["to"] as? String == "cancelled")
+        // The delivery app sends it with PUT: the same push again is a duplicate.
+        #expect(try await listener.post("/hooks/deliveryapp-order-status/remoteId/1042/remoteOrder/x7gr-3fx4/posOrderStatus", cancellation, token: token, method: "PUT").status == 200)
         // The path the route declares, and nothing else.
         #expect(try await listener.post("/hooks/deliveryapp-order-status/remoteId/1042/posOrderStatus", cancellation, token: token).status == 404)
         #expect(try await listener.post("/hooks/deliveryapp-order-status/remoteId/1042/remoteOrder/x7gr%20y/posOrderStatus", cancellation, token: token).status == 400)
@@ -265,9 +267,9 @@ struct Listener: Sendable {
         try await send(URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)"))))
     }
 
-    func post(_ path: String, _ body: Data, token: String?, contentType: String = "application/json") async throws -> Answer {
+    func post(_ path: String, _ body: Data, token: String?, contentType: String = "application/json", method: String = "POST") async throws -> Answer {
         var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)")))
-        request.httpMethod = "POST"
+        request.httpMethod = method
         request.httpBody = body
         request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
