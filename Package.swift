@@ -16,9 +16,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // The HTTP intake, the console, /metrics and /healthz (issue 13).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries: each wrapped once, by exactly one Swift file in the module that imports it.
@@ -59,10 +62,23 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            "Yams",
+        ]),
+        // The HTTP listener (Hummingbird): pushes become inbox drops, named tokens, /metrics, /healthz, /readyz. Other
+        // parts (the console) add their routes through `HTTPRouteProvider`.
+        .target(name: "MuelleHTTP", dependencies: [
+            "MuelleCore", "MuelleEngine", "MuelleLedger", "MuelleMapping", "MuelleIntake",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The web console: server-rendered pages (Mustache) on a Hummingbird router, behind a token, forms with CSRF tokens.
         .target(name: "MuelleConsole", dependencies: [
-            "MuelleEngine", "MuelleLedger", "MuelleCore",
+            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -72,7 +88,7 @@ let package = Package(
         // The fuzz targets' bodies (see `bench/fuzz`), shared by the libFuzzer executables and the regression tests.
         .target(name: "FuzzTargets", dependencies: ["MuelleCore", "MuelleReaders", "MuelleMapping"], path: "Fuzz/FuzzTargets"),
         .executableTarget(name: "muelle", dependencies: [
-            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping", "MuelleReaders", "MuelleSFTP", "MuelleConsole",
+            "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping", "MuelleReaders", "MuelleSFTP", "MuelleConsole", "MuelleHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

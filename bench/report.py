@@ -20,7 +20,7 @@ import statistics
 import subprocess
 from collections import defaultdict
 
-TASK_ORDER = ["csv", "json", "xml", "xml-feed", "memory", "drops", "io-csv", "io-xml", "labels", "scale"]
+TASK_ORDER = ["csv", "json", "xml", "xml-feed", "memory", "drops", "pushes", "io-csv", "io-xml", "labels", "scale"]
 TASK_TITLES = {"csv": "CSV orders", "json": "JSON orders (NDJSON)", "xml": "XML orders (SOAP)", "xml-feed": "XML product feed (RSS)",
                "memory": "Memory", "drops": "Small drops", "io-csv": "I/O floor (CSV)", "io-xml": "I/O floor (XML)",
                "labels": "Labels", "many-files": "Many files waiting", "fresh-ledger": "500 files, fresh ledger",
@@ -66,6 +66,7 @@ class Session:
         self.notes = []
         self.drops = {}
         self.scale = {}
+        self.pushes = {}
         with open(path, encoding="utf-8") as f:
             for line in f:
                 kind, *fields = line.rstrip("\n").split("\t")
@@ -85,6 +86,8 @@ class Session:
                     self.drops[fields[0]] = json.loads(fields[1])
                 elif kind == "scale":
                     self.scale[fields[0]] = json.loads(fields[1])
+                elif kind == "pushes":
+                    self.pushes[fields[0]] = json.loads(fields[1])
 
     def tools(self, task):
         """Tools of a task in the order they first ran (muelle first)."""
@@ -187,6 +190,15 @@ def main():
                            f"{seen} | {fmt_rate(mb(d['bytes']) / d['elapsed'])} | {d['rss_kb'] * 1024 / 1e6:.1f} | "
                            f"no reference; {lat} | — |")
             continue
+        if task == "pushes":
+            burst = s.drops.get("burst")
+            for tool, d in s.pushes.items():
+                versus = (f"file drops (burst): {fmt_rate(burst['files_per_s'])} files/s" if burst else "file drops: not run")
+                out.append(f"| Pushes (HTTP, {d['connections']} connections, {d['seconds']} s) | muelle run --listen + wrk | "
+                           f"{fmt_int(d['requests'])} pushes ({fmt_int(d['distinct'])} distinct) | {fmt_seconds(d['seconds_to_last_order'])} | "
+                           f"{fmt_rate(d['pushes_per_s'])} pushes/s accepted, {fmt_rate(d['orders_per_s'])} orders/s to the outbox | — | — | "
+                           f"push→202 p50 {fmt_ms(d['p50_ms'])}, p99 {fmt_ms(d['p99_ms'])}; {versus} | — |")
+            continue
         if task == "scale":
             for phase, d in s.scale.items():
                 command = "muelle run" if phase.endswith("-watch") else "muelle run --once"
@@ -280,7 +292,7 @@ def main():
     out += ["## Notes", ""]
     for task, text in s.notes:
         out.append(f"- {text}")
-    ran = set(task for task, _ in s.runs) | ({"drops"} if s.drops else set()) | ({"scale"} if s.scale else set())
+    ran = set(task for task, _ in s.runs) | ({"drops"} if s.drops else set()) | ({"scale"} if s.scale else set()) | ({"pushes"} if s.pushes else set())
     general = [
         (None, "Every muelle run starts from a fresh workspace (new ledger) with the input hard-linked into the "
          "inbox before the timer starts; muelle's time includes writing, fsyncing and renaming its outputs, the "
@@ -308,6 +320,10 @@ def main():
          "file's appearance in `outbox/orders/` (inotify), so it includes the 50 ms quiet period. The burst run "
          "gives files/s; the latency targets are judged on the paced run (half the burst rate unless DROP_RATE "
          "says otherwise, so no queue builds up)."),
+        ("pushes", "Pushes: wrk POSTs the small drops' bodies (cycled; a body sent twice is a duplicate, answered 200) "
+         "to `/hooks/mercadolibre-orders` of `muelle run --listen --quiet-ms 50` on loopback, with a bearer token; each "
+         "push is written, fsynced and linked into the inbox before its 202. p50/p99 are wrk's push→answer latencies; "
+         "orders/s counts from the first push to the last report."),
         ("scale", "Scale: one `muelle run --once --log-level warning` each (the watching phases: `muelle run`, stopped "
          "with SIGTERM once the inbox is empty; their peak RSS must not follow the number of waiting files); files/s at the start and at the end are "
          "the rates over the first and the last tenth of the files, read from the archive's ctimes (each original is "

@@ -188,6 +188,7 @@ public struct Ledger: Sendable {
         registerStartMigration(&migrator)
         registerReferenceMigration(&migrator)
         registerAlertMigration(&migrator)
+        registerTokenMigration(&migrator)
         return migrator
     }
 

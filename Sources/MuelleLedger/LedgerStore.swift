@@ -45,6 +45,10 @@ public protocol LedgerStore: Sendable {
     func hasTakenRemote(source: String, name: String, size: Int64, mtime: Int64) throws -> Bool
     func recordTakenRemote(source: String, name: String, size: Int64, mtime: Int64, localName: String, at: String) throws
 
+    /// The HTTP intake's named tokens (hashes only) and when each was last used.
+    func tokens() throws -> [HTTPToken]
+    func markTokenUsed(named name: String, at time: String) throws
+
     /// Quarantined inputs that still need attention (not dismissed), newest first.
     func quarantined(route: String?) throws -> [QuarantinedInput]
     /// Records that a person let a quarantined input go; false when it was already dismissed.

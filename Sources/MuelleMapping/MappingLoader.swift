@@ -127,7 +127,7 @@ struct RouteCompiler {
             groupBy: groupBy, fillDown: fillDown, rowRecords: rowRecords, filterClauses: clauses, fields: fields,
             sourceRequirements: references.requirements, sourceReads: references.reads,
             filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)),
-            moneyRounding: moneyRounding(fieldsNode, kind: settings.kind),
+            moneyRounding: moneyRounding(fieldsNode, kind: settings.kind), http: settings.http,
             expectation: FeedExpectation.compile(source: source, node: root.member("expect"), routeTimeZone: settings.timezone))
     }
 

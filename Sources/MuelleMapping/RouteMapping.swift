@@ -147,6 +147,8 @@ public struct RouteMapping: Sendable {
     let timeZone: TimeZone?
     /// Money fields the mapping lets muelle round to the currency's places (`{ decimal: X, round: half_even }`).
     var moneyRounding = MoneyRounding()
+    /// `route: { http: … }`: how pushes become this route's drops (nil: `/hooks/<route>` with the defaults).
+    public var http: HTTPIntakeSettings? = nil
     /// `expect:`: how often the feed arrives; a route that misses it is late.
     public var expectation: FeedExpectation?
 

@@ -28,9 +28,11 @@ struct RouteSettings {
 
     /// `file_pattern:`: the names of the route's inputs, whose named groups are metadata keys.
     var filePattern: FilePattern?
+    /// `http:`: how pushes to `/hooks/<route>` become the route's drops.
+    var http: HTTPIntakeSettings?
 
     static let keys: Set<String> = ["kind", "platform", "account", "on_error", "timezone", "product_key", "customer_key", "max_removed_share",
-                                    "incomplete_after", "file_pattern", "lookup_wait"]
+                                    "incomplete_after", "file_pattern", "lookup_wait", "http"]
 
     init(source: YAMLSource, node: Node?, root: Node) {
         guard let node else {
@@ -68,6 +70,8 @@ struct RouteSettings {
                 }
             case "file_pattern":
                 filePattern = Self.filePattern(value, node: pair.value, source: source)
+            case "http":
+                http = HTTPIntakeSettings(source: source, node: pair.value)
             case "lookup_wait":
                 if let seconds = DurationSetting.seconds(value) { lookupWaitSeconds = seconds } else {
                     source.error("lookup_wait reads like '1 day' (seconds, minutes, hours or days)", at: pair.value)

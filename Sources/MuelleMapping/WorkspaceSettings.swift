@@ -2,7 +2,8 @@ import Foundation
 import Yams
 
 /// The workspace config file, `muelle.yaml` beside `mappings/`: settings of the workspace as a whole
-/// (where alerts go, the console's token). Sections other parts of muelle own are left to them.
+/// (where the HTTP intake listens, where alerts go, the console's token), checked with line and column
+/// like a mapping. A key it does not know is an error.
 public struct WorkspaceSettings: Sendable, Equatable {
     /// `alerts:`: a JSON POST to `url` when something needs a person.
     public struct Alerts: Sendable, Equatable {
@@ -20,13 +21,18 @@ public struct WorkspaceSettings: Sendable, Equatable {
         public var token: String
     }
 
+    /// `listen: 127.0.0.1:8080`: serve the HTTP intake there (as `muelle run --listen`).
+    public var listen: ListenAddress?
     public var alerts: Alerts?
     public var console: Console?
 
-    public init(alerts: Alerts? = nil, console: Console? = nil) {
+    public init(listen: ListenAddress? = nil, alerts: Alerts? = nil, console: Console? = nil) {
+        self.listen = listen
         self.alerts = alerts
         self.console = console
     }
+
+    static let keys: Set<String> = ["listen", "alerts", "console"]
 
     /// The settings in `path`; none when the file does not exist. Errors name the line, like a mapping's.
     public static func load(path: String, displayName: String) throws(MappingLoadError) -> WorkspaceSettings {
@@ -46,6 +52,13 @@ public struct WorkspaceSettings: Sendable, Equatable {
         }
         guard let root else { return WorkspaceSettings() }
         var settings = WorkspaceSettings()
+        for pair in root.stringKeyedPairs ?? [] where !keys.contains(pair.key) {
+            source.error("unknown setting '\(pair.key)'; settings are \(keys.sorted().joined(separator: ", "))", at: pair.keyNode)
+        }
+        if let node = root.member("listen") {
+            settings.listen = ListenAddress(node.string ?? "")
+            if settings.listen == nil { source.error("listen is host:port, such as 127.0.0.1:8080", at: node) }
+        }
         if let node = root.member("alerts") { settings.alerts = alerts(node, source) }
         if let node = root.member("console") {
             let token = node.member("token")
@@ -90,4 +103,21 @@ public struct WorkspaceSettings: Sendable, Equatable {
         source.error("\(what) is a reference, { env: NAME } or { file: path }: secrets never go in muelle.yaml", at: node)
         return nil
     }
+}
+
+/// Where the HTTP intake listens: `127.0.0.1:8080`, `[::1]:8080`.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -3,6 +3,7 @@ import Foundation
 import MuelleConsole
 import MuelleCore
 import MuelleEngine
+import MuelleHTTP
 import MuelleMapping
 import MuelleShipping
 
@@ -54,5 +55,18 @@ struct Console: AsyncParsableCommand {
             throw MuelleError(.configuration, "the console token is too short to guess safely: use at least 16 characters (openssl rand -base64 24)")
         }
         return token
+    }
+}
+
+extension Console {
+    /// The console on `muelle run`'s listener when the workspace gives it a token; none otherwise (said once).
+    static func onListener(_ runner: Runner) -> [any HTTPRouteProvider] {
+        do {
+            // Inside `muelle run`, Replay hands the file back to this process's own inbox.
+            return [ConsoleRoutes(runner: runner, token: try token(runner.workspace), handOverReplays: true)]
+        } catch {
+            runner.logger.notice("no console on the listener: \(error)")
+            return []
+        }
     }
 }

@@ -9,7 +9,7 @@ struct Muelle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "File-drop integration hub: inbox drops become normalised records in the outbox, exactly once.",
         subcommands: [Run.self, Check.self, Try.self, Status.self, TestMappings.self, ReplayFile.self, Orders.self,
-                      Quote.self, Labels.self, Manifest.self, Shipments.self, Quarantine.self, SFTPConfig.self, Console.self])
+                      Quote.self, Labels.self, Manifest.self, Shipments.self, Quarantine.self, SFTPConfig.self, Console.self, Tokens.self])
 }
 
 /// Options every command takes.

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MuelleCore
 import MuelleEngine
 import MuelleCore
+import MuelleHTTP
 import MuelleMapping
 import ServiceLifecycle
 
@@ -32,11 +34,21 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "If another muelle runs on this workspace, wait until it stops instead of exiting with status 2.")
     var wait = false
 
+    @Option(help: "Serve the HTTP intake, /metrics and /healthz at host:port (such as 127.0.0.1:8080); muelle.yaml's listen: otherwise.")
+    var listen: String?
+
     @Flag(help: "Go on although the ledger is missing, empty or behind this workspace's history (a new ledger if there is none): files taken before may be imported again.")
     var newLedger = false
 
     func run() async throws {
         let logger = options.logger()
+        let address: ListenAddress?
+        do {
+            address = try listenAddress()
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
         let runner: Runner
         do {
             runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger)
@@ -80,8 +92,26 @@ struct Run: AsyncParsableCommand {
             }
             throw ExitCode(summary.exitCode)
         }
-        try await WatchServices.group(runner, options: settings, logger: logger, also: alerts.map { [$0] } ?? []).run()
+        var also: [any Service] = alerts.map { [$0] } ?? []
+        if let address {
+            also.append(HTTPIntake(runner: runner, host: address.host, port: address.port, providers: Console.onListener(runner)))
+        }
+        try await WatchServices.group(runner, options: settings, logger: logger, also: also).run()
         runner.ledger.checkpoint()
+    }
+}
+
+extension Run {
+    /// `--listen`, else the workspace's `listen:`; nil: no HTTP listener. `--once` never listens.
+    func listenAddress() throws -> ListenAddress? {
+        if let listen {
+            guard let address = ListenAddress(listen) else {
+                throw MuelleError(.configuration, "--listen is host:port, such as 127.0.0.1:8080, not \(QuotedInput.quote(listen))")
+            }
+            if once { throw MuelleError(.configuration, "--listen serves pushes while muelle watches; it cannot go with --once") }
+            return address
+        }
+        return once ? nil : try options.workspace.settings().listen
     }
 }
 

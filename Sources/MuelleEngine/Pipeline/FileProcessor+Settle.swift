@@ -41,12 +41,14 @@ extension FileProcessor {
         entry.state = settlement.outcome.entryState
         let publication = Publication(workspace: workspace)
         defer { publication.discard() }
+        var labels = 0
         try ledger.transaction { tx in
             let report: FileReport
             switch settlement {
             case .process:
                 guard let staged else { preconditionFailure("input lifecycle: processed without staged records") }
                 report = try apply(staged, file: file, entry: &entry, reading: reading, tx: tx, publication: publication)
+                labels = report.shipments ?? 0
             case .quarantine(let errors):
                 report = try quarantine(&entry, file: file, reading: reading, errors: errors, publication: publication)
             case .duplicate(let original):
@@ -59,7 +61,8 @@ extension FileProcessor {
         TestHooks.point("after-commit")
         try place(file, entry: entry, from: life.settled(settlement.outcome), life: &life, publication: publication)
         log(settlement, entry: entry, file: file, reading: reading)
-        return FileOutcome(route: entry.route, name: entry.name, state: entry.state, entry: entry)
+        return FileOutcome(route: entry.route, name: entry.name, state: entry.state, entry: entry,
+                           records: settlement.outcome == .duplicate ? 0 : reading.records.read, labels: labels)
     }
 
     /// Publish, move, mark moved: each step once the one before it is done, so a crash between two leaves

@@ -16,6 +16,9 @@ public struct FileOutcome: Sendable {
     public var entry: InputEntry
     /// The file had been committed by an interrupted run; only its move was finished now.
     public var reconciled = false
+    /// Records the file held (rows, elements) and labels it printed, for the metrics.
+    public var records = 0
+    public var labels = 0
 }
 
 /// Takes one input file through map → stage → commit → publish → archive, in the order `InputLifecycle`

@@ -149,11 +149,13 @@ public struct Runner: Sendable {
         let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles)
         inHand.start(route: file.route, name: file.name, size: file.size)
         defer { inHand.finish(route: file.route, name: file.name) }
+        let started = ContinuousClock.now
         do {
             let outcome = try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
                 inHand.advance(route: file.route, name: file.name, records: records, bytesRead: bytes)
                 options.progress?(file.name, records, bytes, file.size)
             }
+            RunMetrics.record(outcome, kind: mapping.kind, duration: ContinuousClock.now - started)
             summary.add(outcome)
             noteTaken(file)
             try? ledger.clearReferenceWait(route: file.route, name: file.name)

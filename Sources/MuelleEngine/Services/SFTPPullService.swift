@@ -14,6 +14,7 @@ struct SFTPPullService: Service {
                 let puller = try SFTPPulls.puller(for: route, settings: settings, runner: runner)
                 await puller.run(every: .seconds(settings.everySeconds)) { result in
                     if case .failure(let error) = result {
+                        RunMetrics.pullFailed(route: route.name)
                         runner.logger.error("could not pull from the partner's server", metadata: ["muelle.route": "\(route.name)", "error": "\(error)"])
                     }
                 }
