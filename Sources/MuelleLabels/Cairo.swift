@@ -131,6 +131,45 @@ final class PDFCanvas {
         cairo_fill(context)
     }
 
+    /// Fills the dark cells of a `columns` × `rows` grid (row by row) as one 1-bit image, each cell `cell`
+    /// points square, drawn without smoothing: a PDF stencil mask of a few hundred bytes where a QR code
+    /// as rectangles is hundreds of path operations to write, compress and read back.
+    func fillCells(_ dark: [Bool], columns: Int, rows: Int, x: Double, y: Double, cell: Double) throws {
+        guard columns > 0, rows > 0, dark.count == columns * rows else { return }
+        guard let image = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(columns), Int32(rows)) else {
+            throw MuelleError(.io, "cannot draw a barcode into \(path)")
+        }
+        defer { cairo_surface_destroy(image) }
+        guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(image) else {
+            throw MuelleError(.io, "cannot draw a barcode into \(path)")
+        }
+        cairo_surface_flush(image)
+        let stride = Int(cairo_image_surface_get_stride(image))
+        // A1 packs pixels into 32-bit words in the machine's bit order: first pixel in the low bit on little-endian.
+        data.withMemoryRebound(to: UInt32.self, capacity: stride / 4 * rows) { words in
+            for row in 0..<rows {
+                for column in 0..<columns where dark[row * columns + column] {
+                    #if _endian(little)
+                    let bit = UInt32(1) << UInt32(column % 32)
+                    #else
+                    let bit = UInt32(1) << UInt32(31 - column % 32)
+                    #endif
+                    words[row * stride / 4 + column / 32] |= bit
+                }
+            }
+        }
+        cairo_surface_mark_dirty(image)
+        guard let pattern = cairo_pattern_create_for_surface(image) else { throw MuelleError(.io, "cannot draw a barcode into \(path)") }
+        defer { cairo_pattern_destroy(pattern) }
+        cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST)
+        cairo_save(context)
+        cairo_translate(context, x, y)
+        cairo_scale(context, cell, cell)
+        cairo_set_source_rgb(context, 0, 0, 0)
+        cairo_mask(context, pattern)
+        cairo_restore(context)
+    }
+
     // MARK: Text
 
     func setFont(size: Double, bold: Bool) {

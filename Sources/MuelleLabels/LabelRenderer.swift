@@ -254,7 +254,8 @@ struct LabelPage {
         let side = symbol.widthModules * module
         let x = PrinterDots.snapped(box.x + 4 * module - Self.margin / 2)
         let y = PrinterDots.snapped(box.y + (box.height - side) / 2)
-        canvas.fillRectangles(symbol.placed(x: x, y: y, moduleWidth: module, height: side))
+        let cells = symbol.modules
+        try canvas.fillCells(cells.dark, columns: cells.columns, rows: cells.rows, x: x, y: y, cell: module)
         let textX = x + side + 4 * module
         let agreement = label.request.agreement
         let contract = "\(agreement.name) · \(agreement.clientID)" + (agreement.division.map { "/\($0)" } ?? "")
