@@ -21,9 +21,15 @@ struct ShipmentMaker {
 
     struct Result {
         var shipments = 0
+        /// The first `listedLimit` orders that could not be shipped, and one note counting the rest.
         var notShippable: [MuelleError] = []
         var outputs: [String] = []
+        fileprivate var unlisted = 0
     }
+
+    /// Reasons listed in full in a file's report; beyond them orders are counted, so a large export of
+    /// orders to a country no zone covers does not hold thousands of messages for the whole input.
+    static let listedLimit = 100
 
     func make(fromOrders ordersPath: String, stem: String, staging: String, publication: Publication) throws -> Result {
         var result = Result()
@@ -59,8 +65,12 @@ struct ShipmentMaker {
                 if let job = try jobs.add(drawn) { result.outputs.append(try publish(job, stem: stem, publication: publication)) }
                 result.shipments += 1
             } catch let error as MuelleError where error.code == .notShippable || error.code == .badValue {
-                result.notShippable.append(error.located(field: "shipping"))
+                if result.notShippable.count < Self.listedLimit { result.notShippable.append(error.located(field: "shipping")) } else { result.unlisted += 1 }
             }
+        }
+        if result.unlisted > 0 {
+            result.notShippable.append(MuelleError(.notShippable, "\(result.unlisted) more orders could not be shipped; the first \(Self.listedLimit) reasons are listed")
+                .located(field: "shipping"))
         }
         if let job = try jobs.finish() { result.outputs.append(try publish(job, stem: stem, publication: publication)) }
         guard result.shipments > 0 else {
