@@ -286,6 +286,15 @@ def main():
                    f"median of the measured runs) | {verdict(rate >= 500)} |")
     else:
         out.append("| Labels: ≥ 500 labels/s | not run | — |")
+    if ("labels", "muelle") in s.runs and ("labels", "muelle ×10") in s.runs:
+        _, small_labels, _, _ = s.input("labels", "muelle")
+        _, big_labels, _, _ = s.input("labels", "muelle ×10")
+        a, b = s.median_rss_mb("labels", "muelle"), s.median_rss_mb("labels", "muelle ×10")
+        big_rate = big_labels / s.median_seconds("labels", "muelle ×10")
+        out.append(f"| Labels: peak RSS on {fmt_int(big_labels)} labels within 1.2× of {fmt_int(small_labels)} labels | "
+                   f"{a:.1f} MB → {b:.1f} MB ({b / a:.2f}×; {big_rate:.0f} labels/s on the large run) | {verdict(b <= 1.2 * a)} |")
+    else:
+        out.append("| Labels: peak RSS at 10× the labels within 1.2× | not run | — |")
     out.append("")
 
     # ---- Notes.

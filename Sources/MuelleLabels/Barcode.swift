@@ -67,6 +67,19 @@ struct BarcodeSymbol: Sendable, Equatable {
         }
     }
 
+    /// The symbol as a grid of modules, row by row, true where dark (a QR code's cells).
+    var modules: (columns: Int, rows: Int, dark: [Bool]) {
+        let columns = Int(widthModules), rows = Int(heightModules)
+        var dark = [Bool](repeating: false, count: columns * rows)
+        for bar in bars {
+            let left = Int(bar.x.rounded()), top = Int(bar.y.rounded())
+            let right = min(columns, left + Int(bar.width.rounded())), bottom = min(rows, top + Int(bar.height.rounded()))
+            guard left >= 0, top >= 0, left < right, top < bottom else { continue }
+            for row in top..<bottom { for column in left..<right { dark[row * columns + column] = true } }
+        }
+        return (columns, rows, dark)
+    }
+
     /// The bars placed at (`x`, `y`) with each module `moduleWidth` wide and the symbol `height` tall
     /// (QR: pass `moduleWidth × heightModules` for square cells).
     func placed(x: Double, y: Double, moduleWidth: Double, height: Double) -> [Rectangle] {

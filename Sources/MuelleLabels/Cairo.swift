@@ -1,9 +1,9 @@
 internal import CCairo
 import MuelleCore
 
-/// A PDF being drawn with cairo: the only place muelle calls cairo.
+/// A PDF being drawn with cairo, or one page recorded for PDFs: the only place muelle calls cairo.
 ///
-/// One instance owns a PDF surface and its context and frees both in `deinit`. Coordinates are PDF
+/// One instance owns a surface and its context and frees both in `deinit`. Coordinates are PDF
 /// points from the page's top-left corner. Text uses DejaVu Sans through cairo's toy font API, which
 /// embeds the glyphs with their Unicode mapping, so `pdftotext` reads ñ, á, ç, ü and ł back.
 /// Not thread-safe: each rendering makes its own canvas and drops it when done.
@@ -17,29 +17,50 @@ final class PDFCanvas {
     static let fontFamily = "DejaVu Sans"
 
     /// Starts a PDF at `path` whose first page is `width` × `height` points.
-    init(path: String, width: Double, height: Double, title: String) throws {
+    convenience init(path: String, width: Double, height: Double, title: String) throws {
         guard let surface = cairo_pdf_surface_create(path, width, height) else {
             throw MuelleError(.io, "cannot create the PDF \(path)")
         }
+        try self.init(surface: surface, path: path)
+        setTitle(title)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "muelle")
+    }
+
+    /// Starts recording one page of `width` × `height` points (`recordedPage()` takes it): drawn once,
+    /// then painted onto every PDF it belongs in, without laying out or encoding anything again.
+    convenience init(recordingWidth width: Double, height: Double, name: String) throws {
+        var extents = cairo_rectangle_t(x: 0, y: 0, width: width, height: height)
+        // Colour with alpha: cairo paints a recording without alpha onto a black background.
+        guard let surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents) else {
+            throw MuelleError(.io, "cannot record \(name)")
+        }
+        try self.init(surface: surface, path: name)
+    }
+
+    /// Takes ownership of `surface` (destroyed on failure too).
+    private init(surface: OpaquePointer, path: String) throws {
         guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
             let reason = String(cString: cairo_status_to_string(cairo_surface_status(surface)))
             cairo_surface_destroy(surface)
-            throw MuelleError(.io, "cannot create the PDF \(path): \(reason)")
+            throw MuelleError(.io, "cannot create \(path): \(reason)")
         }
         guard let context = cairo_create(surface) else {
             cairo_surface_destroy(surface)
-            throw MuelleError(.io, "cannot draw into the PDF \(path)")
+            throw MuelleError(.io, "cannot draw into \(path)")
         }
         self.surface = surface
         self.context = context
         self.path = path
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "muelle")
     }
 
     deinit {
         cairo_destroy(context)
         cairo_surface_destroy(surface)
+    }
+
+    /// The document's title (a PDF's metadata is written when it is finished).
+    func setTitle(_ title: String) {
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
     }
 
     /// Sets the size of the page about to be drawn (before anything is drawn on it).
@@ -61,6 +82,21 @@ final class PDFCanvas {
         guard status == CAIRO_STATUS_SUCCESS else {
             throw MuelleError(.io, "cannot write the PDF \(path): \(String(cString: cairo_status_to_string(status)))")
         }
+    }
+
+    /// What a recording canvas drew, to paint onto PDFs (the canvas may be dropped; the page lives on).
+    func recordedPage(width: Double, height: Double) throws -> RecordedPage {
+        let status = cairo_status(context) == CAIRO_STATUS_SUCCESS ? cairo_surface_status(surface) : cairo_status(context)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw MuelleError(.io, "cannot draw \(path): \(String(cString: cairo_status_to_string(status)))")
+        }
+        return RecordedPage(surface: cairo_surface_reference(surface), width: width, height: height)
+    }
+
+    /// Paints a recorded page onto the current page, at its top-left corner.
+    func paint(_ page: RecordedPage) {
+        cairo_set_source_surface(context, page.surface, 0, 0)
+        cairo_paint(context)
     }
 
     // MARK: Shapes
@@ -95,6 +131,45 @@ final class PDFCanvas {
         cairo_fill(context)
     }
 
+    /// Fills the dark cells of a `columns` × `rows` grid (row by row) as one 1-bit image, each cell `cell`
+    /// points square, drawn without smoothing: a PDF stencil mask of a few hundred bytes where a QR code
+    /// as rectangles is hundreds of path operations to write, compress and read back.
+    func fillCells(_ dark: [Bool], columns: Int, rows: Int, x: Double, y: Double, cell: Double) throws {
+        guard columns > 0, rows > 0, dark.count == columns * rows else { return }
+        guard let image = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(columns), Int32(rows)) else {
+            throw MuelleError(.io, "cannot draw a barcode into \(path)")
+        }
+        defer { cairo_surface_destroy(image) }
+        guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(image) else {
+            throw MuelleError(.io, "cannot draw a barcode into \(path)")
+        }
+        cairo_surface_flush(image)
+        let stride = Int(cairo_image_surface_get_stride(image))
+        // A1 packs pixels into 32-bit words in the machine's bit order: first pixel in the low bit on little-endian.
+        data.withMemoryRebound(to: UInt32.self, capacity: stride / 4 * rows) { words in
+            for row in 0..<rows {
+                for column in 0..<columns where dark[row * columns + column] {
+                    #if _endian(little)
+                    let bit = UInt32(1) << UInt32(column % 32)
+                    #else
+                    let bit = UInt32(1) << UInt32(31 - column % 32)
+                    #endif
+                    words[row * stride / 4 + column / 32] |= bit
+                }
+            }
+        }
+        cairo_surface_mark_dirty(image)
+        guard let pattern = cairo_pattern_create_for_surface(image) else { throw MuelleError(.io, "cannot draw a barcode into \(path)") }
+        defer { cairo_pattern_destroy(pattern) }
+        cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST)
+        cairo_save(context)
+        cairo_translate(context, x, y)
+        cairo_scale(context, cell, cell)
+        cairo_set_source_rgb(context, 0, 0, 0)
+        cairo_mask(context, pattern)
+        cairo_restore(context)
+    }
+
     // MARK: Text
 
     func setFont(size: Double, bold: Bool) {
@@ -117,6 +192,22 @@ final class PDFCanvas {
         cairo_move_to(context, x, baseline)
         cairo_show_text(context, text)
     }
+}
+
+/// One page as cairo recorded it: drawn once, painted onto any number of PDFs. Holds its own
+/// reference to the recording, released in `deinit`.
+final class RecordedPage {
+    fileprivate let surface: OpaquePointer
+    let width: Double
+    let height: Double
+
+    fileprivate init(surface: OpaquePointer, width: Double, height: Double) {
+        self.surface = surface
+        self.width = width
+        self.height = height
+    }
+
+    deinit { cairo_surface_destroy(surface) }
 }
 
 /// A rectangle in points, top-left origin.

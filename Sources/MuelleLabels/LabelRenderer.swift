@@ -6,30 +6,130 @@ import MuelleShipping
 /// and service, sender and recipient, order reference, weight, "n/m", the tracking number as Code 128
 /// (whole 203-dpi dots per module) and in words, and a QR code of the tracking URL.
 ///
+/// A label is drawn once (`draw`: laid out, encoded, recorded) and then painted onto each PDF it
+/// belongs in — its own file and a print job — so nothing is measured or encoded twice.
 /// Synchronous and blocking (cairo): callers run it off the cooperative thread pool.
 public enum LabelRenderer {
+    /// Lays out and records the labels of one shipment (a page per parcel).
+    public static func draw(_ label: ShipmentLabel) throws -> DrawnLabel {
+        let pages = try label.parcels.map { parcel in
+            let width = label.size.widthPoints, height = label.size.heightPoints
+            let canvas = try PDFCanvas(recordingWidth: width, height: height, name: "the label of \(parcel.trackingNumber)")
+            try LabelPage(canvas: canvas, label: label, parcel: parcel).draw()
+            return try canvas.recordedPage(width: width, height: height)
+        }
+        return DrawnLabel(reference: label.request.reference, pages: pages)
+    }
+
     /// Writes the labels of one shipment to `path` (one page per parcel).
     public static func render(_ label: ShipmentLabel, to path: String) throws {
-        try renderBatch([label], to: path)
+        try draw(label).write(to: path)
     }
 
     /// Writes the labels of many shipments into one PDF, in order, for printing a run's batch at once.
     /// Pages keep each carrier's own size.
     public static func renderBatch(_ labels: [ShipmentLabel], to path: String) throws {
-        guard let first = labels.first else { throw MuelleError(.badValue, "no labels to print into \(path)") }
-        let canvas = try PDFCanvas(path: path, width: first.size.widthPoints, height: first.size.heightPoints,
-                                   title: labels.count == 1 ? "Labels \(first.request.reference)" : "Labels (\(labels.count) shipments)")
-        var firstPage = true
-        for label in labels {
-            for parcel in label.parcels {
-                if !firstPage { canvas.showPage() }
-                firstPage = false
-                canvas.setPageSize(width: label.size.widthPoints, height: label.size.heightPoints)
-                try LabelPage(canvas: canvas, label: label, parcel: parcel).draw()
+        guard !labels.isEmpty else { throw MuelleError(.badValue, "no labels to print into \(path)") }
+        let pdf = LabelPDF(path: path)
+        for label in labels { try pdf.append(draw(label)) }
+        try pdf.finish()
+    }
+}
+
+/// A shipment's labels drawn once: a recorded page per parcel, ready to be painted into its own
+/// PDF and into a print job. Not thread-safe (cairo recordings): one rendering thread uses it, then drops it.
+public struct DrawnLabel {
+    /// The shipment's reference (its order id), for the title of its own PDF.
+    public let reference: String
+    let pages: [RecordedPage]
+
+    /// Writes these labels alone into a PDF at `path`.
+    public func write(to path: String) throws {
+        let pdf = LabelPDF(path: path)
+        try pdf.append(self)
+        try pdf.finish()
+    }
+}
+
+/// A PDF of drawn labels written page by page as they come (cairo writes each page out when the next
+/// begins), so its size in memory does not grow with its length. Pages keep each carrier's own size.
+public final class LabelPDF {
+    public let path: String
+    /// Shipments appended so far.
+    public private(set) var labels = 0
+    private var canvas: PDFCanvas?
+    private var firstReference = ""
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public func append(_ drawn: DrawnLabel) throws {
+        for page in drawn.pages {
+            if let canvas {
+                canvas.showPage()
+                canvas.setPageSize(width: page.width, height: page.height)
+            } else {
+                // The PDF starts with the first page's size: it is made when that page comes.
+                canvas = try PDFCanvas(path: path, width: page.width, height: page.height, title: "Labels")
+                firstReference = drawn.reference
             }
+            canvas?.paint(page)
         }
+        labels += 1
+    }
+
+    /// Writes the rest of the PDF; `title` defaults to the shipment's reference, or the number of shipments.
+    public func finish(title: String? = nil) throws {
+        guard let canvas else { throw MuelleError(.badValue, "no labels to print into \(path)") }
+        canvas.setTitle(title ?? (labels == 1 ? "Labels \(firstReference)" : "Labels (\(labels) shipments)"))
         canvas.showPage()
         try canvas.finish()
+    }
+}
+
+/// A run's print batch split into print jobs of at most `labelsPerJob` shipments, each its own PDF
+/// finished as soon as it is full: memory and file size stay bounded however long the batch.
+/// A shipment's pages stay together in one job.
+public final class PrintJobs {
+    /// A print job written out in full, to be published.
+    public struct Job: Sendable, Equatable {
+        /// 1-based, in printing order.
+        public var number: Int
+        public var path: String
+        public var labels: Int
+    }
+
+    public let labelsPerJob: Int
+    private let jobPath: () -> String
+    private var open: LabelPDF?
+    private var finished = 0
+
+    /// `jobPath` names the file of each new job (a staging path).
+    public init(labelsPerJob: Int, jobPath: @escaping () -> String) {
+        self.labelsPerJob = max(1, labelsPerJob)
+        self.jobPath = jobPath
+    }
+
+    /// Adds a shipment's labels to the open job; returns that job when this filled it.
+    public func add(_ drawn: DrawnLabel) throws -> Job? {
+        let pdf = open ?? LabelPDF(path: jobPath())
+        open = pdf
+        try pdf.append(drawn)
+        return pdf.labels >= labelsPerJob ? try finishOpen() : nil
+    }
+
+    /// Finishes the last, partly filled job; nil when there is none.
+    public func finish() throws -> Job? {
+        try finishOpen()
+    }
+
+    private func finishOpen() throws -> Job? {
+        guard let pdf = open else { return nil }
+        open = nil
+        finished += 1
+        try pdf.finish(title: "Labels, print job \(finished) (\(pdf.labels) shipments)")
+        return Job(number: finished, path: pdf.path, labels: pdf.labels)
     }
 }
 
@@ -154,7 +254,8 @@ struct LabelPage {
         let side = symbol.widthModules * module
         let x = PrinterDots.snapped(box.x + 4 * module - Self.margin / 2)
         let y = PrinterDots.snapped(box.y + (box.height - side) / 2)
-        canvas.fillRectangles(symbol.placed(x: x, y: y, moduleWidth: module, height: side))
+        let cells = symbol.modules
+        try canvas.fillCells(cells.dark, columns: cells.columns, rows: cells.rows, x: x, y: y, cell: module)
         let textX = x + side + 4 * module
         let agreement = label.request.agreement
         let contract = "\(agreement.name) · \(agreement.clientID)" + (agreement.division.map { "/\($0)" } ?? "")

@@ -30,9 +30,11 @@ public struct ShippingSettings: Sendable {
     public var weightPerItemKg: Decimal = 1
     public var boxCm: (length: Decimal, width: Decimal, height: Decimal) = (30, 20, 10)
     public var rules: [Rule] = []
+    /// Shipments per print job: an input's labels go to the printer in PDFs of at most this many.
+    public var labelsPerPrintJob = 250
     var cashOnDelivery: CompiledExpression?
 
-    static let keys: Set<String> = ["carrier", "service", "agreement", "sender", "weight_per_item_kg", "box_cm", "rules", "cash_on_delivery"]
+    static let keys: Set<String> = ["carrier", "service", "agreement", "sender", "weight_per_item_kg", "box_cm", "rules", "cash_on_delivery", "labels_per_print_job"]
 
     /// The plan for a normalised order, or nil when it is not to be shipped.
     public func plan(for order: Value) throws -> Plan? {
@@ -74,6 +76,11 @@ public struct ShippingSettings: Sendable {
             let sides = (box.string ?? "").lowercased().split(separator: "x").compactMap { ExactDecimal.parse(String($0)) }
             if sides.count == 3, sides.allSatisfy({ $0 > 0 }) { boxCm = (sides[0], sides[1], sides[2]) } else {
                 source.error("box_cm reads like 30x20x10 (length x width x height in cm)", at: box)
+            }
+        }
+        if let perJob = node.member("labels_per_print_job") {
+            if let value = perJob.string.flatMap({ Int($0) }), value > 0 { labelsPerPrintJob = value } else {
+                source.error("labels_per_print_job is a whole number of shipments (250 by default)", at: perJob)
             }
         }
         let compiler = ExpressionCompiler(source: source, splitsPaths: true, defaultTimeZone: nil)

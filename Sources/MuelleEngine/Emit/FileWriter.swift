@@ -82,6 +82,42 @@ enum FileSystem {
         try sync(path, options: [])
     }
 
+    /// Makes everything written to the file system holding `path` durable, with one journal commit:
+    /// far cheaper than an fsync per file when thousands of small files (labels) were just written.
+    static func syncFileSystem(of path: String) throws {
+        do { try Posix.syncFileSystem(of: path) } catch { throw Self.error("cannot sync the file system of \(path)", error) }
+    }
+
+    /// Renames every file of the folder `staged` into `final` (same file system), then removes `staged`.
+    /// Reads the folder as a stream, and again until it is empty: renaming while reading a folder may
+    /// make the reading skip an entry. Interrupted, the files left in `staged` are the ones still to move.
+    static func moveFiles(of staged: String, into final: String) throws {
+        while true {
+            let folder: DirectoryStream
+            do { folder = try DirectoryStream(staged) } catch {
+                if error.isNoSuchFile { return }
+                throw Self.error("cannot read \(staged)", error)
+            }
+            var moved = 0
+            do {
+                while let bytes = try folder.next() {
+                    let name = String(decoding: bytes, as: UTF8.self)
+                    try rename(staged + "/" + name, to: final + "/" + name)
+                    moved += 1
+                }
+            } catch let error as SystemError {
+                throw Self.error("cannot read \(staged)", error)
+            }
+            do {
+                try Posix.removeDirectory(staged)
+                return
+            } catch {
+                // Names created while it was read: list it again.
+                guard moved > 0 else { throw Self.error("cannot remove \(staged)", error) }
+            }
+        }
+    }
+
     static func syncDirectory(of path: String) throws {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
         try sync(directory.isEmpty ? "/" : directory, options: .directory)

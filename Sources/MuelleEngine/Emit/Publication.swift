@@ -30,6 +30,28 @@ final class Publication {
         files.append((pending, final))
     }
 
+    /// A new, empty folder at the top of staging for many outputs bound for one outbox folder (a label
+    /// per shipment): they are published together by `addFolder`, one entry here and one ledger row
+    /// however many files, so nothing per file is kept while an input is processed.
+    func stagedFolder() throws -> String {
+        let folder = workspace.staging + "/" + UniqueName.next() + ".publish"
+        try FileSystem.makeDirectory(folder)
+        return folder
+    }
+
+    /// Takes a finished staged folder: after the commit every file in it is renamed into `finalFolder`
+    /// (a file already there is replaced, as a rename does). Its files are made durable at once, with one
+    /// sync of the file system instead of an fsync per file.
+    func addFolder(_ staged: String, into finalFolder: String) throws {
+        try FileSystem.syncFileSystem(of: staged)
+        files.append((staged, finalFolder + "/"))
+    }
+
+    /// A staged folder that turned out to hold nothing to publish.
+    func discardFolder(_ staged: String) {
+        FileSystem.removeTree(staged)
+    }
+
     /// A small whole file (a report, a tracking update) written into staging, bound for `final`.
     func write(_ text: String, to final: String) throws {
         let temporary = workspace.staging + "/" + UniqueName.next() + ".out"
@@ -68,9 +90,14 @@ final class Publication {
         files.removeAll()
     }
 
+    /// A final name ending in "/" is a folder: the staged folder's files go into it (`addFolder`).
     private static func rename(_ files: [(staged: String, final: String)]) throws {
         for file in files {
             try FileSystem.makeDirectory(folder(of: file.final))
+            if file.final.hasSuffix("/") {
+                try FileSystem.moveFiles(of: file.staged, into: folder(of: file.final))
+                continue
+            }
             try FileSystem.rename(file.staged, to: file.final)
         }
         for folder in Set(files.map { folder(of: $0.final) }) { try FileSystem.syncDirectory(of: folder + "/.") }
@@ -81,7 +108,8 @@ final class Publication {
     }
 
     /// Start-up, before staging is cleaned: renames what a commit recorded and the process did not get
-    /// to rename. A staged file already gone was renamed before the interruption. Returns how many.
+    /// to rename. A staged file already gone was renamed before the interruption; a staged folder still
+    /// there holds the files not renamed yet. Returns how many.
     @discardableResult
     static func finishPending(workspace: Workspace, ledger: any LedgerStore) throws -> Int {
         let pending = try ledger.pendingPublications()

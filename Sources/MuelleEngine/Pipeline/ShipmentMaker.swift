@@ -8,7 +8,7 @@ import MuelleShipping
 
 /// Turns newly imported orders into shipments, inside the same ledger transaction that imports
 /// them: a shipment request, a label PDF per shipment (one page per parcel), a tracking update for
-/// the marketplace, and one merged PDF of the batch for the printer. Everything is staged, recorded
+/// the marketplace, and the batch for the printer in print jobs of `labels_per_print_job` shipments. Everything is staged, recorded
 /// in the commit and renamed into view after it (`Publication`), so a crash either leaves nothing the
 /// ledger knows of (a redo allocates the same tracking numbers and rewrites the same names) or a
 /// complete, recorded batch that the next start finishes publishing.
@@ -21,9 +21,15 @@ struct ShipmentMaker {
 
     struct Result {
         var shipments = 0
+        /// The first `listedLimit` orders that could not be shipped, and one note counting the rest.
         var notShippable: [MuelleError] = []
         var outputs: [String] = []
+        fileprivate var unlisted = 0
     }
+
+    /// Reasons listed in full in a file's report; beyond them orders are counted, so a large export of
+    /// orders to a country no zone covers does not hold thousands of messages for the whole input.
+    static let listedLimit = 100
 
     func make(fromOrders ordersPath: String, stem: String, staging: String, publication: Publication) throws -> Result {
         var result = Result()
@@ -33,8 +39,10 @@ struct ShipmentMaker {
         let requests = try FileWriter(path: staging + "/" + UniqueName.next() + ".shipments")
         let tracking = try FileWriter(path: staging + "/" + UniqueName.next() + ".tracking")
         let labelRecords = try FileWriter(path: staging + "/" + UniqueName.next() + ".labels")
-        var labels: [ShipmentLabel] = []
-        var pdfs: [(String, String)] = []
+        // Each label is drawn once, written into its own PDF in a staged folder and into the open print job,
+        // then forgotten: nothing per label stays in memory for the rest of the input.
+        let labelFolder = try publication.stagedFolder()
+        let jobs = PrintJobs(labelsPerJob: settings.labelsPerPrintJob) { staging + "/" + UniqueName.next() + ".pdf" }
         let orders = try RecordReaders.open(path: publication.readablePath(of: ordersPath), fileName: (ordersPath as NSString).lastPathComponent, options: .ndjson())
         while let record = try orders.next() {
             let order = record.value
@@ -42,10 +50,10 @@ struct ShipmentMaker {
                   let plan = try settings.plan(for: order) else { continue }
             do {
                 let label = try makeLabel(order: order, orderID: orderID, plan: plan, profile: profile)
-                let labelFile = "outbox/labels/\(Self.fileName(orderID)).pdf"
-                let temporary = staging + "/" + UniqueName.next() + ".pdf"
-                try LabelRenderer.render(label, to: temporary)
-                pdfs.append((temporary, workspace.root + "/" + labelFile))
+                let labelName = Self.fileName(orderID) + ".pdf"
+                let labelFile = "outbox/labels/" + labelName
+                let drawn = try LabelRenderer.draw(label)
+                try drawn.write(to: labelFolder + "/" + labelName)
                 let request = label.request.value
                 try requests.writeLine(JSONText.compact(request))
                 try labelRecords.writeLine(JSONText.compact(label.record(file: labelFile)))
@@ -54,19 +62,23 @@ struct ShipmentMaker {
                                           service: label.request.service.code, trackingNumbers: label.parcels.map(\.trackingNumber),
                                           label: labelFile, createdAt: at, createdOn: String(at.prefix(10)), document: JSONText.compact(request),
                                           manifestRow: Self.manifestRow(label)))
-                labels.append(label)
+                if let job = try jobs.add(drawn) { result.outputs.append(try publish(job, stem: stem, publication: publication)) }
                 result.shipments += 1
             } catch let error as MuelleError where error.code == .notShippable || error.code == .badValue {
-                result.notShippable.append(error.located(field: "shipping"))
+                if result.notShippable.count < Self.listedLimit { result.notShippable.append(error.located(field: "shipping")) } else { result.unlisted += 1 }
             }
         }
-        guard !labels.isEmpty else { return result }
-        let batch = staging + "/" + UniqueName.next() + ".pdf"
-        try LabelRenderer.renderBatch(labels, to: batch)
-        let batchFinal = workspace.outbox("labels") + "/batch-\(stem).pdf"
-        let files = pdfs.map { (temporary: $0.0, final: $0.1) } + [(temporary: batch, final: batchFinal)]
-        for file in files { try publication.add(file.temporary, as: file.final) }
-        result.outputs += files.map(\.final)
+        if result.unlisted > 0 {
+            result.notShippable.append(MuelleError(.notShippable, "\(result.unlisted) more orders could not be shipped; the first \(Self.listedLimit) reasons are listed")
+                .located(field: "shipping"))
+        }
+        if let job = try jobs.finish() { result.outputs.append(try publish(job, stem: stem, publication: publication)) }
+        guard result.shipments > 0 else {
+            publication.discardFolder(labelFolder)
+            return result
+        }
+        // The label PDFs are one publication: their folder's files are renamed into outbox/labels after the commit.
+        try publication.addFolder(labelFolder, into: workspace.outbox("labels"))
         for (writer, folder) in [(requests, "shipments"), (tracking, "tracking"), (labelRecords, "labels")] {
             try writer.sync()
             let final = workspace.outbox(folder) + "/\(stem).ndjson"
@@ -74,6 +86,13 @@ struct ShipmentMaker {
             result.outputs.append(final)
         }
         return result
+    }
+
+    /// A full print job goes to `outbox/labels/batch-<stem>-<nnn>.pdf` (numbered so they sort in printing order).
+    private func publish(_ job: PrintJobs.Job, stem: String, publication: Publication) throws -> String {
+        let final = workspace.outbox("labels") + "/batch-\(stem)-" + String(format: "%03d", job.number) + ".pdf"
+        try publication.add(job.path, as: final)
+        return final
     }
 
     private func makeLabel(order: Value, orderID: String, plan: ShippingSettings.Plan, profile: CarrierProfile) throws -> ShipmentLabel {
