@@ -44,43 +44,45 @@ final class AlertReceiver: Sendable {
     }
 }
 
-@Suite(.serialized) struct AlertTests {
-    @Test func aRouteThatMissesItsExpectedFeedTurnsLateAlertsOnceThenResolves() async throws {
-        let bench = try ConsoleBench(strict: false, expect: "{ every: 2 seconds }")
-        defer { bench.remove() }
-        let receiver = AlertReceiver(secret: "alert-signing-key")
-        try await receiver.serving { url in
-            try bench.write("muelle.yaml", """
-                alerts:
-                  url: \(url)
-                  secret: { env: MUELLE_ALERT_SECRET }
-                  check_every: 1 second
-                """)
-            try bench.drop("prices-1.csv", "id,price\nA1,9.90\n")
-            let run = bench.process(["run", "--quiet-ms", "200", "--rescan-seconds", "1"], environment: ["MUELLE_ALERT_SECRET": "alert-signing-key"])
-            try run.run()
-            defer { run.terminate(); run.waitUntilExit() }
+extension ServerTests {
+    @Suite(.serialized) struct AlertTests {
+        @Test func aRouteThatMissesItsExpectedFeedTurnsLateAlertsOnceThenResolves() async throws {
+            let bench = try ConsoleBench(strict: false, expect: "{ every: 2 seconds }")
+            defer { bench.remove() }
+            let receiver = AlertReceiver(secret: "alert-signing-key")
+            try await receiver.serving { url in
+                try bench.write("muelle.yaml", """
+                    alerts:
+                      url: \(url)
+                      secret: { env: MUELLE_ALERT_SECRET }
+                      check_every: 1 second
+                    """)
+                try bench.drop("prices-1.csv", "id,price\nA1,9.90\n")
+                let run = bench.process(["run", "--quiet-ms", "200", "--rescan-seconds", "1"], environment: ["MUELLE_ALERT_SECRET": "alert-signing-key"])
+                try run.run()
+                defer { run.terminate(); run.waitUntilExit() }
 
-            // Two seconds after the last file, the route is late: one alert.
-            #expect(ConsoleBench.eventually(within: 20) { receiver.received.contains { $0.body["alert"] == "route_late" } })
-            let firing = try #require(receiver.received.first { $0.body["alert"] == "route_late" })
-            #expect(firing.body["status"] == "firing")
-            #expect(firing.body["route"] == "prices")
-            #expect(firing.signedCorrectly)
-            #expect(firing.body["message"]?.contains("expects a file every 2 seconds") == true)
-            // Still late a few rounds later: no second alert for the same cause.
-            try await Task.sleep(for: .milliseconds(2500))
-            #expect(receiver.received.filter { $0.body["cause"] == firing.body["cause"] }.count == 1)
+                // Two seconds after the last file, the route is late: one alert.
+                #expect(ConsoleBench.eventually(within: 20) { receiver.received.contains { $0.body["alert"] == "route_late" } })
+                let firing = try #require(receiver.received.first { $0.body["alert"] == "route_late" })
+                #expect(firing.body["status"] == "firing")
+                #expect(firing.body["route"] == "prices")
+                #expect(firing.signedCorrectly)
+                #expect(firing.body["message"]?.contains("expects a file every 2 seconds") == true)
+                // Still late a few rounds later: no second alert for the same cause.
+                try await Task.sleep(for: .milliseconds(2500))
+                #expect(receiver.received.filter { $0.body["cause"] == firing.body["cause"] }.count == 1)
 
-            // The feed comes back: the same cause is resolved, once.
-            try bench.drop("prices-2.csv", "id,price\nA1,9.95\n")
-            #expect(ConsoleBench.eventually(within: 20) {
-                receiver.received.contains { $0.body["cause"] == firing.body["cause"] && $0.body["status"] == "resolved" }
-            })
-            let forCause = receiver.received.filter { $0.body["cause"] == firing.body["cause"] }
-            #expect(forCause.map { $0.body["status"] ?? "" } == ["firing", "resolved"])
-            #expect(forCause.allSatisfy { $0.signedCorrectly })
-            #expect(!receiver.received.contains { $0.body["alert"] == "file_quarantined" })
+                // The feed comes back: the same cause is resolved, once.
+                try bench.drop("prices-2.csv", "id,price\nA1,9.95\n")
+                #expect(ConsoleBench.eventually(within: 20) {
+                    receiver.received.contains { $0.body["cause"] == firing.body["cause"] && $0.body["status"] == "resolved" }
+                })
+                let forCause = receiver.received.filter { $0.body["cause"] == firing.body["cause"] }
+                #expect(forCause.map { $0.body["status"] ?? "" } == ["firing", "resolved"])
+                #expect(forCause.allSatisfy { $0.signedCorrectly })
+                #expect(!receiver.received.contains { $0.body["alert"] == "file_quarantined" })
+            }
         }
     }
 }
