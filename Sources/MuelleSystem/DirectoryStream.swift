@@ -23,6 +23,9 @@ public final class DirectoryStream {
 
     deinit { closedir(directory) }
 
+    /// Where `d_name` starts in a `struct dirent`.
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+
     /// The next name's bytes (not necessarily UTF-8), or `nil` at the end.
     public func next() throws(SystemError) -> [UInt8]? {
         while true {
@@ -33,7 +36,12 @@ public final class DirectoryStream {
                 if code != 0 { throw SystemError(code: code) }
                 return nil
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            // The name is read where it lies, up to its NUL: `entry.pointee` would copy a whole `struct dirent`
+            // (280 bytes), but readdir's record is only as long as its name, and one at the end of the kernel's
+            // buffer ends on an unmapped page (a folder of 30,000 names crashed that way).
+            let name = UnsafeRawPointer(entry).advanced(by: Self.nameOffset).withMemoryRebound(to: CChar.self, capacity: 256) { start in
+                Array(UnsafeRawBufferPointer(start: start, count: strlen(start)))
+            }
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             return name
         }

@@ -1,46 +1,72 @@
 import Crypto
 import Foundation
-import Hummingbird
-import Logging
-import Synchronization
 import Testing
 
-/// A tiny alert receiver on loopback: what arrived, and whether each signature checks out.
+/// A tiny alert receiver on loopback, in a process of its own (python3's http.server): the test process runs
+/// many suites at once on a 2-thread pool, and a receiver inside it could answer too late, making muelle
+/// time out and repeat. Each POST is appended to a file: its body and its signature header.
 final class AlertReceiver: Sendable {
     struct Alert: Sendable {
         var body: [String: String]
         var signedCorrectly: Bool
     }
 
-    let alerts = Mutex<[Alert]>([])
     let secret: String
+    private let log = FileManager.default.temporaryDirectory.path + "/muelle-alerts-\(UUID().uuidString).ndjson"
 
     init(secret: String) { self.secret = secret }
 
-    var received: [Alert] { alerts.withLock { $0 } }
+    var received: [Alert] {
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
+        let key = SymmetricKey(data: Array(secret.utf8))
+        return text.split(separator: "\n").compactMap { line in
+            guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String],
+                  let raw = record["body"] else { return nil }
+            let bytes = Array(raw.utf8)
+            let expected = "sha256=" + HMAC<SHA256>.authenticationCode(for: bytes, using: key).map { String(format: "%02x", $0) }.joined()
+            let object = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]) ?? [:]
+            return Alert(body: object.compactMapValues { $0 as? String }, signedCorrectly: record["signature"] == expected)
+        }
+    }
+
+    static let server = """
+    import http.server, json, sys
+    log, ready = sys.argv[1], sys.argv[2]
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode("utf-8")
+            with open(log, "a") as f:
+                f.write(json.dumps({"body": body, "signature": self.headers.get("X-Muelle-Signature", "")}) + "\\n")
+            self.send_response(200)
+            self.end_headers()
+        def log_message(self, *args):
+            pass
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    with open(ready, "w") as f:
+        f.write(str(server.server_address[1]))
+    server.serve_forever()
+    """
 
     /// Serves until `body` returns; `body` gets the receiver's URL.
     func serving<T>(_ body: (String) async throws -> T) async throws -> T {
-        let router = Router()
-        let secret = Array(self.secret.utf8)
-        router.post("alerts") { request, _ -> HTTPResponse.Status in
-            let bytes = Array(buffer: try await request.body.collect(upTo: 1 << 20))
-            let expected = "sha256=" + HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: secret)).map { String(format: "%02x", $0) }.joined()
-            let signature = request.headers.first { $0.name.canonicalName == "x-muelle-signature" }?.value
-            let object = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]) ?? [:]
-            self.alerts.withLock { $0.append(Alert(body: object.compactMapValues { $0 as? String }, signedCorrectly: signature == expected)) }
-            return .ok
+        let ready = log + ".port"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", Self.server, log, ready]
+        try process.run()
+        defer {
+            // SIGKILL: the test process may ignore SIGTERM, and a child inherits that.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: log)
+            try? FileManager.default.removeItem(atPath: ready)
         }
-        let (ports, port) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { port.yield($0.localAddress?.port ?? 0) }, logger: Logger(label: "receiver"))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = ports.makeAsyncIterator()
-            let bound = await iterator.next() ?? 0
-            defer { group.cancelAll() }
-            return try await body("http://127.0.0.1:\(bound)/alerts")
+        var port = ""
+        for _ in 0..<200 where port.isEmpty {
+            port = (try? String(contentsOfFile: ready, encoding: .utf8)) ?? ""
+            if port.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         }
+        return try await body("http://127.0.0.1:\(port)/alerts")
     }
 }
 
