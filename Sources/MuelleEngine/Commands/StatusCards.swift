@@ -75,10 +75,11 @@ public enum StatusCards {
             let route = catalog.routes[name]
             let last = try ledger?.inputs(route: name, limit: 1).first
             let totals = try ledger?.totals(route: name) ?? RouteTotals()
-            let inbox = (try? scanner.scan(route: name).files.map(\.name)) ?? []
-            let waiting = inbox.count
+            // Counted, not listed: a card (and each /metrics scrape) must not hold 50,000 waiting names.
+            let waiting = (try? scanner.scan(route: name, oldest: 0).left) ?? 0
             // Only those still there: a stuck file removed by hand is not waiting any more.
-            let stuck = try (ledger?.stuckInputs(route: name) ?? []).filter { Set(inbox).contains($0.name) }
+            let stillThere = { (file: String) in FileSystem.exists(workspace.inbox(route: name) + "/" + file) }
+            let stuck = try (ledger?.stuckInputs(route: name) ?? []).filter { stillThere($0.name) }
             let syncing = inHand.contains { FileProcessor.stagingFolder($0, belongsTo: name) }
             let held = quarantine.filter { $0.route == name }
             let problem = catalog.problems[name]?.first.map { first in
@@ -103,7 +104,7 @@ public enum StatusCards {
             card.mappingError = problem
             card.expectation = route?.expectation?.description
             card.late = late
-            let referenceWaits = try (ledger?.referenceWaits(route: name) ?? []).filter { Set(inbox).contains($0.name) }
+            let referenceWaits = try (ledger?.referenceWaits(route: name) ?? []).filter { stillThere($0.name) }
             card.waitingForReference = referenceWaits.count
             card.waitingForReferenceReason = referenceWaits.first.map { "\($0.name) (since \($0.since)): \($0.reason)" }
             return card
