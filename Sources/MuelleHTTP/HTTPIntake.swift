@@ -14,12 +14,11 @@ public struct HTTPIntake: Service {
     let host: String
     let port: Int
     let providers: [any HTTPRouteProvider]
-    /// `/readyz` fails when the workspace's file system has less room than this.
+    /// `/readyz` fails when the workspace's file system has less room than this (`listen: { ready_min_free: … }`).
     let diskFloorBytes: Int64
 
-    public static let defaultDiskFloorBytes: Int64 = 100 << 20
-
-    public init(runner: Runner, host: String, port: Int, providers: [any HTTPRouteProvider] = [], diskFloorBytes: Int64 = HTTPIntake.defaultDiskFloorBytes) {
+    public init(runner: Runner, host: String, port: Int, providers: [any HTTPRouteProvider] = [],
+                diskFloorBytes: Int64 = WorkspaceSettings.defaultReadyMinFreeBytes) {
         self.runner = runner
         self.host = host
         self.port = port
@@ -185,12 +184,20 @@ enum Readiness {
         var stats = statvfs()
         if statvfs(runner.workspace.root, &stats) == 0 {
             let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
-            if free < diskFloorBytes { failures.append(("disk", .string("\(free) bytes free, below the floor of \(diskFloorBytes)"))) }
+            if free < diskFloorBytes {
+                failures.append(("disk", .string("\(free) bytes free on \(runner.workspace.root), below the floor of \(diskFloorBytes) (listen: { ready_min_free: … } in muelle.yaml)")))
+            }
         } else {
             failures.append(("disk", .string("cannot read the file system's free space")))
         }
+        // Each mapping that did not load, by name, with its first error (`muelle check` lists them all).
         let problems = runner.catalog.snapshot.problems
-        if !problems.isEmpty { failures.append(("mappings", .string("not loaded: " + problems.keys.sorted().joined(separator: ", ")))) }
+        if !problems.isEmpty {
+            failures.append(("mappings", .object(problems.keys.sorted().map { name in
+                let first = problems[name]?.first.map { "\($0.file):\($0.line):\($0.column): \($0.message)" } ?? "not loaded"
+                return (name, .string(first))
+            })))
+        }
         if failures.isEmpty { return JSONAnswer.make(.ok, [("status", .string("ready"))]) }
         return JSONAnswer.make(.serviceUnavailable, [("status", .string("not ready")), ("failures", .object(failures))])
     }

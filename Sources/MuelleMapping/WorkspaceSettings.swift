@@ -1,4 +1,5 @@
 import Foundation
+import MuelleReaders
 import Yams
 
 /// The workspace config file, `muelle.yaml` beside `mappings/`: settings of the workspace as a whole
@@ -21,10 +22,15 @@ public struct WorkspaceSettings: Sendable, Equatable {
         public var token: String
     }
 
-    /// `listen: 127.0.0.1:8080`: serve the HTTP intake there (as `muelle run --listen`).
+    /// `listen: 127.0.0.1:8080`, or `listen: { address: 127.0.0.1:8080 }`: serve the HTTP intake there (as
+    /// `muelle run --listen`).
     public var listen: ListenAddress?
+    /// `listen: { ready_min_free: 500 MB }`: `/readyz` fails when the workspace's file system has less room.
+    public var readyMinFreeBytes: Int64 = WorkspaceSettings.defaultReadyMinFreeBytes
     public var alerts: Alerts?
     public var console: Console?
+
+    public static let defaultReadyMinFreeBytes: Int64 = 100 << 20
 
     public init(listen: ListenAddress? = nil, alerts: Alerts? = nil, console: Console? = nil) {
         self.listen = listen
@@ -55,10 +61,7 @@ public struct WorkspaceSettings: Sendable, Equatable {
         for pair in root.stringKeyedPairs ?? [] where !keys.contains(pair.key) {
             source.error("unknown setting '\(pair.key)'; settings are \(keys.sorted().joined(separator: ", "))", at: pair.keyNode)
         }
-        if let node = root.member("listen") {
-            settings.listen = ListenAddress(node.string ?? "")
-            if settings.listen == nil { source.error("listen is host:port, such as 127.0.0.1:8080", at: node) }
-        }
+        if let node = root.member("listen") { listen(node, source, into: &settings) }
         if let node = root.member("alerts") { settings.alerts = alerts(node, source) }
         if let node = root.member("console") {
             let token = node.member("token")
@@ -66,6 +69,29 @@ public struct WorkspaceSettings: Sendable, Equatable {
         }
         if !source.diagnostics.isEmpty { throw MappingLoadError(source.diagnostics) }
         return settings
+    }
+
+    /// `listen: HOST:PORT`, or the mapping `{ address: HOST:PORT, ready_min_free: SIZE }` (the address may be left
+    /// to `--listen`).
+    private static func listen(_ node: Node, _ source: YAMLSource, into settings: inout WorkspaceSettings) {
+        let addressNode: Node?
+        if let pairs = node.stringKeyedPairs {
+            let keys: Set<String> = ["address", "ready_min_free"]
+            for pair in pairs where !keys.contains(pair.key) {
+                source.error("unknown listen setting '\(pair.key)'; settings are \(keys.sorted().joined(separator: ", "))", at: pair.keyNode)
+            }
+            addressNode = node.member("address")
+            if let floor = node.member("ready_min_free") {
+                if let bytes = ReaderLimits.bytes(floor.string ?? "") { settings.readyMinFreeBytes = Int64(bytes) } else {
+                    source.error("ready_min_free is a size such as 500 MB (B, KB, MB or GB)", at: floor)
+                }
+            }
+        } else {
+            addressNode = node
+        }
+        guard let addressNode else { return }
+        settings.listen = ListenAddress(addressNode.string ?? "")
+        if settings.listen == nil { source.error("listen is host:port, such as 127.0.0.1:8080", at: addressNode) }
     }
 
     private static func alerts(_ node: Node, _ source: YAMLSource) -> Alerts? {

@@ -94,7 +94,8 @@ struct Run: AsyncParsableCommand {
         }
         var also: [any Service] = alerts.map { [$0] } ?? []
         if let address {
-            also.append(HTTPIntake(runner: runner, host: address.host, port: address.port, providers: Console.onListener(runner)))
+            let floor = (try? options.workspace.settings().readyMinFreeBytes) ?? WorkspaceSettings.defaultReadyMinFreeBytes
+            also.append(HTTPIntake(runner: runner, host: address.host, port: address.port, providers: Console.onListener(runner), diskFloorBytes: floor))
         }
         try await WatchServices.group(runner, options: settings, logger: logger, also: also).run()
         runner.ledger.checkpoint()

@@ -104,6 +104,39 @@ import Testing
         #expect(try await listener.post("/hooks/deliveryapp-order-status/remoteId/1042/remoteOrder/x7gr%20y/posOrderStatus", cancellation, token: token).status == 400)
     }
 
+    @Test func aChosenHeaderReachesTheDropsNameAndTheMappingsMeta() async throws {
+        let bench = try Workbench(mappings: ["deliveryapp-orders", "deliveryapp-order-status"])
+        defer { bench.remove() }
+        // The store's id comes in a header instead of the path: `headers:` names it, `file_name` carries it.
+        let mapping = try bench.read("mappings/deliveryapp-order-status.yaml")
+            .replacingOccurrences(of: "    path: remoteId/{vendor}/remoteOrder/{order}/posOrderStatus\n",
+                                  with: "    path: remoteOrder/{order}/posOrderStatus\n    headers: { vendor: X-Vendor-Id }\n")
+        #expect(mapping.contains("X-Vendor-Id"))
+        try bench.write("mappings/deliveryapp-order-status.yaml", mapping)
+        try bench.dropExample("deliveryapp-orders", Self.order)
+        #expect(try bench.muelle(["run", "--once"]).status == 0)
+        let token = try Listener.token(bench, routes: ["deliveryapp-order-status"])
+        let listener = try await Listener.start(bench)
+        defer { listener.stop() }
+        let cancellation = Data(#"{"status":"ORDER_CANCELLED","message":"Restaurante sin stock"}"#.utf8)
+        let path = "/hooks/deliveryapp-order-status/remoteOrder/x7gr-3fx4/posOrderStatus"
+
+        let missing = try await listener.post(path, cancellation, token: token)
+        #expect(missing.status == 400)
+        #expect(missing.json["error"] == "bad_header")
+        #expect(try await listener.post(path, cancellation, token: token, headers: ["X-Vendor-Id": "10 42"]).status == 400)
+        #expect(bench.files("inbox/deliveryapp-order-status").isEmpty)
+
+        let answer = try await listener.post(path, cancellation, token: token, headers: ["X-Vendor-Id": "1042"])
+        #expect(answer.status == 202, "\(answer)")
+        #expect(answer.json["file"]?.hasPrefix("remoteId_1042_remoteOrder_x7gr-3fx4_posOrderStatus_") == true, "\(answer)")
+        // The header's value, read back by file_pattern as meta: vendor, names the order that is cancelled.
+        #expect(Workbench.eventually(within: 20) { (try? bench.ndjson("outbox/order-updates").count) == 1 })
+        let update = try #require(try bench.ndjson("outbox/order-updates").first)
+        #expect(update["order_id"] as? String == Self.orderID)
+        #expect((update["status"] as? [String: Any])?["to"] as? String == "cancelled")
+    }
+
     @Test func unknownRouteWrongContentAndOversizeAreJSONErrorsWithNothingWritten() async throws {
         let bench = try Workbench(mappings: ["deliveryapp-orders"])
         defer { bench.remove() }
@@ -154,6 +187,48 @@ import Testing
 
         Self.system(["/bin/mount", "-o", "remount,size=64m", mountPoint])
         #expect(try await listener.post("/hooks/deliveryapp-orders", big, token: token).status == 202)
+    }
+
+    @Test func readyzFailsBelowTheConfiguredDiskFloorAndNamesAMappingThatDidNotLoad() async throws {
+        let mountPoint = FileManager.default.temporaryDirectory.path + "/muelle-floor-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
+        guard Self.system(["/bin/mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mountPoint]) == 0 else {
+            print("⚠️⚠️⚠️ SKIPPED: mount -t tmpfs was refused (not root?): the readiness floor test did not run ⚠️⚠️⚠️")
+            return
+        }
+        defer { Self.system(["/bin/umount", mountPoint]) }
+        let bench = try Workbench(mappings: ["deliveryapp-orders"], in: mountPoint)
+        // 16 MB of room, a floor of 64 MB: not ready, and the answer says why.
+        try bench.write("muelle.yaml", "listen:\n  ready_min_free: 64 MB\n")
+        let starved = try await Listener.start(bench)
+        let low = try await starved.get("/readyz")
+        starved.stop()
+        #expect(low.status == 503, "\(low)")
+        let disk = try #require(Self.failures(low)["disk"] as? String, "\(low)")
+        #expect(disk.contains("below the floor of \(64 << 20)") && disk.contains("ready_min_free"), "\(disk)")
+
+        try bench.write("muelle.yaml", "listen:\n  ready_min_free: 1 MB\n")
+        let roomy = try await Listener.start(bench)
+        #expect(try await roomy.get("/readyz").status == 200)
+        roomy.stop()
+
+        // A mapping with an error: not ready, naming the mapping and its first error.
+        try bench.write("mappings/broken-feed.yaml", "route: { kind: orders, platform: shop, account: main }\nreader: { format: csv }\nfields: { external_id: { uper: Name } }\n")
+        let broken = try await Listener.start(bench)
+        defer { broken.stop() }
+        let answer = try await broken.get("/readyz")
+        #expect(answer.status == 503, "\(answer)")
+        let mappings = try #require(Self.failures(answer)["mappings"] as? [String: String], "\(answer)")
+        #expect(Array(mappings.keys) == ["broken-feed"])
+        #expect(mappings["broken-feed"]?.hasPrefix("mappings/broken-feed.yaml:3:") == true, "\(mappings)")
+        #expect(Self.failures(answer)["disk"] == nil)
+    }
+
+    /// The `failures` object of a `/readyz` answer.
+    static func failures(_ answer: Listener.Answer) -> [String: Any] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(answer.text.utf8))) as? [String: Any]
+        return object?["failures"] as? [String: Any] ?? [:]
     }
 
     @discardableResult
@@ -267,11 +342,13 @@ struct Listener: Sendable {
         try await send(URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)"))))
     }
 
-    func post(_ path: String, _ body: Data, token: String?, contentType: String = "application/json", method: String = "POST") async throws -> Answer {
+    func post(_ path: String, _ body: Data, token: String?, contentType: String = "application/json", method: String = "POST",
+              headers: [String: String] = [:]) async throws -> Answer {
         var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)")))
         request.httpMethod = method
         request.httpBody = body
         request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         return try await send(request)
     }
