@@ -119,5 +119,53 @@ extension ServerTests {
                 #expect(!receiver.received.contains { $0.body["alert"] == "file_quarantined" })
             }
         }
+
+        @Test func anOrderCancelledAfterItsParcelsWereHandedOverAlertsOnceThenResolvesOnTheNextManifest() async throws {
+            let bench = try ConsoleBench(strict: false)
+            defer { bench.remove() }
+            try bench.copyMappings(["shopify-orders", "shopify-order-events"])
+            // Without its daily cut-off: past 17:00 in Madrid the watcher would close the day's manifest by itself,
+            // exception included, and resolve the alert before the test closes one.
+            let profile = try String(contentsOfFile: bench.root + "/mappings/carriers/eu-parcel.yaml", encoding: .utf8)
+            try bench.write("mappings/carriers/eu-parcel.yaml", profile.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("pickup:") }.joined(separator: "\n"))
+            try bench.dropExample("inbox/shopify-orders/orders_export_1.csv", route: "shopify-orders")
+            #expect(try bench.muelle(["run", "--once"]) == 0)
+            // The manifest is closed: the parcels are with the carrier.
+            #expect(try bench.muelle(["manifest", "close", "--date", "2099-12-31"]) == 0)
+            let receiver = AlertReceiver(secret: "alert-signing-key")
+            try await receiver.serving { url in
+                try bench.write("muelle.yaml", """
+                    alerts:
+                      url: \(url)
+                      secret: { env: MUELLE_ALERT_SECRET }
+                      check_every: 1 second
+                    """)
+                let run = bench.process(["run", "--quiet-ms", "200", "--rescan-seconds", "1"], environment: ["MUELLE_ALERT_SECRET": "alert-signing-key"])
+                try run.run()
+                defer { run.terminate(); run.waitUntilExit() }
+                try bench.dropExample("later/shopify-order-events/orders-cancelled-1052.json", route: "shopify-order-events")
+
+                #expect(ConsoleBench.eventually(within: 20) { receiver.received.contains { $0.body["alert"] == "cancelled_after_handover" } })
+                let firing = try #require(receiver.received.first { $0.body["alert"] == "cancelled_after_handover" })
+                #expect(firing.body["status"] == "firing")
+                #expect(firing.body["subject"] == "shopify:main:1052")
+                #expect(firing.body["route"] == "shopify-orders")
+                #expect(firing.signedCorrectly)
+                #expect(firing.body["message"]?.contains("intercept it with the carrier") == true, "\(firing.body)")
+                // Rounds later, still one alert for it.
+                try await Task.sleep(for: .milliseconds(2500))
+                #expect(Set(receiver.received.filter { $0.body["cause"] == firing.body["cause"] }.compactMap { $0.body["id"] }).count == 1,
+                        "\(receiver.received.map(\.body))")
+                #expect(receiver.received.filter { $0.body["alert"] == "cancelled_after_handover" }.allSatisfy { $0.body["cause"] == firing.body["cause"] })
+
+                // The next manifest lists it as an exception for the carrier: resolved.
+                #expect(try bench.muelle(["manifest", "close", "--date", "2099-12-31"]) == 0)
+                #expect(ConsoleBench.eventually(within: 20) {
+                    receiver.received.contains { $0.body["cause"] == firing.body["cause"] && $0.body["status"] == "resolved" }
+                })
+                #expect(!receiver.received.contains { $0.body["alert"] == "file_quarantined" })
+            }
+        }
     }
 }

@@ -96,6 +96,57 @@ struct ConsoleBench {
         return (process, String(text[range]))
     }
 
+    /// Copies the repository's `mappings/<name>.yaml` (and its carrier profiles) into this workspace.
+    func copyMappings(_ names: [String]) throws {
+        let carriers = root + "/mappings/carriers"
+        if !FileManager.default.fileExists(atPath: carriers) {
+            try FileManager.default.copyItem(atPath: Self.repository + "/mappings/carriers", toPath: carriers)
+        }
+        for name in names {
+            try FileManager.default.copyItem(atPath: Self.repository + "/mappings/\(name).yaml", toPath: root + "/mappings/\(name).yaml")
+            try FileManager.default.createDirectory(atPath: root + "/inbox/\(name)", withIntermediateDirectories: true)
+        }
+    }
+
+    /// A drop of the repository file `example` (relative to `examples/`) into `inbox/<route>/`, aged past the quiet period.
+    func dropExample(_ example: String, route: String) throws {
+        let name = (example as NSString).lastPathComponent
+        let folder = root + "/inbox/" + route
+        try FileManager.default.copyItem(atPath: Self.repository + "/examples/" + example, toPath: folder + "/." + name + ".part")
+        try FileManager.default.moveItem(atPath: folder + "/." + name + ".part", toPath: folder + "/" + name)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -5)], ofItemAtPath: folder + "/" + name)
+    }
+
+    /// `muelle run --listen` on a free port of 127.0.0.1, with the console's token; its base URL once it answers.
+    func startRun(environment: [String: String] = [:]) throws -> (Process, String) {
+        let port = try Self.freePort()
+        let process = process(["run", "--listen", "127.0.0.1:\(port)", "--quiet-ms", "200", "--rescan-seconds", "1"],
+                              environment: environment.merging(["MUELLE_CONSOLE_TOKEN": Self.token]) { $1 })
+        try process.run()
+        let base = "http://127.0.0.1:\(port)"
+        guard Self.eventually(within: 30, { (try? PlainHTTP.request("GET", base + "/healthz", headers: [:], body: nil))?.0 == 200 }) else {
+            process.terminate()
+            throw HTTPFailure(description: "muelle run --listen did not answer on \(base)")
+        }
+        return (process, base)
+    }
+
+    /// A port nobody listens on now (bound to port 0, read back, closed).
+    static func freePort() throws -> Int {
+        let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(socket, raw, length) == 0, getsockname(socket, raw, &length) == 0 else { throw HTTPFailure(description: "no free port") }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     static var basicAuth: String { "Basic " + Data("staff:\(token)".utf8).base64EncodedString() }
 
     struct HTTPFailure: Error, CustomStringConvertible { var description: String }

@@ -38,6 +38,30 @@ extension ServerTests {
             #expect(bench.files("archive/prices").contains { $0.hasSuffix("-prices.csv") })
         }
 
+        @Test func replayInChromiumOnMuelleRunsOwnListenerHandsTheFileToTheWatcher() async throws {
+            try #require(HeadlessChromium.binary != nil, "install Debian's chromium (README's test set-up line)")
+            let bench = try quarantinedThenFixed()
+            defer { bench.remove() }
+            // The console beside the pushes and /metrics, on `muelle run --listen`: not `muelle console`.
+            let (run, base) = try bench.startRun()
+            defer { run.terminate(); run.waitUntilExit() }
+
+            let browser = try HeadlessChromium()
+            try browser.setHeaders(["Authorization": ConsoleBench.basicAuth])
+            try browser.open(base + "/console")
+            #expect(browser.text.contains("is not a decimal number"))
+
+            try browser.click("#quarantine button[name=replay]")
+            // Inside `muelle run`, Replay gives the file back to the running watcher, which takes it through.
+            #expect(browser.text.contains("is back in its route's inbox"), "\(browser.text)")
+            #expect(ConsoleBench.eventually(within: 20) { bench.files("archive/prices").contains { $0.hasSuffix("-prices.csv") } })
+            #expect(bench.files("quarantine/prices").isEmpty)
+            try browser.open(base + "/console")
+            let after = browser.text
+            #expect(after.contains("Nothing in quarantine."), "\(after)")
+            #expect(after.contains("processed"), "the recent inputs list the replayed file as processed: \(after)")
+        }
+
         @Test func theConsoleRefusesRequestsWithoutItsToken() async throws {
             let bench = try quarantinedThenFixed()
             defer { bench.remove() }
