@@ -7,8 +7,9 @@ takes to turn every accepted push into its order (the same path as a file drop),
 
     pushes.py --muelle BIN --workspace WS --route ROUTE --files DIR [--seconds 10] [--connections 8] [--threads 2]
 
-The bodies are the small drops of `generate.py drops` (one paid order each), cycled in order: a push sent again
-after the last body is a duplicate (answered 200, no second order), and counted apart.
+The bodies are the small drops of `generate.py drops` (one paid order each), used as templates: every request
+gets an order id of its own (the thread's number and its count written over the order's first "id"), so each
+push is a new drop and a new order, and the pipeline behind the intake does the whole work for every one.
 """
 
 import argparse
@@ -65,10 +66,13 @@ def main():
     with open(script, "w") as out:
         out.write("local bodies = {}\n")
         out.write("for line in io.lines(%r) do\n  local f = io.open(line, 'rb'); bodies[#bodies + 1] = f:read('*a'); f:close()\nend\n" % os.path.join(ws, "bodies.txt"))
-        out.write("local counter = 0\nlocal step = 1\n")
+        out.write("local counter = 0\n")
         out.write("function setup(thread) thread:set('first', counter); counter = counter + 1 end\n")
-        out.write("function init(args) i = tonumber(first) or 0; step = %d end\n" % args.threads)
-        out.write("function request()\n  local body = bodies[(i %% #bodies) + 1]\n  i = i + step\n"
+        # Order ids 3000000000000000 + thread * 10^9 + n: below 2^53, exact in LuaJIT's doubles, never repeated.
+        out.write("function init(args) thread_number = tonumber(first) or 0; i = 0 end\n")
+        out.write("function request()\n  local body = bodies[(i %% #bodies) + 1]\n"
+                  "  local id = string.format('%%.0f', 3000000000000000 + thread_number * 1000000000 + i)\n  i = i + 1\n"
+                  "  body = string.gsub(body, '\"id\": %%d+', '\"id\": ' .. id, 1)\n"
                   "  return wrk.format('POST', '/hooks/%s', { ['Content-Type'] = 'application/json', ['Authorization'] = 'Bearer %s' }, body)\nend\n"
                   % (args.route, token))
     with open(os.path.join(ws, "bodies.txt"), "w") as out:
@@ -95,16 +99,22 @@ def main():
         p50 = milliseconds(re.search(r"\s50%\s+(\S+)", text).group(1))
         p99 = milliseconds(re.search(r"\s99%\s+(\S+)", text).group(1))
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-        distinct = min(requests, len(bodies))
+        non_2xx = int(errors.group(1)) if errors else 0
+        # Every answered push is a new order; pushes still in flight when wrk stopped may land too.
+        distinct = requests - non_2xx
         reports = os.path.join(ws, "outbox", "reports")
+        inbox = os.path.join(ws, "inbox", args.route)
+        def count(folder):
+            return len([n for n in os.listdir(folder) if not n.startswith(".")]) if os.path.isdir(folder) else 0
         def drained():
-            return len(os.listdir(reports)) >= distinct if os.path.isdir(reports) else False
-        wait_until(drained, 600)
+            return count(reports) >= distinct and count(inbox) == 0
+        wait_until(drained, 1800)
         done = time.monotonic() - started
-        orders = len(os.listdir(reports)) if os.path.isdir(reports) else 0
+        orders = count(reports)
         print(json.dumps({
             "requests": requests, "pushes_per_s": round(rate, 1), "p50_ms": round(p50, 2), "p99_ms": round(p99, 2),
-            "non_2xx": int(errors.group(1)) if errors else 0, "distinct": distinct, "orders": orders,
+            "non_2xx": non_2xx, "distinct": distinct, "orders": orders,
+            "load_average": os.getloadavg()[0],
             "seconds_to_last_order": round(done, 2), "orders_per_s": round(orders / done, 1) if done else 0,
             "connections": args.connections, "threads": args.threads, "seconds": args.seconds,
         }))
