@@ -329,7 +329,7 @@ def main():
          "file's appearance in `outbox/orders/` (inotify), so it includes the 50 ms quiet period. The burst run "
          "gives files/s; the latency targets are judged on the paced run (half the burst rate unless DROP_RATE "
          "says otherwise, so no queue builds up)."),
-        ("pushes", "Pushes: wrk POSTs the small drops' bodies (cycled; a body sent twice is a duplicate, answered 200) "
+        ("pushes", "Pushes: wrk POSTs the small drops' bodies, each with an order id of its own (every push a new order) "
          "to `/hooks/mercadolibre-orders` of `muelle run --listen --quiet-ms 50` on loopback, with a bearer token; each "
          "push is written, fsynced and linked into the inbox before its 202. p50/p99 are wrk's push→answer latencies; "
          "orders/s counts from the first push to the last report."),
