@@ -185,7 +185,7 @@ enum Readiness {
         if statvfs(runner.workspace.root, &stats) == 0 {
             let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
             if free < diskFloorBytes {
-                failures.append(("disk", .string("\(free) bytes free on \(runner.workspace.root), below the floor of \(diskFloorBytes) (listen: { ready_min_free: … } in muelle.yaml)")))
+                failures.append(("disk", .string("\(free) bytes free on the workspace's file system, below the floor of \(diskFloorBytes) (listen: { ready_min_free: … } in muelle.yaml)")))
             }
         } else {
             failures.append(("disk", .string("cannot read the file system's free space")))
