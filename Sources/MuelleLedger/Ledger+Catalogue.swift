@@ -1,9 +1,18 @@
 import GRDB
 
 extension LedgerTransaction {
-    /// The fingerprint of a product as the route's last feed had it.
-    public func productFingerprint(route: String, key: String) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM product WHERE route = ? AND key = ?"), arguments: [route, key])
+    /// The fingerprints of the route's products among `keys` as its last feed had them, by key: one
+    /// query for a batch instead of one per product. Full batches of `orderBatch` keys reuse one cached
+    /// statement; a shorter last batch prepares its own.
+    public func productFingerprints(route: String, keys: [String]) throws -> [String: String] {
+        guard !keys.isEmpty else { return [:] }
+        let sql = "SELECT key, fingerprint FROM product WHERE route = ? AND key IN (" + repeatElement("?", count: keys.count).joined(separator: ",") + ")"
+        let statement = keys.count == Self.orderBatch ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        var found: [String: String] = [:]
+        found.reserveCapacity(keys.count)
+        let rows = try Row.fetchCursor(statement, arguments: StatementArguments([route] + keys))
+        while let row = try rows.next() { found[row[0]] = row[1] }
+        return found
     }
 
     /// Records a product as present in feed `inputID` with this content.
