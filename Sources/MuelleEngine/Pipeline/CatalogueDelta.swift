@@ -43,9 +43,9 @@ struct CatalogueDelta {
                     try changes.writeLine("{\"kind\":\"\(noun)_upsert\",\"\(noun)\":" + json + "}")
                     result.upserted += 1
                 }
-                try tx.saveProduct(route: route, key: entry.id, fingerprint: entry.fingerprint, inputID: inputID)
                 known[entry.id] = entry.fingerprint
             }
+            try tx.saveProducts(route: route, batch.map { ($0.entry.id, $0.entry.fingerprint) }, inputID: inputID)
             batch.removeAll(keepingCapacity: true)
         }
         while let json = try products.next(), let line = try index.next() {
