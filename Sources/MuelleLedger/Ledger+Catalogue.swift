@@ -1,17 +1,35 @@
 import GRDB
 
 extension LedgerTransaction {
-    /// The fingerprint of a product as the route's last feed had it.
-    public func productFingerprint(route: String, key: String) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM product WHERE route = ? AND key = ?"), arguments: [route, key])
+    /// The fingerprints of the route's products among `keys` as its last feed had them, by key: one
+    /// query for a batch instead of one per product. Full batches of `orderBatch` keys reuse one cached
+    /// statement; a shorter last batch prepares its own.
+    public func productFingerprints(route: String, keys: [String]) throws -> [String: String] {
+        guard !keys.isEmpty else { return [:] }
+        let sql = "SELECT key, fingerprint FROM product WHERE route = ? AND key IN (" + repeatElement("?", count: keys.count).joined(separator: ",") + ")"
+        let statement = keys.count == Self.orderBatch ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        var found: [String: String] = [:]
+        found.reserveCapacity(keys.count)
+        let rows = try Row.fetchCursor(statement, arguments: StatementArguments([route] + keys))
+        while let row = try rows.next() { found[row[0]] = row[1] }
+        return found
     }
 
-    /// Records a product as present in feed `inputID` with this content.
-    public func saveProduct(route: String, key: String, fingerprint: String, inputID: Int64) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO product (route, key, fingerprint, lastInput) VALUES (?, ?, ?, ?)
-            ON CONFLICT(route, key) DO UPDATE SET fingerprint = excluded.fingerprint, lastInput = excluded.lastInput
-            """).execute(arguments: [route, key, fingerprint, inputID])
+    /// Records products as present in feed `inputID` with this content: one statement for a batch (at most
+    /// `orderBatch` products) instead of one per product. A key twice in the batch keeps its last fingerprint.
+    public func saveProducts(route: String, _ products: [(key: String, fingerprint: String)], inputID: Int64) throws {
+        guard !products.isEmpty else { return }
+        var latest: [String: Int] = [:]
+        for (index, product) in products.enumerated() { latest[product.key] = index }
+        let rows = products.indices.filter { latest[products[$0].key] == $0 }
+        let sql = "INSERT INTO product (route, key, fingerprint, lastInput) VALUES "
+            + repeatElement("(?, ?, ?, ?)", count: rows.count).joined(separator: ",")
+            + " ON CONFLICT(route, key) DO UPDATE SET fingerprint = excluded.fingerprint, lastInput = excluded.lastInput"
+        let statement = rows.count == Self.orderBatch ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        arguments.reserveCapacity(rows.count * 4)
+        for row in rows { arguments += [route, products[row].key, products[row].fingerprint, inputID] }
+        try statement.execute(arguments: StatementArguments(arguments))
     }
 
     public func productCount(route: String) throws -> Int {

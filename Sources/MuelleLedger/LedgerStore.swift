@@ -87,8 +87,10 @@ public protocol LedgerWriting {
     func recordPublications(batch: String, inputID: Int64?, files: [(staged: String, final: String)]) throws
 
     // Catalogue.
-    func productFingerprint(route: String, key: String) throws -> String?
-    func saveProduct(route: String, key: String, fingerprint: String, inputID: Int64) throws
+    /// The route's known products among `keys` with their fingerprints, in one query (batches of at most `LedgerTransaction.orderBatch`).
+    func productFingerprints(route: String, keys: [String]) throws -> [String: String]
+    /// Records a batch of products (at most `LedgerTransaction.orderBatch`) as present in feed `inputID`.
+    func saveProducts(route: String, _ products: [(key: String, fingerprint: String)], inputID: Int64) throws
     func productCount(route: String) throws -> Int
     func productsMissing(route: String, from inputID: Int64) throws -> [String]
     func deleteProducts(route: String, keys: [String]) throws

@@ -2,36 +2,35 @@ internal import CLibXML2
 import MuelleCore
 import MuelleSystem
 
-/// Streams the records of an XML document (a SOAP order list, a feed) with libxml2's `xmlTextReader`.
+/// Streams the records of an XML document (a SOAP order list, a feed) with libxml2's SAX2 push parser.
 ///
 /// Only one record subtree is held at a time, so memory stays flat whatever the file size. Each element
 /// whose local-name path ends with `recordPath` becomes one record, converted xmltodict-style: local names
 /// as keys in document order, `@name` for attributes, `#text` for text mixed with children, repeated
 /// children as arrays, `xsi:nil="true"` as `null`, and every leaf as a string (the mapping converts numbers).
 ///
+/// The file is fed to the parser a chunk at a time; its callbacks assemble records (`XMLRecordAssembly`)
+/// into a queue that `next()` drains before feeding the next chunk. No tree is built: libxml2's
+/// `xmlTextReader` allocates and frees a node for every element and text, which cost more than the parse.
+/// An error takes its place in the queue, so every record wholly before it is delivered and the one it
+/// cuts short never is.
+///
 /// Documents with a `<!DOCTYPE>` are refused (`forbidden_xml`): that is where XXE and entity-expansion
 /// attacks live, and no marketplace export needs one.
 public final class XMLRecordReader: RecordReader {
     private let fileName: String
-    private let recordPath: [String]
     private let input: XMLInput
-    private let reader: OpaquePointer
-    /// Local names of the open elements above the current node, outside records.
-    private var openElements: [String] = []
-    private var recordCount = 0
-    /// Set while a record's subtree is being read, so errors inside it name the record.
-    private var recordInProgress: Int?
+    private let events: XMLEvents
+    /// Created with the first chunk, whose first bytes tell libxml2 the encoding.
+    private var parser: xmlParserCtxtPtr?
+    private var chunk = [UInt8](repeating: 0, count: XMLEvents.chunkSize)
+    /// The whole file has been handed to the parser.
     private var finished = false
-    /// Element and attribute names by their interned libxml2 pointer (see `localName`).
-    private var names: [UnsafeRawPointer: String] = [:]
     /// Once the document has failed, every later call reports the same failure instead of resuming.
     private var failure: MuelleError?
 
     /// Without `XML_PARSE_HUGE` libxml2 itself refuses a text node over 10 MB; these are the route's own, lower.
-    private let limits: ReaderLimits
-
     public init(path: String, fileName: String, recordPath: [String], limits: ReaderLimits = .standard) throws {
-        self.limits = limits
         guard !recordPath.isEmpty else {
             throw MuelleError(.configuration, "the XML record path is empty; name the record element, e.g. [\"OrderList\", \"Order\"]", at: InputPosition(file: fileName))
         }
@@ -42,57 +41,38 @@ public final class XMLRecordReader: RecordReader {
         } catch {
             throw MuelleError(.io, "cannot open the file: \(error.reason)", at: InputPosition(file: fileName))
         }
-        let input = XMLInput(fd: fd)
-        // No NOENT (entities stay unexpanded) and no DTDLOAD/DTDATTR/DTDVALID: nothing outside the file is read.
-        let options = Int32(bitPattern: XML_PARSE_NONET.rawValue)
-        let context = Unmanaged.passUnretained(input).toOpaque()
-        // The callback hands libxml2 the bytes only after the prolog guard has seen them.
-        let created = xmlReaderForIO({ context, buffer, length in
-            guard let context, let buffer, length > 0 else { return -1 }
-            return Unmanaged<XMLInput>.fromOpaque(context).takeUnretainedValue().read(into: buffer, capacity: Int(length))
-        }, nil, context, nil, nil, options)
         self.fileName = fileName
-        self.recordPath = recordPath
-        self.input = input
-        guard let created else {
-            throw input.refusal(fileName: fileName) ?? MuelleError(.io, "libxml2 could not start reading the file", at: InputPosition(file: fileName))
-        }
-        self.reader = created
-        // Errors become a MuelleError with a position instead of lines on stderr.
-        xmlTextReaderSetStructuredErrorHandler(created, { context, error in
-            guard let context, let error else { return }
-            Unmanaged<XMLInput>.fromOpaque(context).takeUnretainedValue().capture(error.pointee)
-        }, context)
+        self.input = XMLInput(fd: fd)
+        self.events = XMLEvents(fileName: fileName, recordPath: recordPath, limits: limits)
     }
 
     deinit {
-        // The reader must go before `input`, whose file descriptor and callbacks it still references.
-        xmlFreeTextReader(reader)
+        if let parser { xmlFreeParserCtxt(parser) }
     }
 
-    public var bytesRead: Int { max(0, Int(xmlTextReaderByteConsumed(reader))) }
+    public var bytesRead: Int { parser.map { max(0, Int(xmlByteConsumed($0))) } ?? 0 }
 
     public func next() throws -> SourceRecord? {
         if let failure { throw failure }
-        if finished { return nil }
         do {
-            while try advance() {
-                switch nodeType {
-                case XML_READER_TYPE_ELEMENT:
-                    let name = localName()
-                    let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
-                    if matchesRecordPath(name) { return try readRecord(isEmpty: isEmpty) }
-                    if !isEmpty { openElements.append(name) }
-                case XML_READER_TYPE_END_ELEMENT:
-                    if !openElements.isEmpty { openElements.removeLast() }
-                case XML_READER_TYPE_DOCUMENT_TYPE, XML_READER_TYPE_ENTITY_REFERENCE:
-                    throw dtdRefused()
-                default:
-                    continue
+            while true {
+                switch events.take() {
+                case .record(let record):
+                    return record
+                case .failure(let error):
+                    throw error
+                case .libxml2(let captured, let record, let documentOpen):
+                    throw reported(captured, record: record, documentOpen: documentOpen)
+                case nil:
+                    if finished {
+                        if events.assembly.isInRecord {
+                            throw MuelleError(.incomplete, "the file ends inside a record, so the rest of it has not arrived", at: events.parserPosition(record: events.recordCount))
+                        }
+                        return nil
+                    }
+                    try feed()
                 }
             }
-            finished = true
-            return nil
         } catch let error as MuelleError {
             failure = error
             throw error
@@ -101,160 +81,271 @@ public final class XMLRecordReader: RecordReader {
 
     // MARK: Reading
 
-    /// One `xmlTextReaderRead`; `false` at the end of the document.
+    /// Reads the next chunk and hands it to the parser, whose callbacks queue what it completes.
     ///
-    /// The parser runs up to a chunk ahead of the reader, so an error is reported only once the reader
-    /// reaches it: a fatal one when the reader stops at it (records wholly before it are delivered,
-    /// unless it lies in libxml2's first 512-byte chunk; a record it cuts short never is), a recoverable
-    /// one (an undeclared namespace prefix) when the reader reaches its line.
-    /// `element`: the element being read inside a record, to name a text libxml2 refuses as too large.
-    private func advance(inside element: String? = nil) throws -> Bool {
-        let status = xmlTextReaderRead(reader)
+    /// The first chunk is 512 bytes, as with libxml2's reader: an error in it is reported before any
+    /// record (with a line but no record number).
+    private func feed() throws {
+        let capacity = parser == nil ? 512 : chunk.count
+        let count = chunk.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.map { Int(input.read(into: UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self), capacity: capacity)) } ?? 0
+        }
         if let refusal = input.refusal(fileName: fileName) { throw refusal }
-        if status != 1, let reason = input.readFailure {
-            throw MuelleError(.io, "reading the file failed: \(reason)", at: InputPosition(file: fileName, record: recordInProgress))
+        if let reason = input.readFailure {
+            throw MuelleError(.io, "reading the file failed: \(reason)", at: InputPosition(file: fileName, record: events.recordInProgress))
         }
         if input.isEmpty { throw MuelleError(.incomplete, "the file is empty", at: InputPosition(file: fileName)) }
-        if let captured = input.captured, status != 1 || (!captured.isFatal && (captured.line ?? 0) <= currentLine()) {
-            let position = InputPosition(file: fileName, record: recordInProgress, line: captured.line, column: captured.column)
-            if input.stopsEarly(at: captured, documentOpen: recordInProgress != nil || !openElements.isEmpty) {
-                throw MuelleError(.incomplete, "the file ends before the XML document is complete (\(captured.message)), "
-                    + "so the rest of it has not arrived", at: position)
+        guard count >= 0 else { throw MuelleError(.io, "reading the file failed", at: InputPosition(file: fileName, record: events.recordInProgress)) }
+        let terminate: Int32 = input.reachedEnd ? 1 : 0
+        let context = Unmanaged.passUnretained(events).toOpaque()
+        chunk.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let bytes = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+            if let parser {
+                xmlParseChunk(parser, bytes, Int32(count), terminate)
+                return
             }
-            if captured.message.contains("huge text node") {
-                // libxml2's own limit, lower than any max_field_bytes over 10 MB: XML_PARSE_HUGE is never set.
-                throw MuelleError(.tooLarge, "this text is larger than the 10 MB libxml2 allows one text (XML_PARSE_HUGE is never set, whatever max_field_bytes says); the file was refused without reading it whole",
-                                  at: InputPosition(file: fileName, record: recordInProgress, line: captured.line, column: captured.column, field: element))
+            // The first four bytes go in with the context: libxml2 picks the encoding from them.
+            let head = min(count, 4)
+            var handler = LibXML2.handler()
+            guard let created = xmlCreatePushParserCtxt(&handler, context, bytes, Int32(head), nil) else {
+                events.fail(MuelleError(.io, "libxml2 could not start reading the file", at: InputPosition(file: fileName)))
+                return
             }
-            throw MuelleError(.malformedXML, captured.message, at: position)
+            // No NOENT (entities stay unexpanded) and no DTDLOAD/DTDATTR/DTDVALID: nothing outside the file is read.
+            xmlCtxtUseOptions(created, Int32(bitPattern: XML_PARSE_NONET.rawValue))
+            parser = created
+            events.parser = created
+            events.inFirstChunk = true
+            defer { events.inFirstChunk = false }
+            xmlParseChunk(created, bytes + head, Int32(count - head), terminate)
         }
-        if status == 1 { return true }
-        if status == 0 { return false }
-        throw MuelleError(.malformedXML, "libxml2 stopped reading the document", at: parserPosition())
-    }
-
-    private func readRecord(isEmpty: Bool) throws -> SourceRecord {
-        recordCount += 1
-        let position = InputPosition(file: fileName, record: recordCount, line: currentLine())
-        let root = startElement()
-        if isEmpty { return SourceRecord(value: root.value, position: position) }
-        recordInProgress = recordCount
-        defer { recordInProgress = nil }
-        var stack = [root]
-        let start = xmlTextReaderByteConsumed(reader)
-        while try advance(inside: stack.last?.name) {
-            if Int(xmlTextReaderByteConsumed(reader) - start) > limits.maxRecordBytes {
-                throw limits.recordTooLarge(at: InputPosition(file: fileName, record: recordCount, line: currentLine(), field: stack.last?.name))
-            }
-            switch nodeType {
-            case XML_READER_TYPE_ELEMENT:
-                let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
-                stack[stack.count - 1].closeTextSegment()
-                let child = startElement()
-                if isEmpty {
-                    stack[stack.count - 1].add(child: child.name, child.value)
-                } else {
-                    stack.append(child)
-                }
-            case XML_READER_TYPE_END_ELEMENT:
-                let done = stack.removeLast()
-                guard !stack.isEmpty else { return SourceRecord(value: done.value, position: position) }
-                stack[stack.count - 1].add(child: done.name, done.value)
-            case XML_READER_TYPE_WHITESPACE where stack[stack.count - 1].isIndentation,
-                 XML_READER_TYPE_SIGNIFICANT_WHITESPACE where stack[stack.count - 1].isIndentation:
-                continue // layout between child elements: dropped by the builder anyway, so never made a String
-            case XML_READER_TYPE_TEXT, XML_READER_TYPE_CDATA, XML_READER_TYPE_WHITESPACE, XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-                stack[stack.count - 1].segment += text(xmlTextReaderConstValue(reader))
-                if stack[stack.count - 1].segment.utf8.count > limits.maxFieldBytes {
-                    throw limits.fieldTooLarge(at: InputPosition(file: fileName, record: recordCount, line: currentLine(), field: stack.last?.name))
-                }
-            case XML_READER_TYPE_DOCUMENT_TYPE, XML_READER_TYPE_ENTITY_REFERENCE:
-                throw dtdRefused()
-            default:
-                continue // comments and processing instructions carry no data
-            }
+        if input.reachedEnd { finished = true }
+        if let parser, parser.pointee.wellFormed == 0, !events.hasFailed {
+            events.fail(MuelleError(.malformedXML, "libxml2 stopped reading the document", at: events.parserPosition(record: events.recordInProgress)))
         }
-        throw MuelleError(.incomplete, "the file ends inside a record, so the rest of it has not arrived", at: parserPosition())
     }
 
-    /// Reads the current start tag's name and attributes; the reader is left on the element.
-    private func startElement() -> ElementBuilder {
-        var element = ElementBuilder(name: localName())
-        guard xmlTextReaderHasAttributes(reader) == 1 else { return element }
-        while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-            if xmlTextReaderIsNamespaceDecl(reader) == 1 { continue }
-            let name = localName()
-            let value = text(xmlTextReaderConstValue(reader))
-            if name == "nil", text(xmlTextReaderConstNamespaceUri(reader)) == LibXML2.schemaInstance {
-                let flag = trimmed(value)
-                element.isNil = flag == "true" || flag == "1"
-                continue
-            }
-            element.attributes.append(("@" + name, .string(value)))
+    /// A libxml2 error as muelle reports it, once the reader has reached it.
+    private func reported(_ captured: CapturedError, record: Int?, documentOpen: Bool) -> MuelleError {
+        let position = InputPosition(file: fileName, record: record, line: captured.line, column: captured.column)
+        if input.stopsEarly(at: captured, documentOpen: documentOpen) {
+            return MuelleError(.incomplete, "the file ends before the XML document is complete (\(captured.message)), "
+                + "so the rest of it has not arrived", at: position)
         }
-        xmlTextReaderMoveToElement(reader)
-        return element
-    }
-
-    /// Whether the element `name`, opened under `openElements`, ends with `recordPath`.
-    private func matchesRecordPath(_ name: String) -> Bool {
-        guard name == recordPath[recordPath.count - 1] else { return false }
-        let ancestors = recordPath.count - 1
-        guard openElements.count >= ancestors else { return false }
-        return openElements.suffix(ancestors).elementsEqual(recordPath.prefix(ancestors))
-    }
-
-    // MARK: Positions and errors
-
-    /// The line of the current node's start tag (where the tag ends, as libxml2 counts), not the
-    /// parser's line, which can be up to a chunk past the node.
-    private func currentLine() -> Int {
-        // libxml2 keeps element lines in 16 bits, saturating at 65535; past that, the parser's line is
-        // the best available (it may be a little ahead).
-        if let node = xmlTextReaderCurrentNode(reader), node.pointee.line > 0, node.pointee.line < UInt16.max {
-            return Int(node.pointee.line)
-        }
-        return Int(xmlTextReaderGetParserLineNumber(reader))
-    }
-
-    private func parserPosition() -> InputPosition {
-        InputPosition(file: fileName, record: recordInProgress,
-                      line: Int(xmlTextReaderGetParserLineNumber(reader)),
-                      column: Int(xmlTextReaderGetParserColumnNumber(reader)))
-    }
-
-    /// A DOCTYPE the prolog guard could not see (an encoding it does not decode), caught in the tree.
-    private func dtdRefused() -> MuelleError {
-        MuelleError(.forbiddenXML, LibXML2.dtdMessage, at: parserPosition())
-    }
-
-    private var nodeType: xmlReaderTypes {
-        xmlReaderTypes(rawValue: UInt32(bitPattern: xmlTextReaderNodeType(reader)))
-    }
-
-    private func text(_ pointer: UnsafePointer<xmlChar>?) -> String {
-        pointer.map { String(cString: $0) } ?? ""
-    }
-
-    /// The local name of the current node. libxml2 leaves the prefix on when it is undeclared (and
-    /// reports that error), so strip it here to keep keys consistent until the error surfaces.
-    /// Names come from the reader's interned dictionary, so each distinct one becomes a String once.
-    private func localName() -> String {
-        guard let pointer = xmlTextReaderConstLocalName(reader) else { return "" }
-        if let known = names[UnsafeRawPointer(pointer)] { return known }
-        var name = text(pointer)
-        if let colon = name.utf8.lastIndex(of: UInt8(ascii: ":")) {
-            name = String(name[name.utf8.index(after: colon)...])
-        }
-        if names.count < 4096 { names[UnsafeRawPointer(pointer)] = name }
-        return name
+        return MuelleError(.malformedXML, captured.message, at: position)
     }
 }
 
-/// `text` without surrounding whitespace (libxml2 messages end in a newline).
-/// Runs for every `xsi:nil` attribute, so the common case (nothing to trim) never walks Characters.
-private func trimmed(_ text: String) -> String {
-    Value.trimmed(text)
+/// What the parser's callbacks queue for `next()`.
+private enum XMLItem {
+    case record(SourceRecord)
+    case failure(MuelleError)
+    /// An error libxml2 reported, with the record it fell in and whether an element was open.
+    case libxml2(CapturedError, record: Int?, documentOpen: Bool)
+}
+
+/// An error as libxml2 reported it.
+private struct CapturedError {
+    var message: String
+    var line: Int?
+    var column: Int?
+    var isFatal: Bool
+    var code: Int32
+}
+
+/// The parser's side: SAX2 callbacks reach it through libxml2's user-data pointer.
+private final class XMLEvents {
+    static let chunkSize = 64 << 10
+    /// libxml2 refuses a text node over this without `XML_PARSE_HUGE` (XML_MAX_TEXT_LENGTH); its SAX
+    /// callbacks get text in pieces, so muelle applies the same bound itself.
+    static let libxml2TextLimit = 10_000_000
+
+    let fileName: String
+    let limits: ReaderLimits
+    var assembly: XMLRecordAssembly
+    var parser: xmlParserCtxtPtr?
+    var inFirstChunk = false
+    private(set) var recordCount = 0
+    private var recordLine = 0
+    private var recordStart = 0
+    private var queue: [XMLItem] = []
+    private var head = 0
+    /// An error is queued (or the parser was stopped): nothing after it is ever delivered.
+    private(set) var hasFailed = false
+    /// Element and attribute names by their interned libxml2 pointer: each distinct one becomes a String once.
+    private var names: [UnsafeRawPointer: String] = [:]
+    private var attributeNames: [UnsafeRawPointer: String] = [:]
+
+    init(fileName: String, recordPath: [String], limits: ReaderLimits) {
+        self.fileName = fileName
+        self.limits = limits
+        self.assembly = XMLRecordAssembly(recordPath: recordPath)
+    }
+
+    var recordInProgress: Int? { assembly.isInRecord ? recordCount : nil }
+
+    func take() -> XMLItem? {
+        guard head < queue.count else { return nil }
+        let item = queue[head]
+        head += 1
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return item
+    }
+
+    /// Queues a failure of muelle's own and stops the parser: nothing after it is read.
+    func fail(_ error: MuelleError) {
+        guard !hasFailed else { return }
+        hasFailed = true
+        queue.append(.failure(error))
+        if let parser { xmlStopParser(parser) }
+    }
+
+    // MARK: Callbacks
+
+    func startElement(_ localName: UnsafePointer<xmlChar>, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, count: Int) {
+        guard !hasFailed else { return }
+        let key = UnsafeRawPointer(localName)
+        let opensRecord = assembly.start(name: name(localName), key: key) {
+            attributeValues(attributes, count: count)
+        }
+        if opensRecord {
+            recordCount += 1
+            recordLine = line
+            recordStart = offset
+        } else if assembly.isInRecord {
+            checkRecordSize()
+        }
+    }
+
+    func endElement() {
+        guard !hasFailed else { return }
+        if assembly.isInRecord { checkRecordSize() }
+        guard !hasFailed, let value = assembly.end() else { return }
+        queue.append(.record(SourceRecord(value: value, position: InputPosition(file: fileName, record: recordCount, line: recordLine))))
+    }
+
+    func text(_ bytes: UnsafePointer<xmlChar>, count: Int) {
+        guard !hasFailed, assembly.isInRecord else { return }
+        assembly.append(UnsafeRawBufferPointer(start: bytes, count: count))
+        let size = assembly.currentTextBytes
+        if size > limits.maxFieldBytes || size > Self.libxml2TextLimit {
+            let position = InputPosition(file: fileName, record: recordCount, line: line, field: assembly.currentElement)
+            if size > limits.maxFieldBytes { fail(limits.fieldTooLarge(at: position)) } else {
+                // libxml2's own limit, lower than any max_field_bytes over 10 MB: XML_PARSE_HUGE is never set.
+                fail(MuelleError(.tooLarge, "this text is larger than the 10 MB libxml2 allows one text (XML_PARSE_HUGE is never set, whatever max_field_bytes says); the file was refused without reading it whole", at: position))
+            }
+        }
+    }
+
+    /// A DOCTYPE the prolog guard could not see (an encoding it does not decode), or an entity reference.
+    func refuseDTD() {
+        fail(MuelleError(.forbiddenXML, LibXML2.dtdMessage, at: parserPosition(record: nil)))
+    }
+
+    func capture(_ error: xmlError) {
+        // Warnings (e.g. a relative namespace URI) do not make the document unreadable.
+        guard !hasFailed, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+        hasFailed = true
+        let message = Value.trimmed(error.message.map { String(cString: $0) } ?? "libxml2 reported an error")
+        let captured = CapturedError(message: Self.bounded(message),
+                                     line: error.line > 0 ? Int(error.line) : nil,
+                                     column: error.int2 > 0 ? Int(error.int2) : nil,
+                                     isFatal: error.level.rawValue >= XML_ERR_FATAL.rawValue,
+                                     code: error.code)
+        if inFirstChunk {
+            queue.removeAll()
+            head = 0
+            queue.append(.libxml2(captured, record: nil, documentOpen: assembly.isDocumentOpen))
+        } else {
+            queue.append(.libxml2(captured, record: recordInProgress, documentOpen: assembly.isDocumentOpen))
+        }
+    }
+
+    // MARK: Helpers
+
+    private func checkRecordSize() {
+        guard offset - recordStart > limits.maxRecordBytes else { return }
+        fail(limits.recordTooLarge(at: InputPosition(file: fileName, record: recordCount, line: line, field: assembly.currentElement)))
+    }
+
+    /// The local name of an element. libxml2 hands it over without its prefix, even an undeclared one.
+    private func name(_ pointer: UnsafePointer<xmlChar>) -> String {
+        let key = UnsafeRawPointer(pointer)
+        if let known = names[key] { return known }
+        let name = String(cString: pointer)
+        if names.count < 4096 { names[key] = name }
+        return name
+    }
+
+    /// SAX2 hands attributes over as (local name, prefix, URI, value start, value end) pointers.
+    private func attributeValues(_ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, count: Int) -> (attributes: [(String, Value)], isNil: Bool) {
+        guard let attributes, count > 0 else { return ([], false) }
+        var pairs: [(String, Value)] = []
+        var isNil = false
+        for index in 0..<count {
+            let fields = attributes + index * 5
+            guard let localName = fields[0], let start = fields[3], let end = fields[4] else { continue }
+            let value = Self.attributeValue(UnsafeBufferPointer(start: start, count: end - start))
+            let key = UnsafeRawPointer(localName)
+            let name: String
+            if let known = attributeNames[key] { name = known } else {
+                name = String(cString: localName)
+                if attributeNames.count < 4096 { attributeNames[key] = name }
+            }
+            if name == "nil", let uri = fields[2], String(cString: uri) == LibXML2.schemaInstance {
+                let flag = Value.trimmed(value)
+                isNil = flag == "true" || flag == "1"
+                continue
+            }
+            pairs.append(("@" + name, .string(value)))
+        }
+        return (pairs, isNil)
+    }
+
+    /// Without entity substitution libxml2 leaves `&` in an attribute value as `&#38;` (for its own
+    /// tree builder to decode); every other reference it has already replaced.
+    private static func attributeValue(_ bytes: UnsafeBufferPointer<xmlChar>) -> String {
+        guard bytes.contains(UInt8(ascii: "&")) else { return String(decoding: bytes, as: UTF8.self) }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        let escaped = Array("&#38;".utf8)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "&"), index + escaped.count <= bytes.count,
+               bytes[index..<index + escaped.count].elementsEqual(escaped) {
+                decoded.append(UInt8(ascii: "&"))
+                index += escaped.count
+            } else {
+                decoded.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: decoded, as: UTF8.self)
+    }
+
+    /// The parser's line: at a start tag's callback, the line the tag ends on.
+    private var line: Int { parser.map { Int($0.pointee.input.pointee.line) } ?? 0 }
+
+    /// Bytes of the document parsed so far (as UTF-8), to bound a record.
+    private var offset: Int {
+        guard let input = parser?.pointee.input?.pointee, let cur = input.cur, let base = input.base else { return 0 }
+        return Int(input.consumed) + (cur - base)
+    }
+
+    func parserPosition(record: Int?) -> InputPosition {
+        guard let input = parser?.pointee.input?.pointee else { return InputPosition(file: fileName, record: record) }
+        return InputPosition(file: fileName, record: record, line: Int(input.line), column: Int(input.col))
+    }
+
+    /// libxml2 quotes names and URIs from the document in its messages, whole.
+    private static func bounded(_ message: String) -> String {
+        let cut = QuotedInput.bounded(message, limit: 240)
+        return cut == message ? message : cut + " (libxml2's message of \(message.utf8.count) bytes, cut)"
+    }
 }
 
 private enum LibXML2 {
@@ -269,72 +360,57 @@ private enum LibXML2 {
         xmlSetExternalEntityLoader { _, _, _ in nil }
         return true
     }()
+
+    /// The SAX2 callbacks: elements, text and errors only. Nothing builds a tree; a DOCTYPE or an entity
+    /// reference stops the parser.
+    static func handler() -> xmlSAXHandler {
+        var handler = xmlSAXHandler()
+        handler.initialized = UInt32(XML_SAX2_MAGIC)
+        handler.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
+            guard let context, let localName else { return }
+            events(context).startElement(localName, attributes: attributes, count: Int(attributeCount))
+        }
+        handler.endElementNs = { context, _, _, _ in
+            guard let context else { return }
+            events(context).endElement()
+        }
+        handler.characters = { context, bytes, count in
+            guard let context, let bytes, count > 0 else { return }
+            events(context).text(bytes, count: Int(count))
+        }
+        handler.ignorableWhitespace = handler.characters
+        handler.cdataBlock = handler.characters
+        handler.internalSubset = { context, _, _, _ in
+            guard let context else { return }
+            events(context).refuseDTD()
+        }
+        handler.reference = { context, _ in
+            guard let context else { return }
+            events(context).refuseDTD()
+        }
+        // Errors become a MuelleError with a position instead of lines on stderr.
+        handler.serror = { context, error in
+            guard let context, let error else { return }
+            events(context).capture(error.pointee)
+        }
+        return handler
+    }
+
 }
 
-/// An element being assembled while its subtree streams past.
-private struct ElementBuilder {
-    let name: String
-    var isNil = false
-    var attributes: [(String, Value)] = []
-    private var childNames: [String] = []
-    private var childValues: [[Value]] = []
-
-    /// Text kept so far, and the text since the last child start tag (whitespace there may be layout).
-    private var kept = ""
-    var segment = ""
-
-    init(name: String) { self.name = name }
-
-    /// Whitespace here would only be indentation between children.
-    var isIndentation: Bool { !childNames.isEmpty && kept.isEmpty }
-
-    mutating func add(child name: String, _ value: Value) {
-        // Elements have few distinct children: a scan beats hashing each name.
-        if let index = childNames.lastIndex(of: name) {
-            childValues[index].append(value)
-        } else {
-            childNames.append(name)
-            childValues.append([value])
-        }
-    }
-
-    /// Called at each child start tag: whitespace-only text before it is indentation, not data.
-    mutating func closeTextSegment() {
-        if !Value.isBlank(segment) { kept += segment }
-        segment = ""
-    }
-
-    var value: Value {
-        if isNil { return .null }
-        if attributes.isEmpty, childNames.isEmpty { return .string(segment) }
-        var pairs = attributes
-        pairs.reserveCapacity(attributes.count + childNames.count + 1)
-        for (name, values) in zip(childNames, childValues) {
-            pairs.append((name, values.count == 1 ? values[0] : .array(values)))
-        }
-        let text = Value.isBlank(segment) ? kept : kept + segment
-        if !Value.isBlank(text) { pairs.append(("#text", .string(text))) }
-        return .object(pairs)
-    }
+/// The reader's side of a callback's user-data pointer (a global function: C callbacks capture nothing).
+private func events(_ context: UnsafeMutableRawPointer) -> XMLEvents {
+    Unmanaged<XMLEvents>.fromOpaque(context).takeUnretainedValue()
 }
 
-/// The file and everything libxml2's callbacks report; callbacks reach it through a userdata pointer.
+/// The file as it is handed to the parser: read in chunks, watched by the prolog guard, its lines counted.
 private final class XMLInput {
-    struct CapturedError {
-        var message: String
-        var line: Int?
-        var column: Int?
-        var isFatal: Bool
-        var code: Int32
-    }
-
     private let fd: FileDescriptor
     private var guardian = PrologGuard()
-    private(set) var captured: CapturedError?
     private(set) var readFailure: String?
     private var bytesSeen = 0
     /// The whole file has been handed to libxml2.
-    private var reachedEnd = false
+    private(set) var reachedEnd = false
     /// Lines handed over so far, and the line of the last byte that is not whitespace.
     private var line = 1
     private var lastContentLine = 1
@@ -396,23 +472,6 @@ private final class XMLInput {
         }
     }
 
-    func capture(_ error: xmlError) {
-        // Warnings (e.g. a relative namespace URI) do not make the document unreadable.
-        guard captured == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-        let message = trimmed(error.message.map { String(cString: $0) } ?? "libxml2 reported an error")
-        captured = CapturedError(message: Self.bounded(message),
-                                 line: error.line > 0 ? Int(error.line) : nil,
-                                 column: error.int2 > 0 ? Int(error.int2) : nil,
-                                 isFatal: error.level.rawValue >= XML_ERR_FATAL.rawValue,
-                                 code: error.code)
-    }
-
-    /// libxml2 quotes names and URIs from the document in its messages, whole.
-    private static func bounded(_ message: String) -> String {
-        let cut = QuotedInput.bounded(message, limit: 240)
-        return cut == message ? message : cut + " (libxml2's message of \(message.utf8.count) bytes, cut)"
-    }
-
     func refusal(fileName: String) -> MuelleError? {
         switch guardian.refusal {
         case nil: return nil
@@ -421,87 +480,5 @@ private final class XMLInput {
         case .encoding:
             return MuelleError(.encoding, "the document is in UCS-4 or EBCDIC, which muelle does not read; export it as UTF-8", at: InputPosition(file: fileName))
         }
-    }
-}
-
-/// Watches the raw bytes of the prolog (before the root start tag) for `<!DOCTYPE`.
-///
-/// It decodes just enough of UTF-8/ASCII-compatible text and UTF-16 to follow comments and processing
-/// instructions; encodings it cannot follow that way are refused outright. Malformed markup stops the
-/// guard, which is safe: libxml2 halts at the same malformation before reaching anything after it.
-private struct PrologGuard {
-    enum Refusal { case doctype(line: Int, column: Int), encoding }
-    private enum Layout { case undecided, bytes, utf16LE, utf16BE }
-    private enum State { case prolog, markup, bang, comment(dashes: Int), instruction(question: Bool), done }
-
-    private(set) var refusal: Refusal?
-    private var layout = Layout.undecided
-    private var state = State.prolog
-    private var pendingByte: UInt8?
-    private var line = 1
-    private var column = 1
-    private var markupLine = 1
-    private var markupColumn = 1
-
-    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
-        guard isScanning else { return }
-        if case .undecided = layout { layout = Self.layout(of: bytes) }
-        switch layout {
-        case .undecided:
-            refusal = .encoding
-        case .bytes:
-            for byte in bytes where isScanning {
-                // UTF-8 continuation bytes are not characters of their own.
-                if byte & 0xC0 != 0x80 { feed(byte < 0x80 ? byte : 0x80) }
-            }
-        case .utf16LE, .utf16BE:
-            for byte in bytes where isScanning {
-                guard let first = pendingByte else { pendingByte = byte; continue }
-                pendingByte = nil
-                let (low, high) = layout == .utf16LE ? (first, byte) : (byte, first)
-                // Surrogate halves count once per pair; only the high half starts a character.
-                if high & 0xFC != 0xDC { feed(high == 0 && low < 0x80 ? low : 0x80) }
-            }
-        }
-    }
-
-    /// Past the root start tag, or refused: nothing more to watch.
-    private var isScanning: Bool {
-        if refusal != nil { return false }
-        if case .done = state { return false }
-        return true
-    }
-
-    /// `.undecided` stands for the encodings the guard cannot follow (UCS-4, EBCDIC).
-    private static func layout(of bytes: UnsafeRawBufferPointer) -> Layout {
-        let head = Array(bytes.prefix(4))
-        guard head.count == 4 else { return .bytes }
-        switch (head[0], head[1], head[2], head[3]) {
-        case (0x00, 0x00, _, _), (_, _, 0x00, 0x00), (0x4C, 0x6F, 0xA7, 0x94): return .undecided
-        case (0xFF, 0xFE, _, _), (0x3C, 0x00, _, 0x00): return .utf16LE
-        case (0xFE, 0xFF, _, _), (0x00, 0x3C, 0x00, _): return .utf16BE
-        default: return .bytes
-        }
-    }
-
-    /// One character: its ASCII code, or 0x80 for anything else.
-    private mutating func feed(_ c: UInt8) {
-        switch state {
-        case .prolog:
-            if c == UInt8(ascii: "<") { state = .markup; markupLine = line; markupColumn = column }
-        case .markup:
-            state = c == UInt8(ascii: "?") ? .instruction(question: false) : c == UInt8(ascii: "!") ? .bang : .done
-        case .bang:
-            // After `<!` in a prolog only a comment or a DOCTYPE is well-formed.
-            if c == UInt8(ascii: "D") { refusal = .doctype(line: markupLine, column: markupColumn) }
-            state = c == UInt8(ascii: "-") ? .comment(dashes: 0) : .done
-        case .comment(let dashes):
-            if c == UInt8(ascii: ">"), dashes >= 2 { state = .prolog } else { state = .comment(dashes: c == UInt8(ascii: "-") ? dashes + 1 : 0) }
-        case .instruction(let question):
-            if c == UInt8(ascii: ">"), question { state = .prolog } else { state = .instruction(question: c == UInt8(ascii: "?")) }
-        case .done:
-            return
-        }
-        if c == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
     }
 }

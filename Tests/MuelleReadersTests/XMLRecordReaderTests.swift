@@ -281,6 +281,17 @@ import MuelleReaders
         #expect(records.map(\.position.line) == [2, 5, 5, 7])
     }
 
+    @Test func recordPositionsPastLine65535AreStillTheStartTagLines() throws {
+        // libxml2 keeps a tree node's line in 16 bits; records far down a large export must still name
+        // their own line, not where the parser had got to.
+        var xml = "<list>\n" + String(repeating: "<!-- filler -->\n", count: 70_000)
+        for n in 1...40 { xml += "<rec><id>\(n)</id><note>\(String(repeating: "x", count: 200))</note></rec>\n" }
+        xml += "</list>\n"
+        let records = try readAll(xml, recordPath: ["list", "rec"])
+        #expect(records.count == 40)
+        #expect(records.map(\.position.line) == Array(70_002...70_041))
+    }
+
     // MARK: Errors
 
     @Test func mismatchedTagIsMalformedWithItsLine() throws {

@@ -30,16 +30,30 @@ struct CatalogueDelta {
         defer { if !published { FileSystem.removeTree(changes.path) } }
         let products = try LineReader(path: staged.ordersPath)
         let index = try LineReader(path: staged.indexPath)
+        // The ledger is asked for a batch of products at once (one query, not one per product); a key
+        // twice in one batch sees its first copy, as it would in the table.
+        var batch: [(json: String, entry: StagedOrders.IndexEntry)] = []
+        batch.reserveCapacity(LedgerTransaction.orderBatch)
+        func applyBatch() throws {
+            var known = try tx.productFingerprints(route: route, keys: batch.map(\.entry.id))
+            for (json, entry) in batch {
+                if known[entry.id] == entry.fingerprint {
+                    result.unchanged += 1
+                } else {
+                    try changes.writeLine("{\"kind\":\"\(noun)_upsert\",\"\(noun)\":" + json + "}")
+                    result.upserted += 1
+                }
+                known[entry.id] = entry.fingerprint
+            }
+            try tx.saveProducts(route: route, batch.map { ($0.entry.id, $0.entry.fingerprint) }, inputID: inputID)
+            batch.removeAll(keepingCapacity: true)
+        }
         while let json = try products.next(), let line = try index.next() {
             guard let entry = StagedOrders.IndexEntry(line), entry.selected else { continue }
-            if try tx.productFingerprint(route: route, key: entry.id) == entry.fingerprint {
-                result.unchanged += 1
-            } else {
-                try changes.writeLine("{\"kind\":\"\(noun)_upsert\",\"\(noun)\":" + json + "}")
-                result.upserted += 1
-            }
-            try tx.saveProduct(route: route, key: entry.id, fingerprint: entry.fingerprint, inputID: inputID)
+            batch.append((json, entry))
+            if batch.count == LedgerTransaction.orderBatch { try applyBatch() }
         }
+        try applyBatch()
         let missing = try tx.productsMissing(route: route, from: inputID)
         if known > 0, Double(missing.count) > maxRemovedShare * Double(known) {
             let share = Int((Double(missing.count) * 100 / Double(known)).rounded())
