@@ -150,12 +150,40 @@ public struct Runner: Sendable {
         inHand.start(route: file.route, name: file.name, size: file.size)
         defer { inHand.finish(route: file.route, name: file.name) }
         let started = ContinuousClock.now
-        do {
-            let outcome = try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
+        let outcome = Result {
+            try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
                 inHand.advance(route: file.route, name: file.name, records: records, bytesRead: bytes)
                 options.progress?(file.name, records, bytes, file.size)
             }
-            RunMetrics.record(outcome, kind: mapping.kind, duration: ContinuousClock.now - started)
+        }
+        return conclude(file, outcome, kind: mapping.kind, duration: ContinuousClock.now - started, summary: &summary)
+    }
+
+    /// Several ready files of one route (`ReadyFiles`): in one group commit when the route takes groups
+    /// (`FileProcessor.takesGroups`), else one by one. Returns what became of each, in order.
+    @discardableResult
+    func take(group files: [InboxFile], summary: inout RunSummary, options: RunOptions) -> [TakeResult] {
+        let snapshot = catalog.snapshot
+        guard files.count > 1, let route = files.first?.route, let mapping = snapshot.routes[route], FileProcessor.takesGroups(mapping),
+              files.allSatisfy({ $0.route == route }) else {
+            return files.map { take($0, summary: &summary, options: options) }
+        }
+        let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles)
+        for file in files { inHand.start(route: file.route, name: file.name, size: file.size) }
+        defer { for file in files { inHand.finish(route: file.route, name: file.name) } }
+        let started = ContinuousClock.now
+        let outcomes = processor.process(group: files.map { ($0.path, $0.name) }, mapping: mapping)
+        // The metrics' processing time: the group's, shared by its files.
+        let share = (ContinuousClock.now - started) / files.count
+        return zip(files, outcomes).map { conclude($0, $1, kind: mapping.kind, duration: share, summary: &summary) }
+    }
+
+    /// Counts, logs and notes what became of one file taken.
+    private func conclude(_ file: InboxFile, _ result: Result<FileOutcome, any Error>, kind: RecordKind, duration: Duration,
+                          summary: inout RunSummary) -> TakeResult {
+        do {
+            let outcome = try result.get()
+            RunMetrics.record(outcome, kind: kind, duration: duration)
             summary.add(outcome)
             noteTaken(file)
             try? ledger.clearReferenceWait(route: file.route, name: file.name)
@@ -243,6 +271,7 @@ public struct Runner: Sendable {
     /// tried yet, re-checking only the file in hand (one `lstat`): a listing per file made a run over
     /// 50,000 waiting files quadratic, and a list of all of them made its memory grow with the backlog.
     /// The next pass takes the next oldest and what arrived meanwhile; a listing with nothing new ends the run.
+    /// Stable files are taken in groups of up to `FileProcessor.groupLimit` (one commit each, on routes that take groups).
     private func drainOnce(route: String, options: RunOptions) async -> RunSummary {
         var summary = RunSummary()
         let scanner = InboxScanner(inboxPath: workspace.inbox)
@@ -268,41 +297,59 @@ public struct Runner: Sendable {
             // Each pass lists the folder again: say each ignored entry once.
             for ignored in scan.ignored where reported.insert(ignored).inserted { logger.notice("\(ignored)") }
             if scan.files.isEmpty { return summary }
+            // Stable files wait here and are taken in groups (`take(group:)`), oldest first.
+            let ready = ReadyFiles()
+            var waiting = 0
             for listed in scan.files {
                 attempted.insert(listed.name)
-                await takeOnceStable(listed, scanner: scanner, on: lane, summary: &summary, options: options)
+                guard let file = await stable(listed, scanner: scanner, summary: &summary, options: options) else { continue }
+                ready.append(file)
+                waiting += 1
+                if waiting >= FileProcessor.groupLimit.files {
+                    await take(ready, on: lane, summary: &summary, options: options)
+                    waiting = 0
+                }
             }
+            await take(ready, on: lane, summary: &summary, options: options)
+        }
+    }
+
+    /// Takes every file waiting in `ready`, group by group, on the route's lane.
+    private func take(_ ready: ReadyFiles, on lane: BlockingLane, summary: inout RunSummary, options: RunOptions) async {
+        while true {
+            let files = ready.takeGroup(limit: FileProcessor.groupLimit)
+            if files.isEmpty { return }
+            let runner = self
+            summary.merge(await lane.run {
+                var taken = RunSummary()
+                runner.take(group: files, summary: &taken, options: options)
+                return taken
+            })
         }
     }
 
     /// Files one pass of `run --once` takes from a route's listing.
     static let passSize = 4096
 
-    /// Takes `listed` once it is stable, looking at the file itself again (the listing may be minutes old
+    /// `listed` once it is stable, looking at the file itself again (the listing may be minutes old
     /// by now). A file still changing after twice the quiet period is left for the next run rather than
-    /// waited for: `run --once` never waits on a writer. A file gone meanwhile is nothing to do.
-    private func takeOnceStable(_ listed: InboxFile, scanner: InboxScanner, on lane: BlockingLane, summary: inout RunSummary, options: RunOptions) async {
+    /// waited for: `run --once` never waits on a writer. A file gone meanwhile is nothing to do (nil).
+    private func stable(_ listed: InboxFile, scanner: InboxScanner, summary: inout RunSummary, options: RunOptions) async -> InboxFile? {
         let clock = ContinuousClock()
         let firstSeen = clock.now
         var detector = StableFileDetector<String>(quietPeriod: options.quietPeriod)
         while true {
             let file: InboxFile
             do {
-                guard let current = try scanner.recheck(listed) else { return }
+                guard let current = try scanner.recheck(listed) else { return nil }
                 file = current
             } catch {
                 summary.failures.append("\(listed.route)/\(listed.name): \(error)")
-                return
+                return nil
             }
             let now = clock.now
             if detector.observe(file.name, file.signature, modifiedAgo: file.modificationTime.age(at: .now()), at: now) {
-                let runner = self
-                summary.merge(await lane.run {
-                    var taken = RunSummary()
-                    runner.take(file, summary: &taken, options: options)
-                    return taken
-                })
-                return
+                return file
             }
             if now - firstSeen >= options.quietPeriod * 2 {
                 summary.held += 1
@@ -310,7 +357,7 @@ public struct Runner: Sendable {
                     "muelle.route": "\(file.route)", "muelle.file": "\(file.name)",
                     "reason": "\(file.name): the file is still changing (written to within the last \(FileHeld.words(options.quietPeriod)))",
                 ])
-                return
+                return nil
             }
             let wake = detector.nextDeadline ?? now + options.quietPeriod
             try? await Task.sleep(for: max(wake - now, .milliseconds(10)))
