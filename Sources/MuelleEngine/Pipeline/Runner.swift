@@ -271,7 +271,6 @@ public struct Runner: Sendable {
     /// tried yet, re-checking only the file in hand (one `lstat`): a listing per file made a run over
     /// 50,000 waiting files quadratic, and a list of all of them made its memory grow with the backlog.
     /// The next pass takes the next oldest and what arrived meanwhile; a listing with nothing new ends the run.
-    /// Stable files are taken in groups of up to `FileProcessor.groupLimit` (one commit each, on routes that take groups).
     private func drainOnce(route: String, options: RunOptions) async -> RunSummary {
         var summary = RunSummary()
         let scanner = InboxScanner(inboxPath: workspace.inbox)
@@ -297,59 +296,41 @@ public struct Runner: Sendable {
             // Each pass lists the folder again: say each ignored entry once.
             for ignored in scan.ignored where reported.insert(ignored).inserted { logger.notice("\(ignored)") }
             if scan.files.isEmpty { return summary }
-            // Stable files wait here and are taken in groups (`take(group:)`), oldest first.
-            let ready = ReadyFiles()
-            var waiting = 0
             for listed in scan.files {
                 attempted.insert(listed.name)
-                guard let file = await stable(listed, scanner: scanner, summary: &summary, options: options) else { continue }
-                ready.append(file)
-                waiting += 1
-                if waiting >= FileProcessor.groupLimit.files {
-                    await take(ready, on: lane, summary: &summary, options: options)
-                    waiting = 0
-                }
+                await takeOnceStable(listed, scanner: scanner, on: lane, summary: &summary, options: options)
             }
-            await take(ready, on: lane, summary: &summary, options: options)
-        }
-    }
-
-    /// Takes every file waiting in `ready`, group by group, on the route's lane.
-    private func take(_ ready: ReadyFiles, on lane: BlockingLane, summary: inout RunSummary, options: RunOptions) async {
-        while true {
-            let files = ready.takeGroup(limit: FileProcessor.groupLimit)
-            if files.isEmpty { return }
-            let runner = self
-            summary.merge(await lane.run {
-                var taken = RunSummary()
-                runner.take(group: files, summary: &taken, options: options)
-                return taken
-            })
         }
     }
 
     /// Files one pass of `run --once` takes from a route's listing.
     static let passSize = 4096
 
-    /// `listed` once it is stable, looking at the file itself again (the listing may be minutes old
+    /// Takes `listed` once it is stable, looking at the file itself again (the listing may be minutes old
     /// by now). A file still changing after twice the quiet period is left for the next run rather than
-    /// waited for: `run --once` never waits on a writer. A file gone meanwhile is nothing to do (nil).
-    private func stable(_ listed: InboxFile, scanner: InboxScanner, summary: inout RunSummary, options: RunOptions) async -> InboxFile? {
+    /// waited for: `run --once` never waits on a writer. A file gone meanwhile is nothing to do.
+    private func takeOnceStable(_ listed: InboxFile, scanner: InboxScanner, on lane: BlockingLane, summary: inout RunSummary, options: RunOptions) async {
         let clock = ContinuousClock()
         let firstSeen = clock.now
         var detector = StableFileDetector<String>(quietPeriod: options.quietPeriod)
         while true {
             let file: InboxFile
             do {
-                guard let current = try scanner.recheck(listed) else { return nil }
+                guard let current = try scanner.recheck(listed) else { return }
                 file = current
             } catch {
                 summary.failures.append("\(listed.route)/\(listed.name): \(error)")
-                return nil
+                return
             }
             let now = clock.now
             if detector.observe(file.name, file.signature, modifiedAgo: file.modificationTime.age(at: .now()), at: now) {
-                return file
+                let runner = self
+                summary.merge(await lane.run {
+                    var taken = RunSummary()
+                    runner.take(file, summary: &taken, options: options)
+                    return taken
+                })
+                return
             }
             if now - firstSeen >= options.quietPeriod * 2 {
                 summary.held += 1
@@ -357,7 +338,7 @@ public struct Runner: Sendable {
                     "muelle.route": "\(file.route)", "muelle.file": "\(file.name)",
                     "reason": "\(file.name): the file is still changing (written to within the last \(FileHeld.words(options.quietPeriod)))",
                 ])
-                return nil
+                return
             }
             let wake = detector.nextDeadline ?? now + options.quietPeriod
             try? await Task.sleep(for: max(wake - now, .milliseconds(10)))
