@@ -9,6 +9,19 @@ public struct PendingPublication: Sendable, Equatable {
     public var final: String
 }
 
+/// A file whose read attempt is counted (`Ledger.beginAttempts`).
+public struct AttemptedFile: Sendable {
+    public var route: String
+    public var sha256: String
+    public var name: String
+
+    public init(route: String, sha256: String, name: String) {
+        self.route = route
+        self.sha256 = sha256
+        self.name = name
+    }
+}
+
 extension Ledger {
     /// Registered by `Ledger.migrator`. `publication`: outputs committed and not yet renamed into the outbox
     /// (stage → commit → publish). `attempt`: files being read now, counted before each read and cleared
@@ -57,6 +70,22 @@ extension Ledger {
                 ON CONFLICT(route, sha256) DO UPDATE SET count = count + 1, name = excluded.name, lastAt = excluded.lastAt
                 """, arguments: [route, sha256, name, at])
             return before
+        }
+    }
+
+    /// A group's read attempts in one transaction (committed before any of them is read): each file with no
+    /// attempt on record gets its first; one that has some (a process died reading it) is left as it is, for its
+    /// own `beginAttempt` when it is taken alone. Returns, in order, how many attempts each had before.
+    public func beginAttempts(_ files: [AttemptedFile], at: String) throws -> [Int] {
+        try write { tx in
+            try files.map { file in
+                let before = try Int.fetchOne(tx.db, sql: "SELECT count FROM attempt WHERE route = ? AND sha256 = ?",
+                                              arguments: [file.route, file.sha256]) ?? 0
+                guard before == 0 else { return before }
+                try tx.db.execute(sql: "INSERT OR REPLACE INTO attempt (route, sha256, name, count, lastAt) VALUES (?, ?, ?, 1, ?)",
+                                  arguments: [file.route, file.sha256, file.name, at])
+                return 0
+            }
         }
     }
 

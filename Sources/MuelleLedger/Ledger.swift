@@ -213,6 +213,16 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// `markMoved` for a group's inputs, in one write.
+    public func markMoved(ids: [Int64]) throws {
+        try write { tx in
+            for id in ids {
+                try tx.db.execute(sql: "UPDATE input SET moved = 1 WHERE id = ?", arguments: [id])
+                try tx.db.execute(sql: "DELETE FROM publication WHERE inputID = ?", arguments: [id])
+            }
+        }
+    }
+
     /// The last entry for a file name on a route (for reconciliation).
     public func lastInput(route: String, name: String) throws -> InputEntry? {
         try read { db in

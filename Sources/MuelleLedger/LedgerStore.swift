@@ -15,10 +15,15 @@ public protocol LedgerStore: Sendable {
     func processedInput(route: String, sha256: String) throws -> InputEntry?
     func unmovedInputs() throws -> [InputEntry]
     func markMoved(id: Int64) throws
+    /// `markMoved` for several inputs (a group), in one write.
+    func markMoved(ids: [Int64]) throws
     func lastInput(route: String, name: String) throws -> InputEntry?
     func lastInput(destination: String) throws -> InputEntry?
     func inputs(route: String?, limit: Int) throws -> [InputEntry]
     func beginAttempt(route: String, sha256: String, name: String, at: String) throws -> Int
+    /// A group's read attempts in one write: a first one for each file with none on record; a file with some
+    /// is left as it is (it is taken alone). Returns how many each had before.
+    func beginAttempts(_ files: [AttemptedFile], at: String) throws -> [Int]
     func endAttempt(route: String, sha256: String) throws
     func recordStuck(route: String, name: String, reason: String, at time: String) throws
     func clearStuck(route: String, name: String) throws

@@ -67,8 +67,10 @@ final class Publication {
     }
 
     /// Inside the transaction: the staged files' names are durable, and the ledger records where each goes.
-    func record(in tx: any LedgerWriting, inputID: Int64?) throws {
-        if !files.isEmpty { try FileSystem.syncDirectory(of: workspace.staging + "/.") }
+    /// With `syncingStaging` false the caller syncs the staging folder before the commit (`syncStaging`), once
+    /// for a group of files.
+    func record(in tx: any LedgerWriting, inputID: Int64?, syncingStaging: Bool = true) throws {
+        if syncingStaging, !files.isEmpty { try Self.syncStaging(of: [self]) }
         try tx.recordPublications(batch: batch, inputID: inputID,
                                   files: files.map { (workspace.relative($0.staged), workspace.relative($0.final)) })
     }
@@ -81,6 +83,19 @@ final class Publication {
         published = true
         try Self.rename(files)
         try ledger?.clearPublications(batch: batch)
+    }
+
+    /// Makes the names of every staged file of `publications` durable: one fsync of the staging folder.
+    static func syncStaging(of publications: [Publication]) throws {
+        guard let first = publications.first(where: { !$0.files.isEmpty }) else { return }
+        try FileSystem.syncDirectory(of: first.workspace.staging + "/.")
+    }
+
+    /// After one transaction committed several files' publications (a group): renames all of them into
+    /// view with one fsync per folder. Their rows are cleared with their inputs' `markMoved`.
+    static func publish(_ publications: [Publication]) throws {
+        for publication in publications { publication.published = true }
+        try rename(publications.flatMap(\.files))
     }
 
     /// The transaction did not commit: nothing of it may ever appear.

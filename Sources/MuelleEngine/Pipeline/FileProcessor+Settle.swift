@@ -43,26 +43,36 @@ extension FileProcessor {
         defer { publication.discard() }
         var labels = 0
         try ledger.transaction { tx in
-            let report: FileReport
-            switch settlement {
-            case .process:
-                guard let staged else { preconditionFailure("input lifecycle: processed without staged records") }
-                report = try apply(staged, file: file, entry: &entry, reading: reading, tx: tx, publication: publication)
-                labels = report.shipments ?? 0
-            case .quarantine(let errors):
-                report = try quarantine(&entry, file: file, reading: reading, errors: errors, publication: publication)
-            case .duplicate(let original):
-                report = try duplicate(&entry, of: original, file: file, tx: tx)
-            }
-            try writeReport(report, to: publication)
-            entry.id = try tx.insert(entry)
-            try publication.record(in: tx, inputID: entry.id)
+            labels = try record(settlement, file: file, entry: &entry, reading: reading, staged: staged, tx: tx, publication: publication)
         }
         TestHooks.point("after-commit")
         try place(file, entry: entry, from: life.settled(settlement.outcome), life: &life, publication: publication)
         log(settlement, entry: entry, file: file, reading: reading)
         return FileOutcome(route: entry.route, name: entry.name, state: entry.state, entry: entry,
                            records: settlement.outcome == .duplicate ? 0 : reading.records.read, labels: labels)
+    }
+
+    /// Inside the outcome's transaction: the file's outputs and report staged into `publication` and recorded
+    /// with its ledger row. With `syncingStaging` false the caller makes the staging folder's names durable
+    /// (once for a group) before the transaction commits. Returns the labels it printed.
+    func record(_ settlement: InputLifecycle.Settlement, file: SettlingFile, entry: inout InputEntry, reading: Reading,
+                staged: StagedOrders?, tx: any LedgerWriting, publication: Publication, syncingStaging: Bool = true) throws -> Int {
+        let report: FileReport
+        var labels = 0
+        switch settlement {
+        case .process:
+            guard let staged else { preconditionFailure("input lifecycle: processed without staged records") }
+            report = try apply(staged, file: file, entry: &entry, reading: reading, tx: tx, publication: publication)
+            labels = report.shipments ?? 0
+        case .quarantine(let errors):
+            report = try quarantine(&entry, file: file, reading: reading, errors: errors, publication: publication)
+        case .duplicate(let original):
+            report = try duplicate(&entry, of: original, file: file, tx: tx)
+        }
+        try writeReport(report, to: publication)
+        entry.id = try tx.insert(entry)
+        try publication.record(in: tx, inputID: entry.id, syncingStaging: syncingStaging)
+        return labels
     }
 
     /// Publish, move, mark moved: each step once the one before it is done, so a crash between two leaves
@@ -109,7 +119,7 @@ extension FileProcessor {
         return FileReport(entry: entry, records: RecordCount(read: 0, mapped: 0, kind: nil), outputs: [], errors: [], duplicateOf: original)
     }
 
-    private func log(_ settlement: InputLifecycle.Settlement, entry: InputEntry, file: SettlingFile, reading: Reading) {
+    func log(_ settlement: InputLifecycle.Settlement, entry: InputEntry, file: SettlingFile, reading: Reading) {
         switch settlement {
         case .process:
             logProcessed(entry, mapping: file.mapping, reading: reading)
@@ -147,9 +157,26 @@ extension FileProcessor {
 
     /// Moves the original to its destination, durably (its inbox folder synced).
     private func moveOriginal(_ path: String, to relative: String) throws {
-        let destination = workspace.root + "/" + relative
-        try FileSystem.makeDirectory(String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)]))
-        try FileSystem.publish(path, as: destination)
-        try FileSystem.syncDirectory(of: path)
+        try moveOriginals([(path, relative)])
     }
+
+    /// Moves originals to their destinations (workspace-relative), then makes the renames durable with one
+    /// fsync per folder they left or entered.
+    func moveOriginals(_ moves: [(path: String, destination: String)]) throws {
+        var folders: [String] = []
+        for move in moves {
+            let destination = workspace.root + "/" + move.destination
+            let folder = String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)])
+            try FileSystem.makeDirectory(folder)
+            try FileSystem.rename(move.path, to: destination)
+            for touched in [destination, move.path] where !folders.contains(touched.folder) { folders.append(touched.folder) }
+        }
+        for folder in folders { try FileSystem.syncDirectory(of: folder + "/.") }
+    }
+
+}
+
+private extension String {
+    /// The folder a path is in.
+    var folder: String { String(self[..<(lastIndex(of: "/") ?? endIndex)]) }
 }

@@ -43,6 +43,41 @@ public struct FileProcessor: Sendable {
 
     /// Throws `FileHeld` when the file cannot be taken yet (nothing of it is committed then).
     public func process(path: String, name: String, mapping: RouteMapping, progress: ((Int, Int) -> Void)? = nil) throws -> FileOutcome {
+        let claimed = try claimAndFingerprint(path: path, name: name, mapping: mapping)
+        defer { release(claimed) }
+        switch claimed.life.fingerprinted(claimed.recollection) {
+        case .finishMove(let committed):
+            try place(claimed.file, entry: committed, from: .move, life: &claimed.life)
+            logger.info("finished moving a file committed before an interruption", metadata: ["muelle.route": "\(mapping.name)", "muelle.file": "\(name)"])
+            return FileOutcome(route: mapping.name, name: name, state: committed.state, entry: committed, reconciled: true)
+        case .settle(let settlement):
+            return try settle(settlement, file: claimed.file, entry: claimed.entry, reading: .unread(kind: nil), life: &claimed.life)
+        case .beginAttempt:
+            break
+        }
+
+        // Counted before reading, cleared on any outcome: only a process that died reading it leaves a count.
+        let attempts = try ledger.beginAttempt(route: mapping.name, sha256: claimed.entry.sha256, name: name, at: claimed.entry.receivedAt)
+        claimed.attemptOpen = true
+        switch claimed.life.attemptBegun(attempts: attempts) {
+        case .settle(let settlement):
+            return try settle(settlement, file: claimed.file, entry: claimed.entry, reading: .unread(kind: mapping.kind), life: &claimed.life)
+        case .map:
+            break
+        }
+        let mapped = try map(claimed, progress: progress)
+        do {
+            return try settle(mapped.settlement, file: claimed.file, entry: mapped.entry, reading: mapped.reading, staged: mapped.staged, life: &claimed.life)
+        } catch let error as MuelleError where error.code == .heldBack {
+            // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
+            return try settle(claimed.life.commitRefused(error, alongside: mapped.reading.errors), file: claimed.file, entry: mapped.entry,
+                              reading: mapped.reading, life: &claimed.life)
+        }
+    }
+
+    /// Claims the file (held while a writer has it open), fingerprints it and asks the ledger what it knows of
+    /// that content. The claim stands until `release`.
+    func claimAndFingerprint(path: String, name: String, mapping: RouteMapping) throws -> ClaimedFile {
         let receivedAt = Timestamp.now()
         // The watcher or `run --once` found it stable before handing it over.
         var life = InputLifecycle(name: name)
@@ -53,40 +88,35 @@ public struct FileProcessor: Sendable {
         case .hold: throw FileHeld.inUse(name)
         case .fingerprint: break
         }
-        defer { claim?.release() }
-        guard let claim, let before = FileSnapshot(path: path) else {
+        guard let claim else { throw FileHeld.inUse(name) }
+        guard let before = FileSnapshot(path: path) else {
+            claim.release()
             throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
         }
-        let (sha256, size) = try ContentHash.file(at: path, name: mapping.readsFileName ? name : nil)
-        let file = SettlingFile(path: path, mapping: mapping, digest: String(sha256.prefix(12)))
-        var entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
-
-        switch life.fingerprinted(try recollection(route: mapping.name, name: name, sha256: sha256, mapping: mapping)) {
-        case .finishMove(let committed):
-            try place(file, entry: committed, from: .move, life: &life)
-            logger.info("finished moving a file committed before an interruption", metadata: ["muelle.route": "\(mapping.name)", "muelle.file": "\(name)"])
-            return FileOutcome(route: mapping.name, name: name, state: committed.state, entry: committed, reconciled: true)
-        case .settle(let settlement):
-            return try settle(settlement, file: file, entry: entry, reading: .unread(kind: nil), life: &life)
-        case .beginAttempt:
-            break
+        do {
+            let (sha256, size) = try ContentHash.file(at: path, name: mapping.readsFileName ? name : nil)
+            let file = SettlingFile(path: path, mapping: mapping, digest: String(sha256.prefix(12)))
+            let entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
+            let recollection = try recollection(route: mapping.name, name: name, sha256: sha256, mapping: mapping)
+            return ClaimedFile(claim: claim, before: before, file: file, entry: entry, life: life, recollection: recollection)
+        } catch {
+            claim.release()
+            throw error
         }
+    }
 
-        // Counted before reading, cleared on any outcome: only a process that died reading it leaves a count.
-        let attempts = try ledger.beginAttempt(route: mapping.name, sha256: sha256, name: name, at: receivedAt)
-        defer { endAttempt(route: mapping.name, sha256: sha256) }
-        switch life.attemptBegun(attempts: attempts) {
-        case .settle(let settlement):
-            return try settle(settlement, file: file, entry: entry, reading: .unread(kind: mapping.kind), life: &life)
-        case .map:
-            break
-        }
-
+    /// Reads and maps a claimed file whose read attempt is counted, into a staging folder of its own, and
+    /// says how it settles. Throws `FileHeld` when it cannot be taken yet.
+    func map(_ claimed: ClaimedFile, progress: ((Int, Int) -> Void)?) throws -> MappedFile {
+        let mapping = claimed.file.mapping
+        let path = claimed.file.path, name = claimed.entry.name, sha256 = claimed.entry.sha256
+        let claim = claimed.claim, before = claimed.before
+        var entry = claimed.entry
         // While this folder exists the route is "syncing" (status cards read it).
-        let staging = workspace.staging + "/\(mapping.name)-\(file.digest)-\(Posix.processID)"
+        let staging = workspace.staging + "/\(mapping.name)-\(claimed.file.digest)-\(Posix.processID)"
         FileSystem.removeTree(staging)
         try FileSystem.makeDirectory(staging)
-        defer { FileSystem.removeTree(staging) }
+        claimed.staging = staging
         let staged = try StagedOrders(directory: staging)
         let pipe = StagingPipe(staged: staged)
         var mappedSinceCheck = 0
@@ -114,11 +144,11 @@ public struct FileProcessor: Sendable {
         entry.rejected = summary.rejectedCount
         let verdict = try verdict(&summary, mapping: mapping, name: name, modified: before.modificationTime)
         let reading = Reading(summary: summary, kind: mapping.kind)
-        switch life.mapped(verdict) {
+        switch claimed.life.mapped(verdict) {
         case .hold(let held):
             throw held
         case .settle(let settlement):
-            return try settle(settlement, file: file, entry: entry, reading: reading, life: &life)
+            return MappedFile(settlement: settlement, entry: entry, reading: reading, staged: nil)
         case .stage:
             break
         }
@@ -126,13 +156,16 @@ public struct FileProcessor: Sendable {
         try staged.sync()
         let problems = try wholeFileProblems(staged, mapping: mapping, name: name)
         if !problems.isEmpty { entry.rejected = problems.count }
-        let settlement = life.staged(problems: problems, alongside: summary.errors)
-        do {
-            return try settle(settlement, file: file, entry: entry, reading: reading, staged: staged, life: &life)
-        } catch let error as MuelleError where error.code == .heldBack {
-            // Nothing was applied (the transaction rolled back): the feed waits in quarantine with its report.
-            return try settle(life.commitRefused(error, alongside: summary.errors), file: file, entry: entry, reading: reading, life: &life)
-        }
+        return MappedFile(settlement: claimed.life.staged(problems: problems, alongside: summary.errors), entry: entry, reading: reading, staged: staged)
+    }
+
+    /// Lets the file go, whatever became of it: its staging folder removed, its read attempt cleared, its claim released.
+    func release(_ claimed: ClaimedFile) {
+        guard !claimed.released else { return }
+        claimed.released = true
+        if let staging = claimed.staging { FileSystem.removeTree(staging) }
+        if claimed.attemptOpen { endAttempt(route: claimed.file.mapping.name, sha256: claimed.entry.sha256) }
+        claimed.claim.release()
     }
 
     /// What the ledger knows of this content: the same file committed by a run that died before its

@@ -58,8 +58,9 @@ public struct InboxService: Service {
                 }
             }
 
-            // One serial worker per route, started when its first file is ready.
-            var queues: [String: AsyncStream<InboxFile>.Continuation] = [:]
+            // One serial worker per route, started when its first file is ready; it is woken for each file
+            // and takes every file waiting by then, in groups.
+            var queues: [String: (files: ReadyFiles, wake: AsyncStream<Void>.Continuation)] = [:]
             // Files of routes that cannot run now (no mapping, or a broken one), offered again once they can.
             var waiting: [String: [InboxFile]] = [:]
             for await event in events {
@@ -70,14 +71,16 @@ public struct InboxService: Service {
                         continue
                     }
                     if queues[file.route] == nil {
-                        let (stream, continuation) = AsyncStream.makeStream(of: InboxFile.self)
-                        queues[file.route] = continuation
+                        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+                        let ready = ReadyFiles()
+                        queues[file.route] = (ready, wake)
                         let lane = BlockingLane(label: "muelle.route.\(file.route)")
                         group.addTask {
-                            await work(through: stream, on: lane, watcher: watcher, limiter: limiter, sendBack: eventSink, stopping: stopping)
+                            await work(ready, wakes: wakes, on: lane, watcher: watcher, limiter: limiter, sendBack: eventSink, stopping: stopping)
                         }
                     }
-                    queues[file.route]?.yield(file)
+                    queues[file.route]?.files.append(file)
+                    queues[file.route]?.wake.yield()
                 case .configurationChanged:
                     let (old, new) = runner.catalog.reload(runner.workspace)
                     reportReload(from: old, to: new)
@@ -93,7 +96,7 @@ public struct InboxService: Service {
                         runner.logger.notice("stopping: finishing the file in hand first — \(file.description)")
                     }
                     if inHand.isEmpty { runner.logger.notice("stopping: no file in hand") }
-                    for continuation in queues.values { continuation.finish() }
+                    for queue in queues.values { queue.wake.finish() }
                     eventSink.finish()
                 }
             }
@@ -101,33 +104,42 @@ public struct InboxService: Service {
         runner.logger.info("stopped")
     }
 
-    /// A route's worker: its files one by one, in arrival order.
-    private func work(through stream: AsyncStream<InboxFile>, on lane: BlockingLane, watcher: InboxWatcher, limiter: ConcurrencyLimiter,
+    /// A route's worker: its files in arrival order, one by one or, when several are waiting, in groups
+    /// (`Runner.take(group:)`).
+    private func work(_ ready: ReadyFiles, wakes: AsyncStream<Void>, on lane: BlockingLane, watcher: InboxWatcher, limiter: ConcurrencyLimiter,
                       sendBack: AsyncStream<Event>.Continuation, stopping: StopSignal) async {
         let runner = runner
         let options = options
-        for await file in stream {
-            if stopping.isRaised { return }
-            let result = await limiter.withPermit {
-                await lane.run {
-                    var summary = RunSummary()
-                    return runner.take(file, summary: &summary, options: options)
+        for await _ in wakes {
+            while !stopping.isRaised {
+                let files = ready.takeGroup(limit: FileProcessor.groupLimit)
+                if files.isEmpty { break }
+                let results = await limiter.withPermit {
+                    await lane.run {
+                        var summary = RunSummary()
+                        return runner.take(group: files, summary: &summary, options: options)
+                    }
                 }
+                for (file, result) in zip(files, results) { followUp(file, result, watcher: watcher, sendBack: sendBack) }
             }
-            switch result {
-            case .done:
-                wakeFilesWaiting(on: file.route, watcher: watcher)
-            case .held(let retryAfter):
-                // Back when it changes or its writer closes it; the timed retry is the safety net.
-                watcher.hold(file, retryAfter: retryAfter ?? options.rescanInterval)
-            case .failed:
-                // Offer it again later, not at once: a lasting problem (permissions, a full
-                // disk) must not turn into a busy loop of retries and log lines.
-                watcher.hold(file, retryAfter: options.rescanInterval)
-            case .routeNotRunnable:
-                // The route's mapping went away meanwhile: the file waits with the others.
-                sendBack.yield(.ready(file))
-            }
+            if stopping.isRaised { return }
+        }
+    }
+
+    private func followUp(_ file: InboxFile, _ result: Runner.TakeResult, watcher: InboxWatcher, sendBack: AsyncStream<Event>.Continuation) {
+        switch result {
+        case .done:
+            wakeFilesWaiting(on: file.route, watcher: watcher)
+        case .held(let retryAfter):
+            // Back when it changes or its writer closes it; the timed retry is the safety net.
+            watcher.hold(file, retryAfter: retryAfter ?? options.rescanInterval)
+        case .failed:
+            // Offer it again later, not at once: a lasting problem (permissions, a full
+            // disk) must not turn into a busy loop of retries and log lines.
+            watcher.hold(file, retryAfter: options.rescanInterval)
+        case .routeNotRunnable:
+            // The route's mapping went away meanwhile: the file waits with the others.
+            sendBack.yield(.ready(file))
         }
     }
 

@@ -150,12 +150,40 @@ public struct Runner: Sendable {
         inHand.start(route: file.route, name: file.name, size: file.size)
         defer { inHand.finish(route: file.route, name: file.name) }
         let started = ContinuousClock.now
-        do {
-            let outcome = try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
+        let outcome = Result {
+            try processor.process(path: file.path, name: file.name, mapping: mapping) { records, bytes in
                 inHand.advance(route: file.route, name: file.name, records: records, bytesRead: bytes)
                 options.progress?(file.name, records, bytes, file.size)
             }
-            RunMetrics.record(outcome, kind: mapping.kind, duration: ContinuousClock.now - started)
+        }
+        return conclude(file, outcome, kind: mapping.kind, duration: ContinuousClock.now - started, summary: &summary)
+    }
+
+    /// Several ready files of one route (`ReadyFiles`): in one group commit when the route takes groups
+    /// (`FileProcessor.takesGroups`), else one by one. Returns what became of each, in order.
+    @discardableResult
+    func take(group files: [InboxFile], summary: inout RunSummary, options: RunOptions) -> [TakeResult] {
+        let snapshot = catalog.snapshot
+        guard files.count > 1, let route = files.first?.route, let mapping = snapshot.routes[route], FileProcessor.takesGroups(mapping),
+              files.allSatisfy({ $0.route == route }) else {
+            return files.map { take($0, summary: &summary, options: options) }
+        }
+        let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles)
+        for file in files { inHand.start(route: file.route, name: file.name, size: file.size) }
+        defer { for file in files { inHand.finish(route: file.route, name: file.name) } }
+        let started = ContinuousClock.now
+        let outcomes = processor.process(group: files.map { ($0.path, $0.name) }, mapping: mapping)
+        // The metrics' processing time: the group's, shared by its files.
+        let share = (ContinuousClock.now - started) / files.count
+        return zip(files, outcomes).map { conclude($0, $1, kind: mapping.kind, duration: share, summary: &summary) }
+    }
+
+    /// Counts, logs and notes what became of one file taken.
+    private func conclude(_ file: InboxFile, _ result: Result<FileOutcome, any Error>, kind: RecordKind, duration: Duration,
+                          summary: inout RunSummary) -> TakeResult {
+        do {
+            let outcome = try result.get()
+            RunMetrics.record(outcome, kind: kind, duration: duration)
             summary.add(outcome)
             noteTaken(file)
             try? ledger.clearReferenceWait(route: file.route, name: file.name)
