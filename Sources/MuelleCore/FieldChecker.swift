@@ -194,37 +194,63 @@ struct FieldChecker {
 }
 
 /// An exact amount: integer fixed-point while it fits (fast), `Decimal` beyond.
+///
+/// The `Decimal` is made only when the fixed-point form overflows: Foundation's decimal arithmetic
+/// costs far more than the integer one, and almost every order's amounts fit in 18 digits.
 struct Amount {
-    private var exact: ExactNumber?
-    private var value: Decimal
+    private enum Form {
+        case exact(ExactNumber)
+        case decimal(Decimal)
+    }
 
-    static let zero = Amount(exact: ExactNumber(mantissa: 0, scale: 0), value: 0)
+    private var form: Form
 
-    private init(exact: ExactNumber?, value: Decimal) {
-        self.exact = exact
-        self.value = value
+    static let zero = Amount(form: .exact(ExactNumber(mantissa: 0, scale: 0)))
+
+    private init(form: Form) {
+        self.form = form
     }
 
     init?(_ text: String) {
         if let exact = ExactNumber(text) {
-            self.init(exact: exact, value: exact.decimal)
+            self.init(form: .exact(exact))
         } else if let value = ExactDecimal.parse(text) {
-            self.init(exact: nil, value: value)
+            self.init(form: .decimal(value))
         } else {
             return nil
         }
     }
 
+    private var exact: ExactNumber? {
+        if case .exact(let exact) = form { return exact }
+        return nil
+    }
+
+    private var value: Decimal {
+        switch form {
+        case .exact(let exact): return exact.decimal
+        case .decimal(let value): return value
+        }
+    }
+
+    /// The exact result when both sides and the result fit, else the `Decimal` one.
+    private static func combine(_ a: Amount, _ b: Amount, _ exact: (ExactNumber, ExactNumber) -> ExactNumber?,
+                                _ decimal: (Decimal, Decimal) -> Decimal) -> Amount {
+        if let x = a.exact, let y = b.exact, let result = exact(x, y) { return Amount(form: .exact(result)) }
+        return Amount(form: .decimal(decimal(a.value, b.value)))
+    }
+
     static func + (a: Amount, b: Amount) -> Amount {
-        Amount(exact: a.exact.flatMap { x in b.exact.flatMap { x.adding($0) } }, value: a.value + b.value)
+        combine(a, b, { $0.adding($1) }, +)
     }
 
     static func - (a: Amount, b: Amount) -> Amount {
-        Amount(exact: a.exact.flatMap { x in b.exact.flatMap { x.subtracting($0) } }, value: a.value - b.value)
+        combine(a, b, { $0.subtracting($1) }, -)
     }
 
     func times(_ n: Int) -> Amount {
-        Amount(exact: exact.flatMap { $0.multiplying(ExactNumber(mantissa: Int64(n), scale: 0)) }, value: value * Decimal(n))
+        if let exact, let product = exact.multiplying(ExactNumber(mantissa: Int64(n), scale: 0)) { return Amount(form: .exact(product)) }
+        return Amount(form: .decimal(value * Decimal(n)))
     }
 
     /// Decimal places that carry a digit: 2 for "14.90", 6 for "14.900001", 0 for "10.0000".
@@ -238,11 +264,11 @@ struct Amount {
     /// This amount rounded to `scale` fraction digits.
     func rounded(scale: Int, mode: MoneyRounding.Mode) -> Amount {
         if let exact, let rounded = exact.rounded(scale: scale, halfEven: mode == .halfEven) {
-            return Amount(exact: rounded, value: rounded.decimal)
+            return Amount(form: .exact(rounded))
         }
         var input = value, result = Decimal()
         NSDecimalRound(&result, &input, scale, mode == .halfEven ? .bankers : .plain)
-        return Amount(exact: nil, value: result)
+        return Amount(form: .decimal(result))
     }
 
     /// Money text in `scale` fraction digits, rounded half away from zero.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A record as read from any input format, and a normalised record before it is written.
 ///
@@ -96,6 +97,19 @@ public struct ValueObject: Sendable, Equatable {
         return values[index]
     }
 
+    /// The value at `key`, looked for first where `hint` last found it: records of one file share their
+    /// shape, so a mapping's reference finds its column or member without hashing or scanning the keys.
+    @inline(__always)
+    public func value(at key: String, hint: KeyHint) -> Value? {
+        let guess = hint.position.load(ordering: .relaxed)
+        if guess >= 0, guess < values.count, guess < keys.names.count, keys.names[guess] == key, keys.isLastOccurrence(guess) {
+            return values[guess]
+        }
+        guard let index = keys.index(of: key), index < values.count else { return nil }
+        hint.position.store(index, ordering: .relaxed)
+        return values[index]
+    }
+
     /// The pairs in order.
     public var pairs: [(String, Value)] {
         zip(keys.names, values).map { ($0, $1) }
@@ -112,12 +126,15 @@ public final class KeyTable: Sendable {
     /// Only for wide objects (CSV rows): small ones are searched directly, which is cheaper than
     /// hashing every key of every small JSON or XML object read.
     private let positions: [String: Int]?
+    /// Some name comes twice (a JSON object may repeat a key; a CSV header may repeat a column).
+    private let hasDuplicates: Bool
     private static let hashedAbove = 12
 
     public init(_ names: [String]) {
         self.names = names
         guard names.count > Self.hashedAbove else {
             positions = nil
+            hasDuplicates = names.indices.contains { i in names[(i + 1)...].contains(names[i]) }
             return
         }
         var positions: [String: Int] = [:]
@@ -125,6 +142,7 @@ public final class KeyTable: Sendable {
         // The last occurrence wins, as in JSON parsers that accept duplicate keys.
         for (i, n) in names.enumerated() { positions[n] = i }
         self.positions = positions
+        hasDuplicates = positions.count < names.count
     }
 
     @inline(__always)
@@ -132,4 +150,18 @@ public final class KeyTable: Sendable {
         if let positions { return positions[key] }
         return names.lastIndex(of: key)
     }
+
+    /// Whether no later key has the name of the one at `index` (a lookup takes the last of duplicates).
+    @inline(__always)
+    func isLastOccurrence(_ index: Int) -> Bool {
+        !hasDuplicates || self.index(of: names[index]) == index
+    }
+}
+
+/// Where a key was last found in the objects one reference reads (see `ValueObject.value(at:hint:)`).
+/// Shared by every evaluation of that reference: a wrong guess costs a lookup, never a wrong value.
+public final class KeyHint: Sendable {
+    let position = Atomic<Int>(-1)
+
+    public init() {}
 }

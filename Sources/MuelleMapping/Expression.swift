@@ -73,9 +73,23 @@ struct FieldPath: Sendable, Equatable {
     }
 
     var up: Int
-    var segments: [Segment]
+    let segments: [Segment]
     /// As written in the mapping.
     var text: String
+    /// One per segment: where its key was last found, so the records of a file (which share their shape)
+    /// are not searched afresh for every reference.
+    let hints: [KeyHint]
+
+    init(up: Int, segments: [Segment], text: String) {
+        self.up = up
+        self.segments = segments
+        self.text = text
+        hints = segments.map { _ in KeyHint() }
+    }
+
+    static func == (lhs: FieldPath, rhs: FieldPath) -> Bool {
+        lhs.up == rhs.up && lhs.segments == rhs.segments && lhs.text == rhs.text
+    }
 
     /// CSV columns are never split: "Lineitem price (incl. tax)" is one name.
     static func parse(_ text: String, splitting: Bool) -> FieldPath? {
@@ -106,8 +120,8 @@ struct FieldPath: Sendable, Equatable {
         let level = scope.values.count - 1 - up
         guard level >= 0 else { return .null }
         var value = scope.values[level]
-        for segment in segments {
-            value = Self.step(value, segment)
+        for (segment, hint) in zip(segments, hints) {
+            value = Self.step(value, segment, hint: hint)
         }
         return value
     }
@@ -136,13 +150,13 @@ struct FieldPath: Sendable, Equatable {
         }
     }
 
-    private static func step(_ value: Value, _ segment: Segment) -> Value {
+    private static func step(_ value: Value, _ segment: Segment, hint: KeyHint) -> Value {
         switch (segment, value) {
         case (.key(let k), .object(let o)):
-            return o[k] ?? .null
+            return o.value(at: k, hint: hint) ?? .null
         case (.key, .array(let items)):
             // A key applied to a list reads it from every element: `payments.status`.
-            return .array(items.map { step($0, segment) })
+            return .array(items.map { step($0, segment, hint: hint) })
         case (.index(let i), .array(let items)):
             return i < items.count ? items[i] : .null
         case (.index(0), .object), (.index(0), .string), (.index(0), .number), (.index(0), .bool):

@@ -47,12 +47,24 @@ extension ExpressionCompiler {
         // The same `filter:` as `each`'s: only the elements it selects are added up.
         let filter = call.option("filter").map(inner.condition)
         return CompiledExpression { scope in
+            // In integer fixed point while every term and the running total fit; `Decimal` from the first that does not.
+            var exact: ExactNumber? = ExactNumber(mantissa: 0, scale: 0)
             var total: Decimal = 0
             try items(&scope) { scope in
                 if let filter, try !filter(&scope) { return }
                 let value = try term(&scope)
-                if !value.isBlank { total += try Self.number(value, field: term.sourceField, scope: scope) }
+                guard !value.isBlank else { return }
+                if let sum = exact, let text = value.text, let number = ExactNumber(text), let added = sum.adding(number) {
+                    exact = added
+                    return
+                }
+                if let sum = exact {
+                    total = sum.decimal
+                    exact = nil
+                }
+                total += try Self.number(value, field: term.sourceField, scope: scope)
             }
+            if let exact { return .number(exact.text()) }
             return .number(ExactDecimal.plain(total))
         }
     }
@@ -60,7 +72,18 @@ extension ExpressionCompiler {
     /// The compiler for what is read from each element: a row of the input (`each: rows`), or an
     /// element of a list inside the record, whose fields are not the input's own columns.
     private func insideItems(of node: Node) -> ExpressionCompiler {
-        with { $0.levels.append(node.string == "rows") }
+        let prefix: [String]?
+        if node.string == "rows" {
+            prefix = []
+        } else if node.isStringScalar, let text = node.string, let path = FieldPath.parse(text, splitting: splitsPaths) {
+            prefix = context.recordKeys(path)
+        } else {
+            prefix = nil
+        }
+        return with {
+            $0.levels.append(node.string == "rows")
+            $0.prefixes.append(prefix)
+        }
     }
 
     typealias ItemVisitor = (inout EvalScope) throws -> Void
@@ -78,7 +101,8 @@ extension ExpressionCompiler {
                 }
             }
         }
-        let list = expression(node)
+        // A list named in the record is read element by element: only what the body reads of them is needed.
+        let list = node.isStringScalar ? with { $0.readsList = true }.expression(node) : expression(node)
         return { scope, visit in
             let value = try list(&scope)
             let elements: [Value]

@@ -79,6 +79,9 @@ struct ExpressionCompiler {
             source.error("'\(text)' is not a valid field reference", at: node)
             return .constant(.null)
         }
+        if let references, let keys = context.recordKeys(path) {
+            references.readShape(keys, asList: context.readsList)
+        }
         if let references, context.readsRecord(path) {
             var name = Substring(text)
             while name.hasPrefix("../") { name = name.dropFirst(3) }

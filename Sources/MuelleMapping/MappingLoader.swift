@@ -112,7 +112,7 @@ struct RouteCompiler {
             }
         }
         let fields = compiler.object(fieldPairs)
-        return RouteMapping(
+        var mapping = RouteMapping(
             name: route, file: source.file, kind: settings.kind,
             identity: OrderContract.Identity(platform: settings.platform, account: settings.account, productKey: settings.productKey),
             onError: settings.onError, reader: reader.options, readerLimits: reader.limits, importRules: ImportRules(source: source, node: root.member("import")),
@@ -129,6 +129,8 @@ struct RouteCompiler {
             filePattern: settings.filePattern, metadataRead: references.metadata, timeZone: settings.timezone.flatMap(TimeZone.init(identifier:)),
             moneyRounding: moneyRounding(fieldsNode, kind: settings.kind), http: settings.http,
             expectation: FeedExpectation.compile(source: source, node: root.member("expect"), routeTimeZone: settings.timezone))
+        if !compiler.readsXML { mapping.recordShape = references.recordShape }
+        return mapping
     }
 
     /// The output field paths a `fields:` section writes: `city`, and `address.city` inside a nested object.

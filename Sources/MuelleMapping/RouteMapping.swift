@@ -151,6 +151,9 @@ public struct RouteMapping: Sendable {
     public var http: HTTPIntakeSettings? = nil
     /// `expect:`: how often the feed arrives; a route that misses it is late.
     public var expectation: FeedExpectation?
+    /// What of each input record `group_by`, `fill_down`, `records`, `filter` and `fields` read: the CSV columns
+    /// and JSON members a reader needs to build (everything for XML, and for a mapping that reads records whole).
+    public var recordShape = RecordShape.everything
 
     /// Whether what the mapping makes of an input depends on the input's name (`file_name` or a
     /// capture of `file_pattern`): then the same bytes under two names are two inputs, not a duplicate.

@@ -1,4 +1,5 @@
 import MuelleCore
+import MuelleReaders
 
 /// A field of the input that a route's mapping reads — a CSV column, or a JSON/XML path — and where
 /// in the mapping file it is read, so a file that lacks it can be refused naming both.
@@ -70,6 +71,23 @@ final class ReferenceLog {
 
     func add(_ requirement: SourceRequirement) { requirements.append(requirement) }
 
+    /// What of each record the mapping reads, as a tree of member names (see `RecordShape`).
+    private let shape = ShapeBuilder()
+
+    /// Records that the value at `keys` (member names from the record's top) is read: whole, or with
+    /// `asList`, only as the list `each:`/`sum:` walks, whose elements' members are read one by one.
+    func readShape(_ keys: [String], asList: Bool) {
+        var node = shape
+        for key in keys {
+            if node.whole { return }
+            node = node.member(key)
+        }
+        if !asList { node.whole = true }
+    }
+
+    /// The record shape read, frozen for the readers.
+    var recordShape: RecordShape { shape.frozen() }
+
     /// Runs `body` and returns what it compiled with the requirements it recorded, which are taken
     /// out of the log so the caller can combine them (a `coalesce` keeps any one alternative).
     func capture<T>(_ body: () -> T) -> (T, [SourceRequirement]) {
@@ -82,11 +100,33 @@ final class ReferenceLog {
     }
 }
 
+/// The tree `ReferenceLog` grows while a mapping compiles; `frozen()` makes the readers' `RecordShape`.
+private final class ShapeBuilder {
+    var whole = false
+    private var members: [String: ShapeBuilder] = [:]
+
+    func member(_ key: String) -> ShapeBuilder {
+        if let node = members[key] { return node }
+        let node = ShapeBuilder()
+        members[key] = node
+        return node
+    }
+
+    func frozen() -> RecordShape {
+        whole ? .everything : RecordShape(whole: false, members: members.mapValues { $0.frozen() })
+    }
+}
+
 /// Where an expression is compiled, as far as source references are concerned.
 struct ReferenceContext {
     /// One entry per scope level, the record at the bottom: whether that level is a record (or a
     /// `group_by` row) of the input, as opposed to an element of a list inside one (`each:`).
     var levels: [Bool] = [true]
+    /// One entry per scope level: the member names from the record's top to the list whose elements
+    /// that level walks (`["order_items"]`); empty for a record, nil for a list the mapping computes.
+    var prefixes: [[String]?] = [[]]
+    /// Compiling the list an `each:` or `sum:` walks: its elements are read member by member, not whole.
+    var readsList = false
     var use: SourceReference.Use = .fields
     /// Inside `{ optional: … }`: the input may lack what is read here.
     var optional = false
@@ -95,5 +135,17 @@ struct ReferenceContext {
     func readsRecord(_ path: FieldPath) -> Bool {
         let level = levels.count - 1 - path.up
         return level >= 0 && levels[level] && !path.segments.isEmpty
+    }
+
+    /// The member names from the record's top that `path`, read here, reads; nil when it reads a value
+    /// the mapping computed (whose own reads are recorded where they are compiled). List indexes drop
+    /// out: a key read from a list is read from every element.
+    func recordKeys(_ path: FieldPath) -> [String]? {
+        let level = levels.count - 1 - path.up
+        guard level >= 0, let prefix = prefixes[level] else { return nil }
+        return prefix + path.segments.compactMap { segment in
+            if case .key(let key) = segment { return key }
+            return nil
+        }
     }
 }

@@ -22,6 +22,8 @@ struct CSVScanner {
     /// Bytes of the finished fields of the row being read, against `limits.maxRecordBytes`.
     private var rowBytes = 0
     private var header: [String] = []
+    /// Per column: whether its fields become text (the mapping reads it) or are only checked.
+    private var decoding: [Bool] = []
     private var readingHeader = true
     private var recordNumber = 0
 
@@ -62,9 +64,11 @@ struct CSVScanner {
         pending.reserveCapacity(256)
     }
 
-    /// Switches from the header row to data rows, which are numbered and checked against it.
-    mutating func startData(header: [String]) {
+    /// Switches from the header row to data rows, which are numbered and checked against it; a column
+    /// whose `decoding` is false is read as null (its bytes still checked against the encoding).
+    mutating func startData(header: [String], decoding: [Bool]) {
         self.header = header
+        self.decoding = decoding
         readingHeader = false
         values = []
     }
@@ -338,8 +342,21 @@ struct CSVScanner {
                 + "a value containing the delimiter \(describe(delimiter)) must be enclosed in quotes",
                 at: InputPosition(file: fileName, record: recordNumber + 1, line: fieldLine, column: fieldColumn))
         }
+        let decodes = values.count >= decoding.count || decoding[values.count]
         let text: String
         if pending.isEmpty {
+            if !decodes {
+                // A column the mapping never reads: its bytes must still be text in the file's encoding. An
+                // empty one stays empty text, so an empty line is still told from a row.
+                let content = trimmed(tail, quoted: quoted)
+                do throws(TextDecodingError) {
+                    try TextDecoding.check(content, as: encoding)
+                } catch {
+                    throw encodingError(error, content: tail, quoted: quoted)
+                }
+                values.append(content.isEmpty ? .string("") : .null)
+                return
+            }
             do throws(TextDecodingError) {
                 text = try TextDecoding.decode(trimmed(tail, quoted: quoted), as: encoding)
             } catch {
@@ -363,7 +380,7 @@ struct CSVScanner {
                 throw located
             }
         }
-        values.append(.string(text))
+        values.append(decodes || text.isEmpty ? .string(text) : .null)
     }
 
     @inline(__always)

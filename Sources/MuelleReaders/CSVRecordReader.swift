@@ -6,7 +6,7 @@ import MuelleCore
 /// The first row (or the row on `headerLine`, the lines before it skipped unread) is the header; comment
 /// lines are skipped, their lines still counted, so positions are the file's own. Every data row becomes
 /// `.object` over one `KeyTable` shared by the whole file, with `.string` values (short rows are padded
-/// with ""). A UTF-8 byte-order mark is
+/// with ""); columns outside the `RecordShape` given are checked but not decoded, and read as null (an empty one as ""). A UTF-8 byte-order mark is
 /// skipped; rows end at LF, CRLF or a lone CR; blank lines are skipped. The scanner works on whole
 /// buffered chunks, so the cost per byte is a comparison, not a function call.
 public final class CSVRecordReader: RecordReader {
@@ -20,8 +20,9 @@ public final class CSVRecordReader: RecordReader {
     public var bytesRead: Int { source.bytesRead }
     public var columnNames: [String]? { header }
 
-    /// Reads the header row; throws if the file has none or it is malformed.
-    public init(source: ByteSource, options: CSVOptions, limits: ReaderLimits = .standard) throws {
+    /// Reads the header row; throws if the file has none or it is malformed. Only the columns `shape` names
+    /// are decoded into text.
+    public init(source: ByteSource, options: CSVOptions, limits: ReaderLimits = .standard, reading shape: RecordShape = .everything) throws {
         self.source = source
         var scanner = CSVScanner(options: options, fileName: source.fileName, limits: limits)
         if options.encoding == .utf8, try source.skipUTF8ByteOrderMark() { scanner.lineStart = 3 }
@@ -33,7 +34,7 @@ public final class CSVRecordReader: RecordReader {
             throw MuelleError(.incomplete, message, at: InputPosition(file: source.fileName))
         }
         let names = scanner.values.map { $0.text ?? "" }
-        scanner.startData(header: names)
+        scanner.startData(header: names, decoding: names.map { shape.member($0) != nil })
         self.header = names
         self.keys = KeyTable(names)
         self.scanner = scanner

@@ -1,14 +1,14 @@
 import MuelleCore
 
 /// The JSON grammar (RFC 8259). `build: false` validates without building values: members the
-/// records path does not need cost no allocations.
+/// records path does not need cost no allocations; with `build: true`, only the members in `shape` are built.
 extension JSONParser {
-    mutating func parseValue(build: Bool) throws -> Value {
+    mutating func parseValue(build: Bool, shape: RecordShape = .everything) throws -> Value {
         if currentRecord != nil, source.bytesRead - recordStart > limits.maxRecordBytes { try checkLimits(size: 0) }
         guard let b = try source.peek() else { throw syntaxError("the file ends where a JSON value was expected") }
         switch b {
-        case UInt8(ascii: "{"): return try parseObject(build: build)
-        case UInt8(ascii: "["): return try parseArray(build: build)
+        case UInt8(ascii: "{"): return try parseObject(build: build, shape: shape)
+        case UInt8(ascii: "["): return try parseArray(build: build, shape: shape)
         case UInt8(ascii: "\""):
             try advance()
             return try parseStringBody(build: build).map(Value.string) ?? .null
@@ -21,14 +21,16 @@ extension JSONParser {
         }
     }
 
-    private mutating func parseObject(build: Bool) throws -> Value {
+    private mutating func parseObject(build: Bool, shape: RecordShape) throws -> Value {
         try open()
         var keys: [String] = []
         var values: [Value] = []
         var isFirst = true
         while let key = try nextMember(isFirst: isFirst, buildKey: build) {
             isFirst = false
-            let value = try parseValue(build: build)
+            // A member the mapping never reads keeps its key (what the record has is still seen) but not its value.
+            let inner = build ? shape.member(key) : nil
+            let value = try parseValue(build: inner != nil, shape: inner ?? shape)
             if build {
                 keys.append(key)
                 values.append(value)
@@ -39,7 +41,8 @@ extension JSONParser {
         return build ? .object(ValueObject(keys: keyTables.table(for: keys), values: values)) : .null
     }
 
-    private mutating func parseArray(build: Bool) throws -> Value {
+    /// The elements of a list are read as the list is: a key read from a list is read from each element.
+    private mutating func parseArray(build: Bool, shape: RecordShape) throws -> Value {
         try open()
         var items: [Value] = []
         try skipWhitespace()
@@ -50,7 +53,7 @@ extension JSONParser {
         }
         while true {
             try skipWhitespace()
-            let item = try parseValue(build: build)
+            let item = try parseValue(build: build, shape: shape)
             if build { items.append(item) }
             try skipWhitespace()
             let b = try source.peek()

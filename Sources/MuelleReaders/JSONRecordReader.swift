@@ -25,11 +25,14 @@ public final class JSONRecordReader: RecordReader {
     /// Reads up to the first record: in `.document` mode with a path, this finds the array of records
     /// (and throws if the path is missing or does not lead to an array). `finalLineBreak` applies to
     /// `.lines` mode: whether the last line must end with a line break.
-    public init(source: ByteSource, mode: Mode, finalLineBreak: FinalLineBreak = .required, limits: ReaderLimits = .standard) throws {
+    /// Members outside `shape` are parsed and checked but not built: they read as null.
+    public init(source: ByteSource, mode: Mode, finalLineBreak: FinalLineBreak = .required, limits: ReaderLimits = .standard,
+                reading shape: RecordShape = .everything) throws {
         self.source = source
         var parser = JSONParser(source: source, newlinesAreWhitespace: mode != .lines)
         parser.finalLineBreak = finalLineBreak
         parser.limits = limits
+        parser.shape = shape
         do { try parser.start(mode) } catch { throw Self.incompleteIfAtEnd(error, source: source) }
         self.parser = parser
     }
@@ -76,6 +79,8 @@ struct JSONParser {
     var numberScratch: [UInt8] = []
     var keyTables = KeyTableCache()
     var limits = ReaderLimits.standard
+    /// What of each record is built (see `RecordShape`).
+    var shape = RecordShape.everything
     /// Where the record being parsed starts in the file, against `limits.maxRecordBytes`.
     var recordStart = 0
     /// The last member name read, to name a field that is too large.
@@ -184,7 +189,7 @@ struct JSONParser {
         let position = source.position(record: recordNumber)
         currentRecord = recordNumber
         recordStart = source.bytesRead
-        let value = try parseValue(build: true)
+        let value = try parseValue(build: true, shape: shape)
         currentRecord = nil
         return SourceRecord(value: value, position: position)
     }

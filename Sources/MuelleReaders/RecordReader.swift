@@ -101,15 +101,19 @@ public struct CSVOptions: Sendable, Equatable {
 
 public enum RecordReaders {
     /// Opens a streaming reader for the file at `path`; `fileName` is how errors name it.
-    /// `limits` bound one field and one record (the route's `max_field_bytes`, `max_record_bytes`).
-    public static func open(path: String, fileName: String, options: ReaderOptions, limits: ReaderLimits = .standard) throws -> any RecordReader {
+    /// `limits` bound one field and one record (the route's `max_field_bytes`, `max_record_bytes`); CSV and
+    /// JSON readers build only the parts of each record in `shape` (XML records are built whole).
+    public static func open(path: String, fileName: String, options: ReaderOptions, limits: ReaderLimits = .standard,
+                            reading shape: RecordShape = .everything) throws -> any RecordReader {
         switch options {
         case .csv(let csv):
-            return try CSVRecordReader(source: ByteSource(path: path, fileName: fileName), options: csv, limits: limits)
+            return try CSVRecordReader(source: ByteSource(path: path, fileName: fileName), options: csv, limits: limits, reading: shape)
         case .json(let recordsPath):
-            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .document(recordsPath: recordsPath), limits: limits)
+            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .document(recordsPath: recordsPath), limits: limits,
+                                        reading: shape)
         case .ndjson(let finalLineBreak):
-            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .lines, finalLineBreak: finalLineBreak, limits: limits)
+            return try JSONRecordReader(source: ByteSource(path: path, fileName: fileName), mode: .lines, finalLineBreak: finalLineBreak, limits: limits,
+                                        reading: shape)
         case .xml(let recordPath):
             return try XMLRecordReader(path: path, fileName: fileName, recordPath: recordPath, limits: limits)
         }

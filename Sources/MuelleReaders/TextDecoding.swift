@@ -35,6 +35,22 @@ public enum TextDecoding {
         }
     }
 
+    /// Throws what `decode` would throw for `bytes`, without making the `String`.
+    @inline(__always)
+    public static func check(_ bytes: UnsafeBufferPointer<UInt8>, as encoding: TextEncoding) throws(TextDecodingError) {
+        switch encoding {
+        case .utf8:
+            if let offset = firstInvalidUTF8(in: bytes) {
+                throw TextDecodingError(offset: offset, byte: bytes[offset], reason: utf8Reason(bytes[offset]))
+            }
+        case .latin1:
+            return
+        case .windows1252:
+            guard firstNonASCII(in: bytes) != nil else { return }
+            _ = try decode(bytes, as: .windows1252)
+        }
+    }
+
     /// Convenience for tests and small inputs.
     public static func decode(_ bytes: [UInt8], as encoding: TextEncoding) throws(TextDecodingError) -> String {
         // The closure form cannot carry a typed throw out, so the result is passed back through a Result.

@@ -37,6 +37,12 @@ final class FileWriter {
         if buffer.count >= Self.flushSize { try flush() }
     }
 
+    func writeLine(bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        buffer.append(0x0A)
+        if buffer.count >= Self.flushSize { try flush() }
+    }
+
     func flush() throws {
         try buffer.withUnsafeBytes { bytes in Result { () throws(SystemError) in try fd.writeAll(bytes) } }
             .mapError { FileSystem.error("cannot write \(path)", $0) }

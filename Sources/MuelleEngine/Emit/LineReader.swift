@@ -10,6 +10,11 @@ final class LineReader {
     }
 
     func next() throws -> String? {
+        try nextBytes().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The next line's bytes, without its line break: for copying a line on as it is, with no `String` made.
+    func nextBytes() throws -> [UInt8]? {
         bytes.removeAll(keepingCapacity: true)
         while true {
             let (taken, complete) = try source.withBufferedBytes { buffer -> (Int, Bool) in
@@ -20,9 +25,9 @@ final class LineReader {
                 bytes.append(contentsOf: buffer)
                 return (buffer.count, false)
             }
-            if taken == 0 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            if taken == 0 { return bytes.isEmpty ? nil : bytes }
             source.consume(taken)
-            if complete { return String(decoding: bytes, as: UTF8.self) }
+            if complete { return bytes }
         }
     }
 }

@@ -37,21 +37,41 @@ enum ContentHash {
         }
         let offsets = JSONText.writeObject(object, into: &json)
         let sourceAt = (object.keys.index(of: "updated_at") ?? object.keys.index(of: "source")).map { offsets[$0] } ?? json.count - 1
-        var fields = ""
-        for (i, name) in object.keys.names.enumerated() where name != "source" && name != "updated_at" {
-            fields += "\(name)=\(fnv1a(json[offsets[i]..<offsets[i + 1]]));"
+        // `name=digest;` per field, built as bytes: one `String` per record, not one per field.
+        var fields: [UInt8] = []
+        fields.reserveCapacity(16 * object.count)
+        json.withUnsafeBufferPointer { bytes in
+            for (i, name) in object.keys.names.enumerated() where name != "source" && name != "updated_at" {
+                fields.append(contentsOf: name.utf8)
+                fields.append(UInt8(ascii: "="))
+                appendBase36(fnv1a(UnsafeBufferPointer(rebasing: bytes[offsets[i]..<offsets[i + 1]])), to: &fields)
+                fields.append(UInt8(ascii: ";"))
+            }
         }
-        return (hex(SHA256.hash(data: json[start..<sourceAt])), fields)
+        return (hex(SHA256.hash(data: json[start..<sourceAt])), String(decoding: fields, as: UTF8.self))
     }
 
     /// A short, fast digest of one field, enough to tell whether it changed.
-    private static func fnv1a(_ bytes: ArraySlice<UInt8>) -> String {
+    private static func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
-        return String(hash, radix: 36)
+        return hash
+    }
+
+    private static let base36Digits = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+
+    /// `String(value, radix: 36)`'s digits, appended: written lowest first, then put in order.
+    private static func appendBase36(_ value: UInt64, to out: inout [UInt8]) {
+        let first = out.count
+        var n = value
+        repeat {
+            out.append(base36Digits[Int(n % 36)])
+            n /= 36
+        } while n > 0
+        out[first...].reverse()
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -80,7 +80,8 @@ public struct FileMapper {
         }
         let reader: any RecordReader
         do {
-            reader = try RecordReaders.open(path: path, fileName: fileName, options: mapping.reader, limits: mapping.readerLimits)
+            reader = try RecordReaders.open(path: path, fileName: fileName, options: mapping.reader, limits: mapping.readerLimits,
+                                            reading: mapping.recordShape)
         } catch {
             summary.fatal = Self.muelleError(error, file: fileName)
             return summary

@@ -82,14 +82,15 @@ struct OrderClassifier {
         let orders = try LineReader(path: staged.ordersPath)
         let decided = try ByteSource(path: decisionsPath, fileName: decisionsPath)
         let meta = try LineReader(path: decisionsPath + ".updates")
-        while let json = try orders.next(), let byte = try decided.next() {
+        // New orders are copied on byte for byte; only an update is read as text, to wrap it.
+        while let json = try orders.nextBytes(), let byte = try decided.next() {
             switch Decision(rawValue: byte) {
             case .new?:
                 if newOrders == nil { newOrders = try FileWriter(path: staging + "/" + UniqueName.next() + ".orders") }
-                try newOrders?.writeLine(json)
+                try newOrders?.writeLine(bytes: json)
             case .update?:
                 if updates == nil { updates = try FileWriter(path: staging + "/" + UniqueName.next() + ".updates") }
-                try updates?.writeLine(OrderUpdate.line(decided: try meta.next() ?? "", orderJSON: json))
+                try updates?.writeLine(OrderUpdate.line(decided: try meta.next() ?? "", orderJSON: String(decoding: json, as: UTF8.self)))
             default:
                 continue
             }
