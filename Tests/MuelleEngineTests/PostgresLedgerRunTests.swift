@@ -18,7 +18,9 @@ struct PostgresLedgerRunTests {
             let root = Workbench.repository + "/examples/" + step
             for route in try FileManager.default.contentsOfDirectory(atPath: root).sorted() {
                 for name in try FileManager.default.contentsOfDirectory(atPath: root + "/" + route).sorted() {
-                    try bench.drop(route, name, try Data(contentsOf: URL(fileURLWithPath: root + "/" + route + "/" + name)))
+                    let path = try bench.drop(route, name, try Data(contentsOf: URL(fileURLWithPath: root + "/" + route + "/" + name)))
+                    // The same arrival time on both benches: some routes date their events by it.
+                    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_795_000_000)], ofItemAtPath: path)
                 }
             }
             let result = try bench.muelle(["run", "--once", "--concurrency", "1"] + extra, environment: environment)
@@ -58,7 +60,11 @@ struct PostgresLedgerRunTests {
         let got = try Self.outbox(postgres)
         #expect(expected.count > 10, "the example workspace makes outputs")
         #expect(got.keys.sorted() == expected.keys.sorted())
-        for (path, text) in expected where got[path] != text { Issue.record("outbox/\(path) differs on PostgreSQL") }
+        for (path, text) in expected where got[path] != text {
+            let theirs = (got[path] ?? "").split(separator: "\n")
+            let first = zip(text.split(separator: "\n"), theirs).first { $0 != $1 }
+            Issue.record("outbox/\(path) differs on PostgreSQL: SQLite \(first?.0 ?? "…") / PostgreSQL \(first?.1 ?? "…")")
+        }
         // No ledger file was made: the run kept its ledger in the database.
         #expect(!postgres.exists(".muelle/ledger.sqlite"))
         let ledger = try PostgresLedger.open(try PostgresAddress(parsing: database.url), environment: cluster.environment)
