@@ -57,7 +57,9 @@ public final class PostgresCluster: Sendable {
         }
         self.bin = bin
         let asRoot = geteuid() == 0
-        var template = Array((FileManager.default.temporaryDirectory.path + "/muelle-pg-XXXXXX").utf8CString)
+        // As root the server runs as postgres, who may not enter root's own TMPDIR: /tmp is open to every user.
+        let parent = asRoot ? "/tmp" : FileManager.default.temporaryDirectory.path
+        var template = Array((parent + "/muelle-pg-XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap(mkdtemp).map { String(cString: $0) } }) else {
             throw ClusterError(reason: "cannot create a temporary folder")
         }
