@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The PostgreSQL ledger, for several workers on one workspace (issue 14).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries: each wrapped once, by exactly one Swift file in the module that imports it.
@@ -56,9 +58,17 @@ let package = Package(
         .target(name: "MuelleLedger", dependencies: [
             "MuelleCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL ledger (postgres-nio): the same schema and protocols as the SQLite one, for several workers.
+        .target(name: "MuelleLedgerPostgres", dependencies: [
+            "MuelleCore", "MuelleLedger",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Adapters that touch the world: intake, pipeline, emit, commands.
         .target(name: "MuelleEngine", dependencies: [
-            "MuelleCore", "MuelleSystem", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleIntake", "MuelleShipping", "MuelleLabels", "MuelleSFTP",
+            "MuelleCore", "MuelleSystem", "MuelleReaders", "MuelleMapping", "MuelleLedger", "MuelleLedgerPostgres", "MuelleIntake", "MuelleShipping", "MuelleLabels", "MuelleSFTP",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,6 +103,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // The tests' throwaway PostgreSQL server (initdb + pg_ctl on a free port), shared by the suites that need one.
+        .target(name: "PostgresTestCluster", path: "Tests/PostgresTestCluster"),
         .testTarget(name: "MuelleCoreTests", dependencies: ["MuelleCore"]),
         .testTarget(name: "MuelleReadersTests", dependencies: ["MuelleReaders"]),
         .testTarget(name: "MuelleIntakeTests", dependencies: ["MuelleIntake"]),
@@ -100,10 +112,12 @@ let package = Package(
         .testTarget(name: "MuelleMappingTests", dependencies: ["MuelleMapping"]),
         .testTarget(name: "MuelleShippingTests", dependencies: ["MuelleShipping", "MuelleMapping", "MuelleCore"]),
         .testTarget(name: "MuelleLabelsTests", dependencies: ["MuelleLabels", "MuelleShipping", "MuelleCore"]),
-        .testTarget(name: "MuelleLedgerTests", dependencies: ["MuelleLedger", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "MuelleLedgerTests", dependencies: ["MuelleLedger", "MuelleLedgerPostgres", "MuelleCore", "PostgresTestCluster", .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "MuelleEngineTests", dependencies: ["MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleMapping", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "MuelleEngineTests", dependencies: [
+            "MuelleEngine", "MuelleLedger", "MuelleLedgerPostgres", "MuelleCore", "MuelleMapping", "PostgresTestCluster", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "MuelleConsoleTests", dependencies: [
             "MuelleConsole", "MuelleEngine", "MuelleCore",
             .product(name: "Hummingbird", package: "hummingbird"),

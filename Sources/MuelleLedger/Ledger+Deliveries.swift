@@ -13,6 +13,16 @@ public struct DeliveryEntry: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var attempts: Int
     public var lastError: String?
     public var updatedAt: String
+
+    public init(file: String, route: String, destination: String, state: String, attempts: Int, lastError: String?, updatedAt: String) {
+        self.file = file
+        self.route = route
+        self.destination = destination
+        self.state = state
+        self.attempts = attempts
+        self.lastError = lastError
+        self.updatedAt = updatedAt
+    }
 }
 
 extension LedgerTransaction {

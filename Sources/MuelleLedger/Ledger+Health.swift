@@ -9,6 +9,12 @@ public struct LedgerStart: Sendable, Equatable {
     public var epochSeconds: Double
     /// Why it started over, in words (for whoever reads the ledger later).
     public var reason: String
+
+    public init(startedAt: String, epochSeconds: Double, reason: String) {
+        self.startedAt = startedAt
+        self.epochSeconds = epochSeconds
+        self.reason = reason
+    }
 }
 
 /// The ledger cannot be used: SQLite's own code and words, or what its `PRAGMA quick_check` found.

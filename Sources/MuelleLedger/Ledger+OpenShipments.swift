@@ -6,6 +6,12 @@ public struct OpenShipments: Sendable, Equatable, FetchableRecord, Decodable {
     public var parcels: Int
     /// The day of the oldest (yyyy-MM-dd).
     public var since: String
+
+    public init(carrier: String, parcels: Int, since: String) {
+        self.carrier = carrier
+        self.parcels = parcels
+        self.since = since
+    }
 }
 
 extension Ledger {

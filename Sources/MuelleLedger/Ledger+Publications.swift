@@ -7,6 +7,13 @@ public struct PendingPublication: Sendable, Equatable {
     /// Workspace-relative paths: the staged file and where it goes.
     public var staged: String
     public var final: String
+
+    public init(batch: String, inputID: Int64?, staged: String, final: String) {
+        self.batch = batch
+        self.inputID = inputID
+        self.staged = staged
+        self.final = final
+    }
 }
 
 /// A file whose read attempt is counted (`Ledger.beginAttempts`).

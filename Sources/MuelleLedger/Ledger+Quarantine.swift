@@ -7,6 +7,12 @@ public struct QuarantinedInput: Sendable, Equatable {
     /// Who dismissed it and when (the file stays where it is); nil while it still needs attention.
     public var dismissedBy: String?
     public var dismissedAt: String?
+
+    public init(entry: InputEntry, dismissedBy: String?, dismissedAt: String?) {
+        self.entry = entry
+        self.dismissedBy = dismissedBy
+        self.dismissedAt = dismissedAt
+    }
 }
 
 extension Ledger {

@@ -13,6 +13,15 @@ public struct ReferenceWait: Sendable, Equatable, FetchableRecord, Decodable {
     /// When it was first held for a lookup: `lookup_wait` counts from here.
     public var since: String
     public var sinceEpoch: Double
+
+    public init(route: String, name: String, referenceRoutes: String, reason: String, since: String, sinceEpoch: Double) {
+        self.route = route
+        self.name = name
+        self.referenceRoutes = referenceRoutes
+        self.reason = reason
+        self.since = since
+        self.sinceEpoch = sinceEpoch
+    }
 }
 
 extension Ledger {

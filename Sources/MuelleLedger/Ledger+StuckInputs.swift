@@ -10,6 +10,15 @@ public struct StuckInput: Sendable, Equatable, FetchableRecord, Decodable {
     public var since: String
     public var lastTried: String
     public var attempts: Int
+
+    public init(route: String, name: String, reason: String, since: String, lastTried: String, attempts: Int) {
+        self.route = route
+        self.name = name
+        self.reason = reason
+        self.since = since
+        self.lastTried = lastTried
+        self.attempts = attempts
+    }
 }
 
 extension Ledger {

@@ -124,3 +124,14 @@ extension Ledger: LedgerStore {
 }
 
 extension LedgerTransaction: LedgerWriting {}
+
+/// What the commands that report read (`status`, `orders list`), on either backend.
+public protocol LedgerReports: Sendable {
+    func orderCount(route: String?) throws -> Int
+    /// Imported orders, newest first, optionally of one route and/or status.
+    func orders(route: String?, status: String?, limit: Int) throws -> [OrderEntry]
+    /// Totals of one route over every input it took, for its status card.
+    func totals(route: String) throws -> RouteTotals
+}
+
+extension Ledger: LedgerReports {}

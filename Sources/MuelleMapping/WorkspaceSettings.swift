@@ -1,4 +1,5 @@
 import Foundation
+import MuelleCore
 import MuelleReaders
 import Yams
 
@@ -29,16 +30,20 @@ public struct WorkspaceSettings: Sendable, Equatable {
     public var readyMinFreeBytes: Int64 = WorkspaceSettings.defaultReadyMinFreeBytes
     public var alerts: Alerts?
     public var console: Console?
+    /// `ledger: postgres://muelle@db:5432/muelle?password=env:PGPASS`: the ledger in PostgreSQL (as `muelle run
+    /// --ledger`), for several workers on this workspace; none: the SQLite ledger in `.muelle/`.
+    public var ledger: PostgresAddress?
 
     public static let defaultReadyMinFreeBytes: Int64 = 100 << 20
 
-    public init(listen: ListenAddress? = nil, alerts: Alerts? = nil, console: Console? = nil) {
+    public init(listen: ListenAddress? = nil, alerts: Alerts? = nil, console: Console? = nil, ledger: PostgresAddress? = nil) {
         self.listen = listen
         self.alerts = alerts
         self.console = console
+        self.ledger = ledger
     }
 
-    static let keys: Set<String> = ["listen", "alerts", "console"]
+    static let keys: Set<String> = ["listen", "alerts", "console", "ledger"]
 
     /// The settings in `path`; none when the file does not exist. Errors name the line, like a mapping's.
     public static func load(path: String, displayName: String) throws(MappingLoadError) -> WorkspaceSettings {
@@ -63,6 +68,13 @@ public struct WorkspaceSettings: Sendable, Equatable {
         }
         if let node = root.member("listen") { listen(node, source, into: &settings) }
         if let node = root.member("alerts") { settings.alerts = alerts(node, source) }
+        if let node = root.member("ledger") {
+            do {
+                settings.ledger = try PostgresAddress(parsing: node.string ?? "")
+            } catch {
+                source.error(error.message, at: node)
+            }
+        }
         if let node = root.member("console") {
             let token = node.member("token")
             settings.console = reference(token, "console: token", node, source).map(Console.init(token:))

@@ -77,7 +77,8 @@ public struct Runner: Sendable {
     /// Loads every mapping. A broken mapping stops only its own route (see `RouteCatalog`); only a
     /// workspace without any mapping, or an unusable ledger, is an error here: a ledger that is missing,
     /// damaged or behind the workspace's history is refused unless `newLedger` says to start over (`LedgerGuard`).
-    public init(workspace: Workspace, logger: Logger, newLedger: Bool = false) throws {
+    /// `ledger`: a PostgreSQL ledger (`muelle run --ledger`); nil: muelle.yaml's `ledger:`, else the SQLite file.
+    public init(workspace: Workspace, logger: Logger, newLedger: Bool = false, ledger address: PostgresAddress? = nil) throws {
         if workspace.mappingFiles().isEmpty {
             throw MuelleError(.configuration, "no mappings in \(workspace.relative(workspace.mappings)): add mappings/<route>.yaml for each inbox/<route>/")
         }
@@ -85,7 +86,7 @@ public struct Runner: Sendable {
         try workspace.prepare(routes: catalog.snapshot.sortedRoutes)
         self.workspace = workspace
         self.catalog = catalog
-        self.ledger = try LedgerGuard.open(workspace, startOver: newLedger, logger: logger)
+        self.ledger = try LedgerGuard.open(workspace, postgres: address, startOver: newLedger, logger: logger)
         self.logger = logger
     }
 

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import MuelleCore
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// The one place the PostgreSQL ledger waits for postgres-nio: connections opened on NIO's shared event loops
+/// and kept for reuse, each query awaited with `EventLoopFuture.wait()`.
+///
+/// The ledger's protocols are synchronous and are called only off the cooperative pool (a BlockingLane's
+/// thread, a command), so the calling thread may block; an event-loop thread never does (`wait()` traps there).
+final class PostgresConnections: Sendable {
+    let address: PostgresAddress
+    private let configuration: PostgresConnection.Configuration
+    private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextID = Atomic<Int>(1)
+    private let logger: Logger
+
+    init(address: PostgresAddress, password: Secret?, logger: Logger) {
+        self.address = address
+        self.logger = logger
+        var configuration = PostgresConnection.Configuration(
+            host: address.host, port: address.port, username: address.user, password: password?.reveal(), database: address.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        self.configuration = configuration
+    }
+
+    deinit {
+        for connection in idle.withLock({ $0 }) { Self.close(connection) }
+    }
+
+    /// Runs `body` on one connection of its own (a transaction holds it from BEGIN to COMMIT), then returns it for
+    /// reuse — unless it broke, when it is closed instead.
+    func with<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        let connection = try checkOut()
+        // A refused statement leaves the connection usable (a transaction's failure is rolled back by `transaction`).
+        defer { if connection.isClosed { Self.close(connection) } else { idle.withLock { $0.append(connection) } } }
+        return try body(PostgresSession(connection: connection, logger: logger, address: address))
+    }
+
+    /// Closes without waiting; the connection is kept alive until its channel is closed (postgres-nio requires it).
+    private static func close(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    private func checkOut() throws -> PostgresConnection {
+        while let connection = idle.withLock({ $0.popLast() }) {
+            if !connection.isClosed { return connection }
+        }
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        do {
+            return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+        } catch {
+            throw MuelleError(.ledger, "cannot reach the PostgreSQL ledger at \(address): \(Self.describe(error))")
+        }
+    }
+
+    /// The server's own words and SQLSTATE, or what went wrong on the way; never the password.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let info = error.serverInfo, let message = info[.message] {
+            return message + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+
+    /// The SQLSTATE of a server error, if it is one.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
+/// One connection in use: queries awaited on the calling thread.
+struct PostgresSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    let address: PostgresAddress
+
+    /// Every row of `query`.
+    func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {
+        try run(query).rows.map(PostgresRandomAccessRow.init)
+    }
+
+    /// Runs a statement; returns how many rows it changed.
+    @discardableResult
+    func execute(_ query: PostgresQuery) throws -> Int {
+        try run(query).metadata.rows ?? 0
+    }
+
+    private func run(_ query: PostgresQuery) throws -> (rows: [PostgresRow], metadata: PostgresQueryMetadata) {
+        do {
+            let result = try connection.query(query, logger: logger).wait()
+            return (Array(result), result.metadata)
+        } catch {
+            throw PostgresFailure(sqlState: PostgresConnections.sqlState(error), closed: connection.isClosed,
+                                  message: PostgresConnections.describe(error))
+        }
+    }
+}
+
+/// A statement the server refused (with its SQLSTATE), or a connection that broke.
+struct PostgresFailure: Error {
+    var sqlState: String?
+    var closed: Bool
+    var message: String
+
+    /// A serialization failure or a deadlock: the server rolled the transaction back and it may simply be run again.
+    var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
+}
