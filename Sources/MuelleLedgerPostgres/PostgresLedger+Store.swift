@@ -24,6 +24,14 @@ extension PostgresLedger {
         }
     }
 
+    public func markMoved(ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try write { session in
+            try session.execute("UPDATE input SET moved = TRUE WHERE id = ANY(\(ids))")
+            try session.execute("DELETE FROM publication WHERE inputID = ANY(\(ids))")
+        }
+    }
+
     public func lastInput(route: String, name: String) throws -> InputEntry? {
         try first("SELECT * FROM input WHERE route = \(route) AND name = \(name) ORDER BY id DESC LIMIT 1") { try $0.inputEntry() }
     }
@@ -48,6 +56,22 @@ extension PostgresLedger {
                 ON CONFLICT (route, sha256) DO UPDATE SET count = attempt.count + 1, name = excluded.name, lastAt = excluded.lastAt
                 """)
             return before
+        }
+    }
+
+    /// A file with attempts on record keeps them (it is taken alone); the others get their first, in one write.
+    public func beginAttempts(_ files: [AttemptedFile], at: String) throws -> [Int] {
+        try write { session in
+            try files.map { file in
+                let before = try session.rows("SELECT count FROM attempt WHERE route = \(file.route) AND sha256 = \(file.sha256) FOR UPDATE")
+                    .first.map { try $0.value("count", as: Int.self) } ?? 0
+                guard before == 0 else { return before }
+                try session.execute("""
+                    INSERT INTO attempt (route, sha256, name, count, lastAt) VALUES (\(file.route), \(file.sha256), \(file.name), 1, \(at))
+                    ON CONFLICT (route, sha256) DO UPDATE SET count = 1, name = excluded.name, lastAt = excluded.lastAt
+                    """)
+                return 0
+            }
         }
     }
 

@@ -88,13 +88,27 @@ final class PostgresTransaction: LedgerWriting {
 
     // MARK: Catalogue
 
-    func productFingerprint(route: String, key: String) throws -> String? {
-        try rows("SELECT fingerprint FROM product WHERE route = \(route) AND key = \(key)").first.map { try $0.value("fingerprint") }
+    func productFingerprints(route: String, keys: [String]) throws -> [String: String] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [String: String] = [:]
+        for row in try rows("SELECT key, fingerprint FROM product WHERE route = \(route) AND key = ANY(\(keys))") {
+            found[try row.value("key")] = try row.value("fingerprint")
+        }
+        return found
     }
 
-    func saveProduct(route: String, key: String, fingerprint: String, inputID: Int64) throws {
+    /// One statement for the batch; a key twice in it keeps its last fingerprint (one row may not be upserted
+    /// twice by one statement).
+    func saveProducts(route: String, _ products: [(key: String, fingerprint: String)], inputID: Int64) throws {
+        guard !products.isEmpty else { return }
+        var latest: [String: Int] = [:]
+        for (index, product) in products.enumerated() { latest[product.key] = index }
+        let kept = products.indices.filter { latest[products[$0].key] == $0 }
+        let keys = kept.map { products[$0].key }
+        let fingerprints = kept.map { products[$0].fingerprint }
         try execute("""
-            INSERT INTO product (route, key, fingerprint, lastInput) VALUES (\(route), \(key), \(fingerprint), \(inputID))
+            INSERT INTO product (route, key, fingerprint, lastInput)
+            SELECT \(route), k, f, \(inputID) FROM unnest(\(keys)::text[], \(fingerprints)::text[]) AS t(k, f)
             ON CONFLICT (route, key) DO UPDATE SET fingerprint = excluded.fingerprint, lastInput = excluded.lastInput
             """)
     }

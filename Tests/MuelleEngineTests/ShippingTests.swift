@@ -66,7 +66,9 @@ import Testing
         let bench = try Self.shippingBench()
         defer { bench.remove() }
         let header = RejectionTests.shopifyHeader
-        let files = 60
+        // Enough files for several groups (a group takes up to FileProcessor.groupLimit files at once), so the kill
+        // lands between groups' commits rather than after the last one.
+        let files = 240
         for i in 0..<files {
             try bench.drop("shopify-orders", String(format: "order-%03d.csv", i), header + RejectionTests.shopifyRow("#\(9000 + i)"))
         }

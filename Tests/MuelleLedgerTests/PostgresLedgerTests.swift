@@ -136,7 +136,8 @@ struct LedgerBackendTests {
         #expect(found.id == id && found.name == "a.csv" && !found.moved)
         #expect(try ledger.unmovedInputs().map(\.id) == [id])
         #expect(try ledger.pendingPublications().map(\.final) == ["outbox/orders/x.ndjson"])
-        try ledger.markMoved(id: id)
+        // A group marks its files moved in one write.
+        try ledger.markMoved(ids: [id])
         #expect(try ledger.unmovedInputs().isEmpty)
         #expect(try ledger.pendingPublications().isEmpty)
         #expect(try ledger.lastInput(route: "shop", name: "a.csv")?.id == id)
@@ -192,6 +193,10 @@ struct LedgerBackendTests {
         #expect(try ledger.beginAttempt(route: "shop", sha256: "s", name: "a.csv", at: "t2") == 1)
         try ledger.endAttempt(route: "shop", sha256: "s")
         #expect(try ledger.beginAttempt(route: "shop", sha256: "s", name: "a.csv", at: "t3") == 0)
+        // A group's attempts: a file already attempted keeps its count (it is then taken alone), a new one gets its first.
+        let group = [AttemptedFile(route: "shop", sha256: "s", name: "a.csv"), AttemptedFile(route: "shop", sha256: "n", name: "n.csv")]
+        #expect(try ledger.beginAttempts(group, at: "t4") == [1, 0])
+        #expect(try ledger.beginAttempt(route: "shop", sha256: "n", name: "n.csv", at: "t5") == 1)
 
         try ledger.recordStuck(route: "shop", name: "b.csv", reason: "unreadable", at: "t1")
         try ledger.recordStuck(route: "shop", name: "b.csv", reason: "still unreadable", at: "t2")
@@ -239,10 +244,10 @@ struct LedgerBackendTests {
     func catalogueAndReferenceData(_ backend: Backend) throws {
         let ledger = try backend.open()
         try ledger.transaction { (tx: any LedgerWriting) throws in
-            try tx.saveProduct(route: "cat", key: "b", fingerprint: "1", inputID: 1)
-            try tx.saveProduct(route: "cat", key: "a", fingerprint: "1", inputID: 1)
-            try tx.saveProduct(route: "cat", key: "b", fingerprint: "2", inputID: 2)
-            #expect(try tx.productFingerprint(route: "cat", key: "b") == "2")
+            try tx.saveProducts(route: "cat", [(key: "b", fingerprint: "1"), (key: "a", fingerprint: "1")], inputID: 1)
+            // A key twice in one batch keeps its last fingerprint.
+            try tx.saveProducts(route: "cat", [(key: "b", fingerprint: "2"), (key: "b", fingerprint: "3")], inputID: 2)
+            #expect(try tx.productFingerprints(route: "cat", keys: ["a", "b", "z"]) == ["a": "1", "b": "3"])
             #expect(try tx.productsMissing(route: "cat", from: 2) == ["a"])
             try tx.deleteProducts(route: "cat", keys: ["a"])
             #expect(try tx.productCount(route: "cat") == 1)
