@@ -24,6 +24,11 @@ final class Publication {
     /// A later file for the same final name replaces the earlier one, as the renames would.
     func add(_ staged: String, as final: String) throws {
         try FileSystem.syncFile(staged)
+        try add(synced: staged, as: final)
+    }
+
+    /// `add` for a file its writer has just fsynced: a second fsync of the same bytes would only wait again.
+    func add(synced staged: String, as final: String) throws {
         let pending = workspace.staging + "/" + UniqueName.next() + ".publish"
         try FileSystem.rename(staged, to: pending)
         files.removeAll { $0.final == final }
@@ -58,7 +63,7 @@ final class Publication {
         let writer = try FileWriter(path: temporary)
         try writer.write(text)
         try writer.sync()
-        try add(temporary, as: final)
+        try add(synced: temporary, as: final)
     }
 
     /// Where the content bound for `final` can be read before it is published (`final` itself once it is).
@@ -107,15 +112,16 @@ final class Publication {
 
     /// A final name ending in "/" is a folder: the staged folder's files go into it (`addFolder`).
     private static func rename(_ files: [(staged: String, final: String)]) throws {
+        let folders = Set(files.map { folder(of: $0.final) })
+        for folder in folders { try FileSystem.makeDirectory(folder) }
         for file in files {
-            try FileSystem.makeDirectory(folder(of: file.final))
             if file.final.hasSuffix("/") {
                 try FileSystem.moveFiles(of: file.staged, into: folder(of: file.final))
                 continue
             }
             try FileSystem.rename(file.staged, to: file.final)
         }
-        for folder in Set(files.map { folder(of: $0.final) }) { try FileSystem.syncDirectory(of: folder + "/.") }
+        for folder in folders { try FileSystem.syncDirectory(of: folder + "/.") }
     }
 
     private static func folder(of path: String) -> String {

@@ -64,7 +64,7 @@ struct EventApplier {
         }
         if let updates {
             try updates.sync()
-            try publication.add(updates.path, as: final)
+            try publication.add(synced: updates.path, as: final)
             result.output = final
         }
         return result

@@ -98,7 +98,7 @@ struct OrderClassifier {
         for (writer, final) in [(newOrders, ordersPath), (updates, updatesPath)] {
             guard let writer else { continue }
             try writer.sync()
-            try publication.add(writer.path, as: final)
+            try publication.add(synced: writer.path, as: final)
             result.outputs.append(final)
         }
         return result

@@ -82,7 +82,7 @@ struct ShipmentMaker {
         for (writer, folder) in [(requests, "shipments"), (tracking, "tracking"), (labelRecords, "labels")] {
             try writer.sync()
             let final = workspace.outbox(folder) + "/\(stem).ndjson"
-            try publication.add(writer.path, as: final)
+            try publication.add(synced: writer.path, as: final)
             result.outputs.append(final)
         }
         return result
