@@ -71,7 +71,7 @@ struct CatalogueDelta {
         result.deleted = missing.count
         if result.upserted + result.deleted > 0 {
             try changes.sync()
-            try publication.add(changes.path, as: final)
+            try publication.add(synced: changes.path, as: final)
             published = true
             result.output = final
         }

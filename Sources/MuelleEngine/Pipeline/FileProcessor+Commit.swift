@@ -64,7 +64,7 @@ extension FileProcessor {
             // Each promotion file is emitted whole, once (the file's content decides its name).
             outputs = []
             if staged.count > 0 {
-                try publication.add(staged.ordersPath, as: ordersPath)
+                try publication.add(synced: staged.ordersPath, as: ordersPath)
                 outputs = [ordersPath]
             }
         case .orderEvents:

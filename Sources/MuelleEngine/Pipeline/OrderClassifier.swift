@@ -73,7 +73,8 @@ struct OrderClassifier {
         try updatesMeta.flush()
 
         if result.imported == staged.count {
-            try publication.add(staged.ordersPath, as: ordersPath)
+            // Fsynced when the file was mapped (`StagedOrders.sync`).
+            try publication.add(synced: staged.ordersPath, as: ordersPath)
             result.outputs.append(ordersPath)
             return result
         }

@@ -12,7 +12,7 @@ struct PartnerFile {
 
     /// Bound to replace the partner's file once the input's transaction commits.
     func publish(_ publication: Publication) throws {
-        try publication.add(temporary, as: final)
+        try publication.add(synced: temporary, as: final)
     }
 
     /// Drops the staged file: the input was not applied.
