@@ -33,7 +33,6 @@ extension FileProcessor {
         var results = [Result<FileOutcome, any Error>?](repeating: nil, count: group.count)
         var alone: [Int] = []
         var members: [(index: Int, claimed: ClaimedFile)] = []
-        defer { for member in members { release(member.claimed) } }
 
         var contents = Set<String>()
         for (index, file) in group.enumerated() {
@@ -80,6 +79,7 @@ extension FileProcessor {
                 results[member.index] = .success(outcome)
             }
         } catch {
+            // Alone, each file finds in the ledger whether the group committed it (then it is only placed, as at start-up).
             logger.warning("a group of files could not be settled together: its files are taken again one by one", metadata: [
                 "muelle.route": "\(mapping.name)", "files": "\(ready.count)", "error": "\(error)",
             ])
