@@ -108,7 +108,4 @@ struct PostgresFailure: Error {
     var sqlState: String?
     var closed: Bool
     var message: String
-
-    /// A serialization failure or a deadlock: the server rolled the transaction back and it may simply be run again.
-    var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
 }

@@ -13,9 +13,6 @@ import PostgresNIO
 public struct PostgresLedger: LedgerStore {
     let connections: PostgresConnections
 
-    /// How many times a transaction the server rolled back for a serialization failure or a deadlock is run again.
-    public static let retries = 3
-
     public var address: PostgresAddress { connections.address }
 
     /// Connects (reading the password from where the address says) and brings the schema up to date.
@@ -83,28 +80,26 @@ public struct PostgresLedger: LedgerStore {
         try session { try $0.execute(query) }
     }
 
+    /// A transaction the server rolls back (a deadlock, a serialization failure) is not run again here: the
+    /// engine's body has effects outside the database (staged files taken for publication), so running it twice
+    /// could publish what the rollback undid. The error ends the attempt; the file is taken again from the start
+    /// on the next round, as after any failed commit.
     @discardableResult
     public func transaction<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try connections.with { session in
-                    try session.execute("BEGIN")
-                    do {
-                        let result = try body(PostgresTransaction(session: session))
-                        try session.execute("COMMIT")
-                        return result
-                    } catch {
-                        if !session.connection.isClosed { _ = try? session.execute("ROLLBACK") }
-                        throw error
-                    }
+        do {
+            return try connections.with { session in
+                try session.execute("BEGIN")
+                do {
+                    let result = try body(PostgresTransaction(session: session))
+                    try session.execute("COMMIT")
+                    return result
+                } catch {
+                    if !session.connection.isClosed { _ = try? session.execute("ROLLBACK") }
+                    throw error
                 }
-            } catch let failure as PostgresFailure where failure.isRetryable && attempt <= Self.retries {
-                continue
-            } catch let failure as PostgresFailure {
-                throw MuelleError(.io, "the PostgreSQL ledger at \(address) refused a write: \(failure.message)")
             }
+        } catch let failure as PostgresFailure {
+            throw MuelleError(.io, "the PostgreSQL ledger at \(address) refused a write: \(failure.message)")
         }
     }
 
