@@ -26,10 +26,9 @@ public struct Ledger: Sendable {
         do {
             let reader = try pool(path: path, readOnly: true)
             if try reader.read(migrator.hasCompletedMigrations) { return Ledger(upToDate: reader) }
-        } catch let error as DatabaseError where error.resultCode != .SQLITE_CANTOPEN {
-            throw MuelleError(.ledger, "cannot open the ledger at \(path): \(describe(error))")
         } catch {
-            // Not a WAL file yet, or not there: the writing open says what is wrong.
+            // Not there, not a WAL file yet, or being created by a starting `muelle run` at this moment: the
+            // writing open waits for it (busy timeout) and says what is wrong if something is.
         }
         return try open(path: path)
     }
