@@ -10,6 +10,7 @@ Session lines (written by bench/run):
     note    TASK TEXT
     drops   PHASE JSON                           (drops.py's result)
     scale   PHASE JSON                           (scale.py's result: many-files, fresh-ledger, large-ledger)
+    workers PHASE JSON                           (workers.py's result: "WORKLOAD LEDGER N", one per run)
 """
 
 import argparse
@@ -67,6 +68,7 @@ class Session:
         self.drops = {}
         self.scale = {}
         self.pushes = {}
+        self.workers = {}
         with open(path, encoding="utf-8") as f:
             for line in f:
                 kind, *fields = line.rstrip("\n").split("\t")
@@ -88,6 +90,8 @@ class Session:
                     self.scale[fields[0]] = json.loads(fields[1])
                 elif kind == "pushes":
                     self.pushes[fields[0]] = json.loads(fields[1])
+                elif kind == "workers":
+                    self.workers[fields[0]] = json.loads(fields[1])
 
     def tools(self, task):
         """Tools of a task in the order they first ran (muelle first)."""
@@ -157,6 +161,27 @@ def machine(root, params):
     ]
 
 
+def workers_table(s):
+    """Files/s and rows/s per number of workers on one PostgreSQL ledger, against the SQLite single worker."""
+    if not s.workers:
+        return []
+    out = ["## Workers", "",
+           "`muelle run --once` workers started together on one workspace; wall time from their start until the last "
+           "exits. Speed-up against one worker on the same ledger. Peak RSS: the largest worker's.", "",
+           "| Workload | Ledger | Workers | Input | Wall (s) | Files/s | Rows/s | Speed-up vs 1 | Peak RSS (MB) | Load before → after | Exit statuses |",
+           "|---|---|--:|---|--:|--:|--:|--:|--:|---|---|"]
+    for phase, d in s.workers.items():
+        one = s.workers.get(f"{d['workload']} {d['ledger']} 1")
+        up = (f"{one['seconds'] / d['seconds']:.2f}×" if one and d['seconds'] else "—")
+        done = "" if d["archived"] == d["files"] else f" (**only {fmt_int(d['archived'])} done**)"
+        rows = fmt_rate(d["rows_per_s"]) if d["workload"] == "csv" and d["rows_per_s"] else "—"
+        statuses = ", ".join(str(x) for x in d["statuses"]) + ("; " + "; ".join(d["failures"]) if d.get("failures") else "")
+        out.append(f"| {d['workload']} | {'PostgreSQL' if d['ledger'] == 'postgres' else 'SQLite'} | {d['workers']} | "
+                   f"{fmt_int(d['files'])} files, {fmt_int(d['rows'])} rows | {fmt_seconds(d['seconds'])} | {fmt_rate(d['files_per_s'])}{done} | "
+                   f"{rows} | {up} | {d['rss_kb'] * 1024 / 1e6:.1f} | {d['load_before']} → {d['load_after']} | {statuses} |")
+    return out + [""]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--session", required=True)
@@ -221,6 +246,7 @@ def main():
                        f"{fmt_rate(mb(size) / seconds) if seconds else '—'} | {s.median_rss_mb(task, tool):.1f} | "
                        f"{per_pair} | {median} |")
     out.append("")
+    out += workers_table(s)
 
     # ---- Targets.
     out += ["## Targets", "", "| Target | Measured | Result |", "|---|---|---|"]
@@ -301,7 +327,7 @@ def main():
     out += ["## Notes", ""]
     for task, text in s.notes:
         out.append(f"- {text}")
-    ran = set(task for task, _ in s.runs) | ({"drops"} if s.drops else set()) | ({"scale"} if s.scale else set()) | ({"pushes"} if s.pushes else set())
+    ran = set(task for task, _ in s.runs) | ({"drops"} if s.drops else set()) | ({"workers"} if s.workers else set()) | ({"scale"} if s.scale else set()) | ({"pushes"} if s.pushes else set())
     general = [
         (None, "Every muelle run starts from a fresh workspace (new ledger) with the input hard-linked into the "
          "inbox before the timer starts; muelle's time includes writing, fsyncing and renaming its outputs, the "
@@ -333,6 +359,9 @@ def main():
          "to `/hooks/mercadolibre-orders` of `muelle run --listen --quiet-ms 50` on loopback, with a bearer token; each "
          "push is written, fsynced and linked into the inbox before its 202. p50/p99 are wrk's push→answer latencies; "
          "orders/s counts from the first push to the last report."),
+        ("workers", "Workers: the CSV is split at order boundaries into 6 files (equal shares for 1, 2 and 3 workers); "
+         "the drops are the drops task's one-order files, all waiting before the start. The PostgreSQL cluster is a "
+         "throwaway one on this machine (fsync on), so the server competes with the workers for the same cores."),
         ("scale", "Scale: one `muelle run --once --log-level warning` each (the watching phases: `muelle run`, stopped "
          "with SIGTERM once the inbox is empty; their peak RSS must not follow the number of waiting files); files/s at the start and at the end are "
          "the rates over the first and the last tenth of the files, read from the archive's ctimes (each original is "

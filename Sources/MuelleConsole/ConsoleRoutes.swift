@@ -45,7 +45,7 @@ public struct ConsoleRoutes: Sendable {
     func page(_ request: Request) throws -> Response {
         let workspace = runner.workspace
         let ledger = runner.ledger
-        let cards = try StatusCards.cards(workspace: workspace, catalog: runner.catalog.snapshot)
+        let cards = try StatusCards.cards(workspace: workspace, catalog: runner.catalog.snapshot, ledger: runner.ledger)
         let model = ConsolePage.Model(
             notice: request.uri.queryParameters["notice"].map(String.init),
             noticeIsError: request.uri.queryParameters["error"] != nil,

@@ -19,7 +19,7 @@ enum IntakeMetrics {
 
     /// The text exposition, with the per-route states read now.
     static func scrape(_ runner: Runner) -> String {
-        if let cards = try? StatusCards.cards(workspace: runner.workspace, catalog: runner.catalog.snapshot) {
+        if let cards = try? StatusCards.cards(workspace: runner.workspace, catalog: runner.catalog.snapshot, ledger: runner.ledger) {
             for card in cards {
                 let route = [("route", card.route)]
                 Metrics.Gauge(label: "muelle_inbox_backlog", dimensions: route).record(card.waiting)

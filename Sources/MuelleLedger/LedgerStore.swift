@@ -3,8 +3,8 @@
 /// (PostgreSQL, for several muelle processes on one workspace) implements the same two protocols and the engine
 /// does not change.
 ///
-/// Commands that only report or repair (`status`, `quarantine`, `orders forget`, the ledger's start-up guard)
-/// still use `Ledger` itself.
+/// Commands that report or repair (`status`, `orders`, `quarantine`, `tokens`) also ask `LedgerReports` and
+/// `LedgerRepairs`: `WorkspaceLedger` is all three, what a workspace's ledger is on either backend.
 public protocol LedgerStore: Sendable {
     /// At the end of a run: what the log holds goes into the store itself, so the files at rest are whole
     /// whenever the process ends (SQLite otherwise does it only when its last connection closes, which
@@ -135,3 +135,19 @@ public protocol LedgerReports: Sendable {
 }
 
 extension Ledger: LedgerReports {}
+
+/// What the commands that repair by hand change (`orders forget`, `tokens create|revoke`), on either backend.
+public protocol LedgerRepairs: Sendable {
+    /// Forgets the imported orders among `ids` (their inputs are released, so the files are taken again if they come
+    /// again); returns those that were known, in the order given.
+    func forgetOrders(ids: [String]) throws -> [String]
+    /// Records a new named token; a name in use already is refused.
+    func addToken(_ token: HTTPToken) throws
+    /// Removes the token named `name`; false when there is none.
+    func revokeToken(named name: String) throws -> Bool
+}
+
+extension Ledger: LedgerRepairs {}
+
+/// A workspace's ledger as every command sees it, SQLite or PostgreSQL.
+public typealias WorkspaceLedger = LedgerStore & LedgerReports & LedgerRepairs

@@ -69,12 +69,13 @@ struct Try: AsyncParsableCommand {
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "One card per route: state, last run, counts, waiting files.")
     @OptionGroup var options: WorkspaceOptions
+    @OptionGroup var ledger: LedgerOptions
     @Flag(help: "Stable JSON instead of text.") var json = false
 
     func run() async throws {
         let workspace = options.workspace
         let catalog = RouteCatalog.load(workspace)
-        let cards = try StatusCards.cards(workspace: workspace, catalog: catalog)
+        let cards = try StatusCards.cards(workspace: workspace, catalog: catalog, ledger: ledger.open(options, reading: true))
         printOutput(json ? StatusCards.json(cards) : StatusCards.text(cards))
         // The cards say which routes are broken; the full diagnostics are `muelle check`'s.
         if !catalog.problems.isEmpty { throw ExitCode(2) }
@@ -100,12 +101,14 @@ struct TestMappings: AsyncParsableCommand {
 struct ReplayFile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "replay", abstract: "Send a quarantined file through its route again.")
     @OptionGroup var options: WorkspaceOptions
+    @OptionGroup var ledger: LedgerOptions
     @Argument(help: "The quarantined file (quarantine/<route>/<file>).") var file: String
 
     func run() async throws {
         let runner: Runner
+        let address = try ledger.address()
         do {
-            runner = try Runner(workspace: options.workspace, logger: options.logger())
+            runner = try Runner(workspace: options.workspace, logger: options.logger(), ledger: address)
         } catch {
             printError("\(error)")
             throw ExitCode(2)

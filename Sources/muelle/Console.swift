@@ -12,6 +12,7 @@ struct Console: AsyncParsableCommand {
         abstract: "Serve the web console (cards, quarantine with Replay and Dismiss, inputs, manifests, labels) until SIGINT/SIGTERM.",
         discussion: "The token is muelle.yaml's `console: { token: { env: NAME } }`, or the environment variable MUELLE_CONSOLE_TOKEN.")
     @OptionGroup var options: WorkspaceOptions
+    @OptionGroup var ledger: LedgerOptions
     @Option(help: "HOST:PORT to listen on (port 0: any free port, printed).") var listen: String = "127.0.0.1:8081"
 
     func run() async throws {
@@ -31,8 +32,9 @@ struct Console: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let runner: Runner
+        let address = try ledger.address()
         do {
-            runner = try Runner(workspace: workspace, logger: options.logger())
+            runner = try Runner(workspace: workspace, logger: options.logger(), ledger: address)
         } catch {
             printError("\(error)")
             throw ExitCode(2)

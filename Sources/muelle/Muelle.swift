@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MuelleCore
 import MuelleEngine
+import MuelleLedger
 
 /// The `muelle` command line: a thin layer over MuelleEngine, with DESIGN.md's exit codes.
 @main
@@ -9,7 +11,7 @@ struct Muelle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "File-drop integration hub: inbox drops become normalised records in the outbox, exactly once.",
         subcommands: [Run.self, Check.self, Try.self, Status.self, TestMappings.self, ReplayFile.self, Orders.self,
-                      Quote.self, Labels.self, Manifest.self, Shipments.self, Quarantine.self, SFTPConfig.self, Console.self, Tokens.self])
+                      Quote.self, Labels.self, Manifest.self, Shipments.self, Quarantine.self, SFTPConfig.self, Console.self, Tokens.self, LedgerCommand.self])
 }
 
 /// Options every command takes.
@@ -28,6 +30,33 @@ struct WorkspaceOptions: ParsableArguments {
         var logger = Logger(label: "muelle")
         logger.logLevel = level
         return logger
+    }
+}
+
+/// `--ledger`, for every command that reads or changes the ledger: all of them use the same one as `muelle run`.
+struct LedgerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The ledger in PostgreSQL, for several workers: postgres://USER@HOST:PORT/DB?password=env:NAME (or password=file:PATH); muelle.yaml's ledger: otherwise, else the SQLite ledger in .muelle/.", valueName: "url"))
+    var ledger: String?
+
+    /// The address `--ledger` names; nil: the workspace's own (muelle.yaml's `ledger:`, else SQLite).
+    func address() throws -> PostgresAddress? {
+        do {
+            return try ledger.map { text throws(MuelleError) in try PostgresAddress(parsing: text) }
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+    }
+
+    /// The workspace's ledger for a command that reports (`reading`) or repairs; nil when there is none yet.
+    func open(_ options: WorkspaceOptions, reading: Bool = false, create: Bool = false) throws -> (any WorkspaceLedger)? {
+        let address = try address()
+        do {
+            return try WorkspaceLedgers.open(options.workspace, postgres: address, reading: reading, create: create, logger: options.logger())
+        } catch let error as MuelleError {
+            printError(error.description)
+            throw ExitCode(error.code == .configuration ? 2 : 1)
+        }
     }
 }
 

@@ -12,12 +12,13 @@ struct Orders: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List imported orders, newest first.")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledger: LedgerOptions
         @Option(help: "Only this route.") var route: String?
         @Option(help: "Only this muelle status (ready_to_ship, shipped, ...).") var status: String?
         @Flag(help: "Stable JSON instead of text.") var json = false
 
         func run() async throws {
-            let orders = try openLedgerForReading(options.workspace)?.orders(route: route, status: status) ?? []
+            let orders = try ledger.open(options, reading: true)?.orders(route: route, status: status, limit: 10_000) ?? []
             if json {
                 printOutput(JSONText.pretty(.object([("orders", .array(orders.map { order in
                     .object([("id", .string(order.id)), ("route", .string(order.route)), ("status", .string(order.status)),
@@ -36,10 +37,11 @@ struct Orders: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Forget imported orders: the next time one arrives it is imported afresh, as a new order.")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledgerOptions: LedgerOptions
         @Argument(help: "Order ids (platform:account:external_id).") var keys: [String]
 
         func run() async throws {
-            guard let ledger = try openLedger(options.workspace) else {
+            guard let ledger = try ledgerOptions.open(options) else {
                 printError("no ledger yet in \(options.workspace.root): nothing has been imported")
                 throw ExitCode(1)
             }
@@ -50,13 +52,4 @@ struct Orders: AsyncParsableCommand {
             if !unknown.isEmpty { throw ExitCode(1) }
         }
     }
-}
-
-func openLedger(_ workspace: Workspace) throws -> Ledger? {
-    FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.open(path: workspace.ledgerPath) : nil
-}
-
-/// For commands that only read: answers while `muelle run` commits (see `Ledger.openForReading`).
-func openLedgerForReading(_ workspace: Workspace) throws -> Ledger? {
-    FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.openForReading(path: workspace.ledgerPath) : nil
 }

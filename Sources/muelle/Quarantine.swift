@@ -11,13 +11,14 @@ struct Quarantine: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List quarantined files that still need attention, newest first.")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledger: LedgerOptions
         @Option(help: "Only this route.") var route: String?
         @Flag(help: "Dismissed files too.") var all = false
         @Flag(help: "Stable JSON instead of text.") var json = false
 
         func run() async throws {
             let workspace = options.workspace
-            let items = try openLedgerForReading(workspace).map { try QuarantineDesk.list(workspace: workspace, ledger: $0, route: route, includeDismissed: all) } ?? []
+            let items = try ledger.open(options, reading: true).map { try QuarantineDesk.list(workspace: workspace, ledger: $0, route: route, includeDismissed: all) } ?? []
             if json {
                 printOutput(JSONText.pretty(.object([("quarantined", .array(items.map(\.value)))])))
                 return
@@ -36,10 +37,11 @@ struct Quarantine: AsyncParsableCommand {
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "The quarantined file (quarantine/<route>/<file>, as `quarantine list` prints it).") var file: String
         @Option(help: "Who dismisses it, for the ledger (default: the login name).") var by: String?
+        @OptionGroup var ledgerOptions: LedgerOptions
 
         func run() async throws {
             let workspace = options.workspace
-            guard let ledger = try openLedger(workspace) else {
+            guard let ledger = try ledgerOptions.open(options) else {
                 printError("no ledger yet in \(workspace.root): nothing was ever quarantined")
                 throw ExitCode(1)
             }

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import MuelleCore
 import MuelleEngine
-import MuelleCore
 import MuelleHTTP
 import MuelleMapping
 import ServiceLifecycle
@@ -37,8 +36,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Serve the HTTP intake, /metrics and /healthz at host:port (such as 127.0.0.1:8080); muelle.yaml's listen: otherwise.")
     var listen: String?
 
-    @Option(help: ArgumentHelp("The ledger in PostgreSQL, for several workers: postgres://USER@HOST:PORT/DB?password=env:NAME (or password=file:PATH); muelle.yaml's ledger: otherwise, else the SQLite ledger in .muelle/.", valueName: "url"))
-    var ledger: String?
+    @OptionGroup var ledger: LedgerOptions
 
     @Flag(help: "Go on although the ledger is missing, empty or behind this workspace's history (a new ledger if there is none): files taken before may be imported again.")
     var newLedger = false
@@ -53,9 +51,9 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let runner: Runner
+        let postgres = try ledger.address()
         do {
-            runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger,
-                                ledger: ledger.map { text throws(MuelleError) in try PostgresAddress(parsing: text) })
+            runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger, ledger: postgres)
         } catch {
             printError("\(error)")
             throw ExitCode(2)

@@ -67,11 +67,12 @@ struct Labels: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the label PDF's path for an order id or a tracking number (exit 1 when the label was voided).")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledger: LedgerOptions
         @Argument(help: "Order id (platform:account:external_id) or tracking number.") var key: String
         @Flag(help: "Print the path of a voided label anyway.") var force = false
 
         func run() async throws {
-            guard let shipment = try openLedgerForReading(options.workspace)?.shipment(key: key) else {
+            guard let shipment = try ledger.open(options, reading: true)?.shipment(key: key) else {
                 printError("no shipment for '\(key)'")
                 throw ExitCode(1)
             }
@@ -94,11 +95,12 @@ struct Manifest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Close the day's manifest: a pickup request (JSON, CSV) and a manifest PDF per carrier and agreement.")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledger: LedgerOptions
         @Option(help: "Only this carrier.") var carrier: String?
         @Option(help: "Shipments created up to this day (yyyy-MM-dd); default today.") var date: String?
 
         func run() async throws {
-            let runner = try openRunner(options)
+            let runner = try openRunner(options, ledger)
             let day = date ?? String(ISO8601DateFormatter().string(from: Date()).prefix(10))
             let closed = try ShippingDesk.closeManifests(runner: runner, carrier: carrier, date: day)
             if closed.isEmpty { printOutput("nothing to close: no open shipments up to \(day)") }
@@ -116,10 +118,11 @@ struct Shipments: AsyncParsableCommand {
     struct Void: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Void a shipment not yet on a closed manifest.")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledger: LedgerOptions
         @Argument(help: "Order id or tracking number.") var key: String
 
         func run() async throws {
-            let runner = try openRunner(options)
+            let runner = try openRunner(options, ledger)
             do {
                 let shipment = try ShippingDesk.void(key: key, runner: runner)
                 printOutput("voided \(shipment.orderID) (\(shipment.trackingNumbers))")
@@ -163,9 +166,10 @@ struct ShipmentFile {
 
 /// The runner of a shipping command; a workspace it cannot run on (no mapping, a ledger missing, damaged or
 /// behind the workspace's history) exits 2 like `muelle run`.
-func openRunner(_ options: WorkspaceOptions) throws -> Runner {
+func openRunner(_ options: WorkspaceOptions, _ ledger: LedgerOptions) throws -> Runner {
+    let address = try ledger.address()
     do {
-        return try Runner(workspace: options.workspace, logger: options.logger())
+        return try Runner(workspace: options.workspace, logger: options.logger(), ledger: address)
     } catch {
         printError("\(error)")
         throw ExitCode(2)

@@ -15,6 +15,7 @@ struct Tokens: AsyncParsableCommand {
         @OptionGroup var options: WorkspaceOptions
         @Option(name: .customLong("route"), help: "A route the token may push to (repeat for more).") var routes: [String] = []
         @Option(help: "What the token is for, such as \"Gestión de órdenes\"; unique.") var name: String
+        @OptionGroup var ledgerOptions: LedgerOptions
 
         func run() async throws {
             let workspace = options.workspace
@@ -29,9 +30,8 @@ struct Tokens: AsyncParsableCommand {
             }
             let token = BearerTokens.generate()
             do {
-                try FileManager.default.createDirectory(atPath: workspace.state, withIntermediateDirectories: true)
-                let ledger = try Ledger.open(path: workspace.ledgerPath)
-                try ledger.addToken(HTTPToken(name: name, hash: BearerTokens.hash(token), routes: routes, createdAt: Self.now()))
+                let ledger = try ledgerOptions.open(options, create: true)
+                try ledger?.addToken(HTTPToken(name: name, hash: BearerTokens.hash(token), routes: routes, createdAt: Self.now()))
             } catch let error as MuelleError {
                 printError(error.description)
                 throw ExitCode(error.code == .configuration ? 2 : 1)
@@ -50,9 +50,10 @@ struct Tokens: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The tokens by name, their routes, when made and last used (never the tokens).")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledger: LedgerOptions
 
         func run() async throws {
-            let tokens = try openLedger(options.workspace)?.tokens() ?? []
+            let tokens = try ledger.open(options, reading: true)?.tokens() ?? []
             for token in tokens {
                 print("\(token.name)  routes: \(token.routes.joined(separator: ","))  created \(token.createdAt)  last used \(token.lastUsedAt ?? "never")")
             }
@@ -63,10 +64,11 @@ struct Tokens: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token: pushes with it are refused from now on.")
         @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var ledger: LedgerOptions
         @Argument(help: "The token's name.") var name: String
 
         func run() async throws {
-            guard try openLedger(options.workspace)?.revokeToken(named: name) == true else {
+            guard try ledger.open(options)?.revokeToken(named: name) == true else {
                 printError("there is no token named \(QuotedInput.quote(name)) (muelle tokens list)")
                 throw ExitCode(1)
             }

@@ -65,8 +65,13 @@ public enum StatusCards {
     }
 
     /// One card per route of `catalog`, runnable or not: a broken route's card says why it does not run.
+    /// Read from the ledger the workspace is configured with (muelle.yaml's `ledger:`, else the SQLite file).
     public static func cards(workspace: Workspace, catalog: RouteCatalog.Snapshot) throws -> [Card] {
-        let ledger: Ledger? = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.openForReading(path: workspace.ledgerPath) : nil
+        try cards(workspace: workspace, catalog: catalog, ledger: WorkspaceLedgers.open(workspace, postgres: nil, reading: true))
+    }
+
+    /// Read from `ledger` (nil: there is none yet, nothing was taken), SQLite or PostgreSQL alike.
+    public static func cards(workspace: Workspace, catalog: RouteCatalog.Snapshot, ledger: (any WorkspaceLedger)?) throws -> [Card] {
         let scanner = InboxScanner(inboxPath: workspace.inbox)
         let inHand = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
         let quarantine = try ledger.map { try QuarantineDesk.list(workspace: workspace, ledger: $0) } ?? []
@@ -104,7 +109,7 @@ public enum StatusCards {
             card.mappingError = problem
             card.expectation = route?.expectation?.description
             card.late = late
-            let referenceWaits = try (ledger?.referenceWaits(route: name) ?? []).filter { stillThere($0.name) }
+            let referenceWaits = try (ledger?.referenceWaits(route: name, waitingFor: nil) ?? []).filter { stillThere($0.name) }
             card.waitingForReference = referenceWaits.count
             card.waitingForReferenceReason = referenceWaits.first.map { "\($0.name) (since \($0.since)): \($0.reason)" }
             return card

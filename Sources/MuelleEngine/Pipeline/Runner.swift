@@ -69,7 +69,7 @@ public struct RunSummary: Sendable {
 public struct Runner: Sendable {
     public let workspace: Workspace
     public let catalog: RouteCatalog
-    public let ledger: any LedgerStore
+    public let ledger: any WorkspaceLedger
     public let logger: Logger
     /// The files being processed now, for a graceful shutdown to name.
     public let inHand = FilesInHand()

@@ -7,14 +7,10 @@ import MuelleLedgerPostgres
 extension LedgerGuard {
     /// The ledger `muelle run` uses: PostgreSQL when `--ledger` or muelle.yaml's `ledger:` names one, the SQLite file in
     /// `.muelle/` otherwise.
-    public static func open(_ workspace: Workspace, postgres: PostgresAddress?, startOver: Bool, logger: Logger) throws -> any LedgerStore {
-        let address: PostgresAddress?
-        do {
-            address = try postgres ?? workspace.settings().ledger
-        } catch {
-            throw MuelleError(.configuration, "muelle.yaml has errors:\n\(error)")
+    public static func open(_ workspace: Workspace, postgres: PostgresAddress?, startOver: Bool, logger: Logger) throws -> any WorkspaceLedger {
+        guard let address = try WorkspaceLedgers.address(workspace, postgres: postgres) else {
+            return try open(workspace, startOver: startOver, logger: logger)
         }
-        guard let address else { return try open(workspace, startOver: startOver, logger: logger) }
         return try openPostgres(workspace, address: address, startOver: startOver, logger: logger)
     }
 

@@ -1,0 +1,50 @@
+import GRDB
+import MuelleCore
+
+/// The ledger's rows as they are, table by table, for `muelle ledger migrate` to copy elsewhere.
+extension Ledger {
+    /// A table of the ledger and its columns, in their declared order.
+    public struct Table: Sendable {
+        public var name: String
+        public var columns: [String]
+    }
+
+    /// Runs `body` on one snapshot of the ledger: every table it reads is as of the same moment, whatever a writer
+    /// does meanwhile.
+    public func export<T>(_ body: (LedgerExport) throws -> T) throws -> T {
+        try read { db in try body(LedgerExport(db: db)) }
+    }
+}
+
+/// A snapshot of the ledger being read out (`Ledger.export`).
+public struct LedgerExport {
+    let db: Database
+
+    /// Every table the schema has after all its migrations (GRDB's and SQLite's own bookkeeping left out), by name.
+    public func tables() throws -> [Ledger.Table] {
+        let names = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
+            """)
+        return try names.map { name in
+            Ledger.Table(name: name, columns: try db.columns(in: name).map(\.name))
+        }
+    }
+
+    /// Streams the rows of `table` (one at a time in memory), the values of `columns` in that order, sorted by every
+    /// column in turn (NULL first, text by bytes): the order the PostgreSQL side reads in too.
+    public func forEachRow(of table: String, columns: [String], _ body: ([LedgerCell]) throws -> Void) throws {
+        let list = columns.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(list) FROM \(table.quotedDatabaseIdentifier) ORDER BY \(list)")
+        while let row = try cursor.next() {
+            try body((0..<columns.count).map { index in
+                switch (row[index] as DatabaseValue).storage {
+                case .null: .null
+                case .int64(let value): .integer(value)
+                case .double(let value): .real(value)
+                case .string(let value): .text(value)
+                case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                }
+            })
+        }
+    }
+}
