@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// The PostgreSQL ledger inside one transaction: one connection, held from BEGIN to COMMIT.
 final class PostgresTransaction: LedgerWriting {
-    private let session: PostgresSession
+    let session: PostgresSession
     /// The id `nextInputID` handed out, for the next `insert` to use. Taken from the table's sequence, so two
     /// workers committing at once never name their outputs after the same input id (SQLite's `MAX(id) + 1` is
     /// safe only because it has one writer).

@@ -70,12 +70,19 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "One card per route: state, last run, counts, waiting files.")
     @OptionGroup var options: WorkspaceOptions
     @Flag(help: "Stable JSON instead of text.") var json = false
+    @Option(help: ArgumentHelp("The PostgreSQL ledger whose workers to list (muelle.yaml's ledger: otherwise).", valueName: "url"))
+    var ledger: String?
 
     func run() async throws {
         let workspace = options.workspace
         let catalog = RouteCatalog.load(workspace)
         let cards = try StatusCards.cards(workspace: workspace, catalog: catalog)
-        printOutput(json ? StatusCards.json(cards) : StatusCards.text(cards))
+        let workers = try WorkerList.read(workspace, address: ledger.map { text throws(MuelleError) in try PostgresAddress(parsing: text) })
+        if let workers {
+            printOutput(json ? WorkerList.json(cards, workers: workers) : StatusCards.text(cards) + "\n\n" + WorkerList.text(workers))
+        } else {
+            printOutput(json ? StatusCards.json(cards) : StatusCards.text(cards))
+        }
         // The cards say which routes are broken; the full diagnostics are `muelle check`'s.
         if !catalog.problems.isEmpty { throw ExitCode(2) }
     }

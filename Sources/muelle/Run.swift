@@ -40,6 +40,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The ledger in PostgreSQL, for several workers: postgres://USER@HOST:PORT/DB?password=env:NAME (or password=file:PATH); muelle.yaml's ledger: otherwise, else the SQLite ledger in .muelle/.", valueName: "url"))
     var ledger: String?
 
+    @Option(help: ArgumentHelp("With a PostgreSQL ledger (several workers): seconds a worker's claims stand without its heartbeat; a worker silent for longer is taken for lost and its files are redone by others.", valueName: "seconds"))
+    var workerLease: Int = 30
+
     @Flag(help: "Go on although the ledger is missing, empty or behind this workspace's history (a new ledger if there is none): files taken before may be imported again.")
     var newLedger = false
 
@@ -54,16 +57,19 @@ struct Run: AsyncParsableCommand {
         }
         let runner: Runner
         do {
+            guard workerLease >= 1 else { throw MuelleError(.configuration, "--worker-lease is a number of seconds, 1 or more") }
             runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger,
-                                ledger: ledger.map { text throws(MuelleError) in try PostgresAddress(parsing: text) })
+                                ledger: ledger.map { text throws(MuelleError) in try PostgresAddress(parsing: text) },
+                                workerLease: .seconds(workerLease))
         } catch {
             printError("\(error)")
             throw ExitCode(2)
         }
-        // One `muelle run` per workspace: held until this process exits.
-        let lock: WorkspaceLock
+        // One `muelle run` per workspace with the SQLite ledger, held until this process exits; with a shared ledger the
+        // database coordinates the workers (`WorkerClaims`).
+        let lock: WorkspaceLock?
         do {
-            lock = try WorkspaceLock.acquire(options.workspace, wait: wait)
+            lock = runner.workers == nil ? try WorkspaceLock.acquire(options.workspace, wait: wait) : nil
         } catch {
             printError("\(error)")
             throw ExitCode(2)

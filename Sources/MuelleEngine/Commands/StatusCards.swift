@@ -68,7 +68,9 @@ public enum StatusCards {
     public static func cards(workspace: Workspace, catalog: RouteCatalog.Snapshot) throws -> [Card] {
         let ledger: Ledger? = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try Ledger.openForReading(path: workspace.ledgerPath) : nil
         let scanner = InboxScanner(inboxPath: workspace.inbox)
-        let inHand = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
+        // With several workers each stages in a folder of its own (`.muelle/staging/<worker>/`).
+        let staged = (try? FileManager.default.contentsOfDirectory(atPath: workspace.stagingRoot)) ?? []
+        let inHand = staged + staged.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: workspace.stagingRoot + "/" + $0)) ?? [] }
         let quarantine = try ledger.map { try QuarantineDesk.list(workspace: workspace, ledger: $0) } ?? []
         let names = Set(catalog.routes.keys).union(catalog.problems.keys.filter { !$0.contains("/") }).sorted()
         return try names.map { name in
