@@ -210,7 +210,8 @@ public struct Runner: Sendable {
             try? ledger.clearReferenceWait(route: file.route, name: file.name)
             return .done
         } catch let held as FileHeld {
-            logger.info("held: it stays in the inbox and is tried again", metadata: [
+            // Cut off from the shared ledger: the worker has said so once (`WorkerClaims`), not again per file.
+            logger.log(level: held.reason.code == .ledger ? .debug : .info, "held: it stays in the inbox and is tried again", metadata: [
                 "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "reason": "\(held.reason)",
             ])
             summary.held += 1

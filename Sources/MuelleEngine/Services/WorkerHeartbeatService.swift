@@ -29,7 +29,12 @@ struct WorkerHeartbeatService: Service {
             group.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: workers.heartbeatInterval)
-                    if workers.takesFiles { await reaping.run { workers.reapLost(runner.workspace, ledger: runner.ledger) } }
+                    guard workers.takesFiles else { continue }
+                    await reaping.run {
+                        // A lost worker may have archived originals without recording it (killed between the two):
+                        // no inbox file is left to lead a worker to them, so their moves are recorded now.
+                        if workers.reapLost(runner.workspace, ledger: runner.ledger) > 0 { try? runner.processor.reconcileMoves() }
+                    }
                 }
             }
         }

@@ -111,11 +111,15 @@ public final class WorkerClaims: Sendable {
     /// still holding a claim row has ended; then what they committed and did not publish is published (the rows are
     /// in the ledger, the files in their staging folder) and their staging folder removed. Idempotent: two workers
     /// reaping at once publish each file once (a rename) and forget each worker once.
-    func reapLost(_ workspace: Workspace, ledger: any LedgerStore) {
-        guard let workers = try? coordination.workers() else { return }
+    /// Returns how many workers it reaped.
+    @discardableResult
+    func reapLost(_ workspace: Workspace, ledger: any LedgerStore) -> Int {
+        guard let workers = try? coordination.workers() else { return 0 }
+        var reaped = 0
         for worker in workers where worker.lost && !worker.reaped && worker.id != id {
             do {
                 guard try coordination.forgetLostWorker(worker.id) else { continue }
+                reaped += 1
                 logger.warning("a worker stopped sending heartbeats: its claims are released and its files taken by others",
                                metadata: ["muelle.worker": "\(worker.id)", "last_heartbeat": "\(worker.heartbeat)"])
                 try clearStaging(of: worker.id, workspace: workspace, ledger: ledger)
@@ -124,6 +128,7 @@ public final class WorkerClaims: Sendable {
                              metadata: ["muelle.worker": "\(worker.id)", "error": "\(error)"])
             }
         }
+        return reaped
     }
 
     /// Start-up: staging folders of workers the ledger no longer knows (forgotten, or from before several workers)
