@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MuelleCore
 import MuelleEngine
+import MuelleLedger
 import MuelleMapping
 
 struct Check: AsyncParsableCommand {
@@ -77,7 +78,14 @@ struct Status: AsyncParsableCommand {
         let workspace = options.workspace
         let catalog = RouteCatalog.load(workspace)
         let cards = try StatusCards.cards(workspace: workspace, catalog: catalog)
-        let workers = try WorkerList.read(workspace, address: ledger.map { text throws(MuelleError) in try PostgresAddress(parsing: text) })
+        let address = try ledger.map { text throws(MuelleError) in try PostgresAddress(parsing: text) }
+        let workers: [WorkerEntry]?
+        do { workers = try WorkerList.read(workspace, address: address) } catch {
+            // The route cards come from the workspace: they are worth showing while the database is out of reach.
+            printOutput(json ? StatusCards.json(cards) : StatusCards.text(cards))
+            printError("the workers cannot be listed: \(error)")
+            throw ExitCode(1)
+        }
         if let workers {
             printOutput(json ? WorkerList.json(cards, workers: workers) : StatusCards.text(cards) + "\n\n" + WorkerList.text(workers))
         } else {
