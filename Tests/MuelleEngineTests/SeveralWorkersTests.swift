@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized, .enabled(if: PostgresCluster.enabled, "needs a PostgreSQL server (initdb, pg_ctl)"))
 struct SeveralWorkersTests {
     /// Short, so the test sees leases run out; generous against a loaded 2-core machine's stalls.
-    static let lease = 4
+    static let lease = 6
 
     struct Setup {
         let bench: Workbench

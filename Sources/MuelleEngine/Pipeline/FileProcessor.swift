@@ -116,10 +116,15 @@ public struct FileProcessor: Sendable {
             let file = SettlingFile(path: path, mapping: mapping, digest: String(sha256.prefix(12)), ticket: ticket)
             let entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
             let recollection = try recollection(route: mapping.name, name: name, sha256: sha256, mapping: mapping)
+            // A worker that lost its lease while placing the file (slow, not dead) may have archived it and recorded the
+            // move after it was hashed here: the ledger then reads "moved", which would make it a duplicate of itself.
+            // It leaves the inbox before the move is recorded, so a file still there was not moved.
+            if ticket != nil, !FileSystem.exists(path) { throw FileHeld.takenElsewhere(name) }
             return ClaimedFile(claim: claim, before: before, file: file, entry: entry, life: life, recollection: recollection)
         } catch {
             claim.release()
             ticket?.release()
+            if ticket != nil, !(error is FileHeld), !FileSystem.exists(path) { throw FileHeld.takenElsewhere(name) }
             throw error
         }
     }

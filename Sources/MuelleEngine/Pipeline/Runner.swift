@@ -256,10 +256,13 @@ public struct Runner: Sendable {
         recoverFromInterruption()
         // With several workers, claims stand only while heartbeats renew them.
         let heartbeat = workers.map { workers in Task { await WorkerHeartbeatService(runner: self, workers: workers).beatUntilCancelled() } }
-        defer {
-            heartbeat?.cancel()
-            workers?.leave()
-        }
+        let summary = await runRoutesOnce(options: options)
+        heartbeat?.cancel()
+        if let workers { await BlockingLane(label: "muelle.worker.leave").run { workers.leave() } }
+        return summary
+    }
+
+    private func runRoutesOnce(options: RunOptions) async -> RunSummary {
         let snapshot = catalog.snapshot
         reportProblems(snapshot)
         warnAboutUnmappedFolders()

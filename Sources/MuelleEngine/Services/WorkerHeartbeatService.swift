@@ -10,7 +10,8 @@ struct WorkerHeartbeatService: Service {
 
     func run() async {
         await cancelWhenGracefulShutdown { await beatUntilCancelled() }
-        workers.leave()
+        let workers = workers
+        await BlockingLane(label: "muelle.worker.leave").run { workers.leave() }
     }
 
     func beatUntilCancelled() async {
