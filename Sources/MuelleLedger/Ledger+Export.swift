@@ -16,15 +16,22 @@ extension Ledger {
     }
 }
 
+extension Ledger {
+    /// Who is working and which input each worker holds now (`WorkerCoordination`): the state of running processes,
+    /// not the workspace's history, so a migration neither copies them nor counts them as a target's rows.
+    public static let coordinationTables: Set<String> = ["worker", "inputclaim"]
+}
+
 /// A snapshot of the ledger being read out (`Ledger.export`).
 public struct LedgerExport {
     let db: Database
 
-    /// Every table the schema has after all its migrations (GRDB's and SQLite's own bookkeeping left out), by name.
+    /// Every table the schema has after all its migrations (GRDB's and SQLite's own bookkeeping left out), by name;
+    /// not the workers' coordination tables (`Ledger.coordinationTables`).
     public func tables() throws -> [Ledger.Table] {
         let names = try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
-            """)
+            """).filter { !Ledger.coordinationTables.contains($0.lowercased()) }
         return try names.map { name in
             Ledger.Table(name: name, columns: try db.columns(in: name).map(\.name))
         }

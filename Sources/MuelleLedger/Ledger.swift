@@ -188,6 +188,7 @@ public struct Ledger: Sendable {
         registerReferenceMigration(&migrator)
         registerAlertMigration(&migrator)
         registerTokenMigration(&migrator)
+        registerWorkerMigration(&migrator)
         return migrator
     }
 

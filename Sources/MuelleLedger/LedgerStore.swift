@@ -114,6 +114,9 @@ public protocol LedgerWriting {
     func save(_ manifest: ManifestEntry) throws
     func manifest(id: String) throws -> ManifestEntry?
     func manifestCount(carrier: String, agreement: String, date: String) throws -> Int
+
+    // Several workers (`WorkerCoordination`).
+    func confirmClaim(_ key: ClaimKey, worker: String, lease: Duration) throws -> Bool
 }
 
 extension Ledger: LedgerStore {

@@ -17,6 +17,8 @@ final class PostgresConnections: Sendable {
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(1)
+    /// With several workers, the lease in milliseconds (0: none): see `PostgresLedger.transaction`.
+    let idleTransactionLimit = Atomic<Int64>(0)
     private let logger: Logger
 
     init(address: PostgresAddress, password: Secret?, logger: Logger) {

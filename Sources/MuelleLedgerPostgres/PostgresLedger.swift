@@ -90,6 +90,10 @@ public struct PostgresLedger: LedgerStore {
             return try connections.with { session in
                 try session.execute("BEGIN")
                 do {
+                    // A worker stopped (SIGSTOP) in the middle of a commit would hold its row locks — its claims, a
+                    // tracking serial — and stall every other worker: past its lease the server ends its session.
+                    let limit = connections.idleTransactionLimit.load(ordering: .relaxed)
+                    if limit > 0 { try session.execute(PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(limit)")) }
                     let result = try body(PostgresTransaction(session: session))
                     try session.execute("COMMIT")
                     return result

@@ -2,7 +2,7 @@ import MuelleCore
 import PostgresNIO
 
 /// The PostgreSQL ledger's schema, as numbered migrations of its own: the same tables, columns and indexes as the
-/// SQLite ledger after its migrations v1–v14, one migration for each of those (so a later SQLite migration has an
+/// SQLite ledger after its migrations v1–v15, one migration for each of those (so a later SQLite migration has an
 /// obvious place here too). Migrations only add; `schema_migrations` records which ran.
 ///
 /// All of them run in one transaction under an advisory lock: two workers starting at once against a new database
@@ -152,6 +152,21 @@ enum PostgresMigrations {
             CREATE TABLE httpToken (
                 name TEXT NOT NULL PRIMARY KEY, hash TEXT NOT NULL, routes TEXT NOT NULL, createdAt TEXT NOT NULL, lastUsedAt TEXT)
             """,
+        ]),
+        // Several workers: who is alive (heartbeat) and which input each has in hand (a claim with a lease). Times are
+        // the server's (TIMESTAMPTZ), so workers whose clocks differ agree on whose lease ran out.
+        Migration(version: 15, name: "workers and claims", statements: [
+            """
+            CREATE TABLE worker (
+                id TEXT NOT NULL PRIMARY KEY, host TEXT NOT NULL, pid BIGINT NOT NULL, started TIMESTAMPTZ NOT NULL,
+                heartbeat TIMESTAMPTZ NOT NULL, leaseMilliseconds BIGINT NOT NULL, fileInHand TEXT,
+                reaped BOOLEAN NOT NULL DEFAULT FALSE)
+            """,
+            """
+            CREATE TABLE inputClaim (
+                route TEXT NOT NULL, name TEXT NOT NULL, worker TEXT NOT NULL, leaseUntil TIMESTAMPTZ NOT NULL, PRIMARY KEY (route, name))
+            """,
+            "CREATE INDEX inputClaim_by_worker ON inputClaim (worker)",
         ]),
     ]
 

@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// The PostgreSQL ledger inside one transaction: one connection, held from BEGIN to COMMIT.
 final class PostgresTransaction: LedgerWriting {
-    private let session: PostgresSession
+    let session: PostgresSession
     /// The id `nextInputID` handed out, for the next `insert` to use. Taken from the table's sequence, so two
     /// workers committing at once never name their outputs after the same input id (SQLite's `MAX(id) + 1` is
     /// safe only because it has one writer).
@@ -175,7 +175,10 @@ final class PostgresTransaction: LedgerWriting {
     /// Locks the agreement's row until the commit: a second worker allocating numbers under the same agreement
     /// waits here and then reads the serial this transaction leaves, so no number is handed out twice.
     func lastTrackingSerial(carrier: String, agreement: String) throws -> UInt64? {
-        try rows("SELECT lastSerial FROM trackingSerial WHERE carrier = \(carrier) AND agreement = \(agreement) FOR UPDATE")
+        // `FOR UPDATE` locks nothing while the row does not exist yet: two workers' first shipments would both start
+        // from nothing and hand out the same numbers. A lock on the pair, held until the commit, orders them.
+        try execute("SELECT pg_advisory_xact_lock(hashtext(\(carrier) || '/' || \(agreement)))")
+        return try rows("SELECT lastSerial FROM trackingSerial WHERE carrier = \(carrier) AND agreement = \(agreement) FOR UPDATE")
             .first.map { UInt64(bitPattern: try $0.value("lastSerial", as: Int64.self)) }
     }
 

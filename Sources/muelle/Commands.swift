@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MuelleCore
 import MuelleEngine
+import MuelleLedger
 import MuelleMapping
 
 struct Check: AsyncParsableCommand {
@@ -75,8 +76,21 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let workspace = options.workspace
         let catalog = RouteCatalog.load(workspace)
-        let cards = try StatusCards.cards(workspace: workspace, catalog: catalog, ledger: ledger.open(options, reading: true))
-        printOutput(json ? StatusCards.json(cards) : StatusCards.text(cards))
+        let opened: (any WorkspaceLedger)?
+        do { opened = try ledger.open(options, reading: true) } catch {
+            // The route cards' files are on disk: worth showing while the shared ledger is out of reach.
+            printOutput(json ? StatusCards.json(try StatusCards.cards(workspace: workspace, catalog: catalog, ledger: nil))
+                             : StatusCards.text(try StatusCards.cards(workspace: workspace, catalog: catalog, ledger: nil)))
+            printError("the ledger cannot be read, so the counts above are empty and the workers cannot be listed")
+            throw error
+        }
+        let cards = try StatusCards.cards(workspace: workspace, catalog: catalog, ledger: opened)
+        if let coordination = opened as? any WorkerCoordination {
+            let workers = try coordination.workers()
+            printOutput(json ? WorkerList.json(cards, workers: workers) : StatusCards.text(cards) + "\n\n" + WorkerList.text(workers))
+        } else {
+            printOutput(json ? StatusCards.json(cards) : StatusCards.text(cards))
+        }
         // The cards say which routes are broken; the full diagnostics are `muelle check`'s.
         if !catalog.problems.isEmpty { throw ExitCode(2) }
     }

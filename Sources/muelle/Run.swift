@@ -38,6 +38,9 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var ledger: LedgerOptions
 
+    @Option(help: ArgumentHelp("With a PostgreSQL ledger (several workers): seconds a worker's claims stand without its heartbeat; a worker silent for longer is taken for lost and its files are redone by others.", valueName: "seconds"))
+    var workerLease: Int = 30
+
     @Flag(help: "Go on although the ledger is missing, empty or behind this workspace's history (a new ledger if there is none): files taken before may be imported again.")
     var newLedger = false
 
@@ -53,15 +56,18 @@ struct Run: AsyncParsableCommand {
         let runner: Runner
         let postgres = try ledger.address()
         do {
-            runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger, ledger: postgres)
+            guard workerLease >= 1 else { throw MuelleError(.configuration, "--worker-lease is a number of seconds, 1 or more") }
+            runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger, ledger: postgres,
+                                workerLease: .seconds(workerLease))
         } catch {
             printError("\(error)")
             throw ExitCode(2)
         }
-        // One `muelle run` per workspace: held until this process exits.
-        let lock: WorkspaceLock
+        // One `muelle run` per workspace with the SQLite ledger, held until this process exits; with a shared ledger the
+        // database coordinates the workers (`WorkerClaims`).
+        let lock: WorkspaceLock?
         do {
-            lock = try WorkspaceLock.acquire(options.workspace, wait: wait)
+            lock = runner.workers == nil ? try WorkspaceLock.acquire(options.workspace, wait: wait) : nil
         } catch {
             printError("\(error)")
             throw ExitCode(2)

@@ -114,6 +114,27 @@ public final class PostgresCluster: Sendable {
                  environment: ["PGPASSWORD": password])
     }
 
+    /// A cluster of the caller's own (not the shared one), for a test that stops and starts its server; `remove()` it.
+    public static func own() throws -> PostgresCluster {
+        _ = try started()
+        return try PostgresCluster()
+    }
+
+    /// Stops the server as an outage would (connections cut); `startServer` brings it back on the same port.
+    public func stopServer() -> Bool {
+        Self.run(asRoot: geteuid() == 0, bin + "/pg_ctl", ["stop", "-D", folder + "/data", "-m", "fast", "-w"]).status == 0
+    }
+
+    public func startServer() -> Bool {
+        Self.run(asRoot: geteuid() == 0, bin + "/pg_ctl", [
+            "start", "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60",
+            "-o", "-k \(folder) -h 127.0.0.1 -p \(port) -F -c max_connections=200",
+        ]).status == 0
+    }
+
+    /// Stops the server of a cluster of one's own and removes its files.
+    public func remove() { stop() }
+
     func stop() {
         _ = Self.run(asRoot: geteuid() == 0, bin + "/pg_ctl", ["stop", "-D", folder + "/data", "-m", "immediate", "-w"])
         try? FileManager.default.removeItem(atPath: folder)

@@ -73,7 +73,9 @@ public enum StatusCards {
     /// Read from `ledger` (nil: there is none yet, nothing was taken), SQLite or PostgreSQL alike.
     public static func cards(workspace: Workspace, catalog: RouteCatalog.Snapshot, ledger: (any WorkspaceLedger)?) throws -> [Card] {
         let scanner = InboxScanner(inboxPath: workspace.inbox)
-        let inHand = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
+        // With several workers each stages in a folder of its own (`.muelle/staging/<worker>/`).
+        let staged = (try? FileManager.default.contentsOfDirectory(atPath: workspace.stagingRoot)) ?? []
+        let inHand = staged + staged.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: workspace.stagingRoot + "/" + $0)) ?? [] }
         let quarantine = try ledger.map { try QuarantineDesk.list(workspace: workspace, ledger: $0) } ?? []
         let names = Set(catalog.routes.keys).union(catalog.problems.keys.filter { !$0.contains("/") }).sorted()
         return try names.map { name in

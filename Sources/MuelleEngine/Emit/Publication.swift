@@ -119,7 +119,11 @@ final class Publication {
                 try FileSystem.moveFiles(of: file.staged, into: folder(of: file.final))
                 continue
             }
-            try FileSystem.rename(file.staged, to: file.final)
+            do {
+                try FileSystem.rename(file.staged, to: file.final)
+            } catch where !FileSystem.exists(file.staged) && FileSystem.exists(file.final) {
+                // Another worker finishing a lost worker's publications renamed it first: done.
+            }
         }
         for folder in folders { try FileSystem.syncDirectory(of: folder + "/.") }
     }
@@ -132,8 +136,10 @@ final class Publication {
     /// to rename. A staged file already gone was renamed before the interruption; a staged folder still
     /// there holds the files not renamed yet. Returns how many.
     @discardableResult
-    static func finishPending(workspace: Workspace, ledger: any LedgerStore) throws -> Int {
-        let pending = try ledger.pendingPublications()
+    /// `including`: only these (a lost worker's, one input's); every worker may finish any, each file is renamed once.
+    static func finishPending(workspace: Workspace, ledger: any LedgerStore,
+                              including: (PendingPublication) -> Bool = { _ in true }) throws -> Int {
+        let pending = try ledger.pendingPublications().filter(including)
         guard !pending.isEmpty else { return 0 }
         let files = pending.map { (staged: workspace.root + "/" + $0.staged, final: workspace.root + "/" + $0.final) }
             .filter { FileSystem.exists($0.staged) }

@@ -20,6 +20,12 @@ public struct FileHeld: Error, Sendable, CustomStringConvertible {
             at: InputPosition(file: file)))
     }
 
+    /// Another worker on the workspace has the file in hand (or took it already): looked at again after `retryAfter`,
+    /// when a claim of a worker that died has run out.
+    static func takenElsewhere(_ file: String, retryAfter: Duration? = nil) -> FileHeld {
+        FileHeld(reason: MuelleError(.inUse, "another muelle worker has the file in hand", at: InputPosition(file: file)), retryAfter: retryAfter)
+    }
+
     /// What an input still incomplete after `incompleteAfter` is quarantined with: `incomplete` says where
     /// it stops, this says that no more is coming.
     static func truncated(_ incomplete: MuelleError, unchangedFor incompleteAfter: Duration) -> MuelleError {

@@ -10,6 +10,8 @@ struct SettlingFile {
     let mapping: RouteMapping
     /// The content's first 12 hex digits: names in the archive, quarantine and reports.
     let digest: String
+    /// Its claim in the shared ledger, with several workers: the commit checks it is still this worker's.
+    var ticket: ClaimTicket? = nil
 }
 
 /// What the mapper made of the file, for its report (nothing yet for a duplicate or a poison file).
@@ -57,6 +59,8 @@ extension FileProcessor {
     /// (once for a group) before the transaction commits. Returns the labels it printed.
     func record(_ settlement: InputLifecycle.Settlement, file: SettlingFile, entry: inout InputEntry, reading: Reading,
                 staged: StagedOrders?, tx: any LedgerWriting, publication: Publication, syncingStaging: Bool = true) throws -> Int {
+        // First in the transaction: a worker that lost the file to another commits nothing of it.
+        try file.ticket?.confirm(in: tx)
         let report: FileReport
         var labels = 0
         switch settlement {
@@ -168,7 +172,11 @@ extension FileProcessor {
             let destination = workspace.root + "/" + move.destination
             let folder = String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)])
             try FileSystem.makeDirectory(folder)
-            try FileSystem.rename(move.path, to: destination)
+            do {
+                try FileSystem.rename(move.path, to: destination)
+            } catch where !FileSystem.exists(move.path) && FileSystem.exists(destination) {
+                // Another worker that took the file over moved it first (source gone, destination there): done.
+            }
             for touched in [destination, move.path] where !folders.contains(touched.folder) { folders.append(touched.folder) }
         }
         for folder in folders { try FileSystem.syncDirectory(of: folder + "/.") }

@@ -33,12 +33,16 @@ public struct FileProcessor: Sendable {
     public let logger: Logger
     /// Carrier profiles by code, for routes that ship what they import.
     public let profiles: [String: CarrierProfile]
+    /// With several workers on the workspace: each file is claimed in the shared ledger before it is read.
+    public let workers: WorkerClaims?
 
-    public init(workspace: Workspace, ledger: any LedgerStore, logger: Logger, profiles: [String: CarrierProfile] = [:]) {
+    public init(workspace: Workspace, ledger: any LedgerStore, logger: Logger, profiles: [String: CarrierProfile] = [:],
+                workers: WorkerClaims? = nil) {
         self.workspace = workspace
         self.ledger = ledger
         self.logger = logger
         self.profiles = profiles
+        self.workers = workers
     }
 
     /// Throws `FileHeld` when the file cannot be taken yet (nothing of it is committed then).
@@ -47,6 +51,8 @@ public struct FileProcessor: Sendable {
         defer { release(claimed) }
         switch claimed.life.fingerprinted(claimed.recollection) {
         case .finishMove(let committed):
+            // Committed by a worker that died (or lost its lease) before publishing: its outputs first, then the move.
+            if workers != nil { try Publication.finishPending(workspace: workspace, ledger: ledger) { $0.inputID == committed.id } }
             try place(claimed.file, entry: committed, from: .move, life: &claimed.life)
             logger.info("finished moving a file committed before an interruption", metadata: ["muelle.route": "\(mapping.name)", "muelle.file": "\(name)"])
             return FileOutcome(route: mapping.name, name: name, state: committed.state, entry: committed, reconciled: true)
@@ -82,25 +88,43 @@ public struct FileProcessor: Sendable {
         // The watcher or `run --once` found it stable before handing it over.
         var life = InputLifecycle(name: name)
         life.becameStable()
+        // With several workers, the shared ledger's claim comes first: a file another worker has is not read here.
+        let ticket = try claimAmongWorkers(route: mapping.name, name: name)
         // Held until the original has left the inbox: a writer that opens it meanwhile waits, or is noticed.
-        let claim = try claimInput(path: path, name: name, route: mapping.name)
+        let claim: FileClaim?
+        do { claim = try claimInput(path: path, name: name, route: mapping.name) } catch {
+            ticket?.release()
+            // With several workers a file gone meanwhile was taken by another: no failure of this one.
+            if ticket != nil, !FileSystem.exists(path) { throw FileHeld.takenElsewhere(name) }
+            throw error
+        }
         switch life.claimed(inUse: claim == nil) {
-        case .hold: throw FileHeld.inUse(name)
+        case .hold:
+            ticket?.release()
+            throw FileHeld.inUse(name)
         case .fingerprint: break
         }
         guard let claim else { throw FileHeld.inUse(name) }
         guard let before = FileSnapshot(path: path) else {
             claim.release()
+            ticket?.release()
+            if ticket != nil { throw FileHeld.takenElsewhere(name) }
             throw MuelleError(.io, "the file is gone before it could be read", at: InputPosition(file: name))
         }
         do {
             let (sha256, size) = try ContentHash.file(at: path, name: mapping.readsFileName ? name : nil)
-            let file = SettlingFile(path: path, mapping: mapping, digest: String(sha256.prefix(12)))
+            let file = SettlingFile(path: path, mapping: mapping, digest: String(sha256.prefix(12)), ticket: ticket)
             let entry = InputEntry(route: mapping.name, name: name, size: size, sha256: sha256, state: .processed, receivedAt: receivedAt, finishedAt: receivedAt)
             let recollection = try recollection(route: mapping.name, name: name, sha256: sha256, mapping: mapping)
+            // A worker that lost its lease while placing the file (slow, not dead) may have archived it and recorded the
+            // move after it was hashed here: the ledger then reads "moved", which would make it a duplicate of itself.
+            // It leaves the inbox before the move is recorded, so a file still there was not moved.
+            if ticket != nil, !FileSystem.exists(path) { throw FileHeld.takenElsewhere(name) }
             return ClaimedFile(claim: claim, before: before, file: file, entry: entry, life: life, recollection: recollection)
         } catch {
             claim.release()
+            ticket?.release()
+            if ticket != nil, !(error is FileHeld), !FileSystem.exists(path) { throw FileHeld.takenElsewhere(name) }
             throw error
         }
     }
@@ -166,6 +190,8 @@ public struct FileProcessor: Sendable {
         if let staging = claimed.staging { FileSystem.removeTree(staging) }
         if claimed.attemptOpen { endAttempt(route: claimed.file.mapping.name, sha256: claimed.entry.sha256) }
         claimed.claim.release()
+        // After the archive (or the failure): another worker may take a file of this name from here on.
+        claimed.file.ticket?.release()
     }
 
     /// What the ledger knows of this content: the same file committed by a run that died before its
@@ -222,6 +248,13 @@ public struct FileProcessor: Sendable {
         do { try ledger.endAttempt(route: route, sha256: sha256) } catch {
             logger.warning("could not clear the file's read attempt; a later crash would count it twice", metadata: ["muelle.route": "\(route)", "error": "\(error)"])
         }
+    }
+
+    /// The shared ledger's claim on the file (nil with one worker); throws `FileHeld` while another live worker has it.
+    private func claimAmongWorkers(route: String, name: String) throws -> ClaimTicket? {
+        guard let workers else { return nil }
+        guard let ticket = try workers.claim(route: route, name: name) else { throw FileHeld.takenElsewhere(name, retryAfter: workers.lease) }
+        return ticket
     }
 
     /// The lease, or nil while a writer still has the file open.

@@ -112,6 +112,11 @@ public struct InboxService: Service {
         let options = options
         for await _ in wakes {
             while !stopping.isRaised {
+                // Cut off from the shared ledger: files wait in the queue (the heartbeat says why, once) until it answers.
+                if let workers = runner.workers, !workers.takesFiles {
+                    try? await Task.sleep(for: workers.heartbeatInterval)
+                    continue
+                }
                 let files = ready.takeGroup(limit: FileProcessor.groupLimit)
                 if files.isEmpty { break }
                 let results = await limiter.withPermit {

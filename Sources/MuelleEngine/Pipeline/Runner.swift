@@ -73,20 +73,29 @@ public struct Runner: Sendable {
     public let logger: Logger
     /// The files being processed now, for a graceful shutdown to name.
     public let inHand = FilesInHand()
+    /// This process as one of several workers, when the ledger is shared (PostgreSQL); nil with the SQLite ledger.
+    public let workers: WorkerClaims?
 
     /// Loads every mapping. A broken mapping stops only its own route (see `RouteCatalog`); only a
     /// workspace without any mapping, or an unusable ledger, is an error here: a ledger that is missing,
     /// damaged or behind the workspace's history is refused unless `newLedger` says to start over (`LedgerGuard`).
     /// `ledger`: a PostgreSQL ledger (`muelle run --ledger`); nil: muelle.yaml's `ledger:`, else the SQLite file.
-    public init(workspace: Workspace, logger: Logger, newLedger: Bool = false, ledger address: PostgresAddress? = nil) throws {
+    /// `workerLease`: with a shared ledger, how long a worker's claims stand without its heartbeat.
+    public init(workspace: Workspace, logger: Logger, newLedger: Bool = false, ledger address: PostgresAddress? = nil,
+                workerLease: Duration = WorkerClaims.defaultLease) throws {
         if workspace.mappingFiles().isEmpty {
             throw MuelleError(.configuration, "no mappings in \(workspace.relative(workspace.mappings)): add mappings/<route>.yaml for each inbox/<route>/")
         }
         let catalog = RouteCatalog(RouteCatalog.load(workspace))
         try workspace.prepare(routes: catalog.snapshot.sortedRoutes)
+        let ledger = try LedgerGuard.open(workspace, postgres: address, startOver: newLedger, logger: logger)
+        let workers = try WorkerClaims.join(ledger, lease: workerLease, logger: logger)
+        var workspace = workspace
+        workspace.worker = workers?.id
         self.workspace = workspace
         self.catalog = catalog
-        self.ledger = try LedgerGuard.open(workspace, postgres: address, startOver: newLedger, logger: logger)
+        self.ledger = ledger
+        self.workers = workers
         self.logger = logger
     }
 
@@ -95,7 +104,7 @@ public struct Runner: Sendable {
 
     /// The processor, with the carrier profiles of the catalog as it is now.
     public var processor: FileProcessor {
-        FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: catalog.snapshot.profiles)
+        FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: catalog.snapshot.profiles, workers: workers)
     }
 
     public func route(named name: String) -> RouteMapping? { catalog.snapshot.routes[name] }
@@ -117,6 +126,7 @@ public struct Runner: Sendable {
     /// published (before staging is cleaned, which drops only what no commit recorded), and moves
     /// that completed without being recorded are recorded.
     public func recoverFromInterruption() {
+        if let workers { return recoverAmongWorkers(workers) }
         do {
             let published = try Publication.finishPending(workspace: workspace, ledger: ledger)
             if published > 0 { logger.notice("published \(published) output(s) committed before an interruption") }
@@ -128,6 +138,16 @@ public struct Runner: Sendable {
         do { try processor.reconcileMoves() } catch { logger.error("could not reconcile the ledger with the disk", metadata: ["error": "\(error)"]) }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: workspace.staging)) ?? []
         for name in leftovers { FileSystem.removeTree(workspace.staging + "/" + name) }
+        forgetStuckFilesGone()
+    }
+
+    /// With several workers: only this worker's staging (new) and that of lost or forgotten workers is cleared, after
+    /// their committed outputs are published; another worker's files in hand are left alone.
+    private func recoverAmongWorkers(_ workers: WorkerClaims) {
+        do { try workers.recover(workspace, ledger: ledger) } catch {
+            logger.error("could not finish what lost workers left; tried again at the next heartbeat", metadata: ["error": "\(error)"])
+        }
+        do { try processor.reconcileMoves() } catch { logger.error("could not reconcile the ledger with the disk", metadata: ["error": "\(error)"]) }
         forgetStuckFilesGone()
     }
 
@@ -147,7 +167,7 @@ public struct Runner: Sendable {
         // One snapshot for both, so a reload in between cannot pair a mapping with another version's profiles.
         let snapshot = catalog.snapshot
         guard let mapping = snapshot.routes[file.route] else { return .routeNotRunnable }
-        let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles)
+        let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles, workers: workers)
         inHand.start(route: file.route, name: file.name, size: file.size)
         defer { inHand.finish(route: file.route, name: file.name) }
         let started = ContinuousClock.now
@@ -169,7 +189,7 @@ public struct Runner: Sendable {
               files.allSatisfy({ $0.route == route }) else {
             return files.map { take($0, summary: &summary, options: options) }
         }
-        let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles)
+        let processor = FileProcessor(workspace: workspace, ledger: ledger, logger: logger, profiles: snapshot.profiles, workers: workers)
         for file in files { inHand.start(route: file.route, name: file.name, size: file.size) }
         defer { for file in files { inHand.finish(route: file.route, name: file.name) } }
         let started = ContinuousClock.now
@@ -184,13 +204,14 @@ public struct Runner: Sendable {
                           summary: inout RunSummary) -> TakeResult {
         do {
             let outcome = try result.get()
-            RunMetrics.record(outcome, kind: kind, duration: duration)
+            RunMetrics.record(outcome, kind: kind, duration: duration, worker: workers?.id)
             summary.add(outcome)
             noteTaken(file)
             try? ledger.clearReferenceWait(route: file.route, name: file.name)
             return .done
         } catch let held as FileHeld {
-            logger.info("held: it stays in the inbox and is tried again", metadata: [
+            // Cut off from the shared ledger: the worker has said so once (`WorkerClaims`), not again per file.
+            logger.log(level: held.reason.code == .ledger ? .debug : .info, "held: it stays in the inbox and is tried again", metadata: [
                 "muelle.route": "\(file.route)", "muelle.file": "\(file.name)", "reason": "\(held.reason)",
             ])
             summary.held += 1
@@ -233,6 +254,15 @@ public struct Runner: Sendable {
     /// `muelle run --once`: everything in the inbox now, routes concurrently, files in arrival order.
     public func runOnce(options: RunOptions = RunOptions()) async -> RunSummary {
         recoverFromInterruption()
+        // With several workers, claims stand only while heartbeats renew them.
+        let heartbeat = workers.map { workers in Task { await WorkerHeartbeatService(runner: self, workers: workers).beatUntilCancelled() } }
+        let summary = await runRoutesOnce(options: options)
+        heartbeat?.cancel()
+        if let workers { await BlockingLane(label: "muelle.worker.leave").run { workers.leave() } }
+        return summary
+    }
+
+    private func runRoutesOnce(options: RunOptions) async -> RunSummary {
         let snapshot = catalog.snapshot
         reportProblems(snapshot)
         warnAboutUnmappedFolders()

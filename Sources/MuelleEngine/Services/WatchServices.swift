@@ -28,6 +28,7 @@ public enum WatchServices {
             background(CutoffService(runner: runner, interval: options.rescanInterval), "cutoff-closer")
         }
         for service in extra { background(service, "\(type(of: service))") }
+        if let workers = runner.workers { background(WorkerHeartbeatService(runner: runner, workers: workers), "worker-heartbeat") }
         // The inbox ending (its watcher stopped) ends the whole run.
         services.append(.init(service: InboxService(runner: runner, options: options),
                               successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "inbox"))

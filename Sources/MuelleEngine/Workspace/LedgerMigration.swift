@@ -71,7 +71,7 @@ public enum LedgerMigration {
             }
             plan.append((table.name, table.columns, mapped))
         }
-        let filled = try targetTables.keys.sorted().filter { try target.rowCount($0) > 0 }
+        let filled = try targetTables.keys.sorted().filter { !Ledger.coordinationTables.contains($0) }.filter { try target.rowCount($0) > 0 }
         if !filled.isEmpty {
             guard replace else {
                 throw MuelleError(.configuration, """

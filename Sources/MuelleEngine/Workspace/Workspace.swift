@@ -9,6 +9,8 @@ import MuelleShipping
 /// beside a readable `.error.txt`). The ledger and staging area live in the hidden `.muelle/`.
 public struct Workspace: Sendable {
     public let root: String
+    /// This process's worker id when several workers share the workspace (`WorkerClaims`): its staging is its own.
+    public var worker: String?
 
     public init(root: String) {
         let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
@@ -22,8 +24,12 @@ public struct Workspace: Sendable {
     public var quarantine: String { root + "/quarantine" }
     public var state: String { root + "/.muelle" }
     public var ledgerPath: String { state + "/ledger.sqlite" }
-    /// Where outputs are written before they are renamed into the outbox (same file system).
-    public var staging: String { state + "/staging" }
+    /// Where outputs are written before they are renamed into the outbox (same file system): `.muelle/staging`, or
+    /// with several workers `.muelle/staging/<worker>`, so a worker starting up removes only what is its own or a
+    /// lost worker's.
+    public var staging: String { worker.map { stagingRoot + "/" + $0 } ?? stagingRoot }
+    /// Every worker's staging.
+    public var stagingRoot: String { state + "/staging" }
 
     public func inbox(route: String) -> String { inbox + "/" + route }
     public func outbox(_ folder: String) -> String { outbox + "/" + folder }
