@@ -166,17 +166,23 @@ struct FieldChecker {
     }
 
     func nested(_ field: String, required: Bool, _ build: (FieldChecker) throws -> Value) throws -> Value {
+        if value(field).isBlank, required { throw fail(field, "is required", code: .missingField) }
+        return try nestedFields(field, build) ?? .null
+    }
+
+    /// An optional object, built by `build` from its fields; nil when blank (`totals` is built even then:
+    /// what the mapping leaves out is derived).
+    func nestedFields<Built>(_ field: String, _ build: (FieldChecker) throws -> Built) throws -> Built? {
         let v = value(field)
         if v.isBlank {
-            if required { throw fail(field, "is required", code: .missingField) }
             if field == "totals" { return try build(child(.object([]), path: name(field), field: field)) }
-            return .null
+            return nil
         }
         guard case .object = v else { throw fail(field, "must be an object of fields") }
         return try build(child(v, path: name(field), field: field))
     }
 
-    func list(_ field: String, minimum: Int, _ build: (FieldChecker) throws -> Value) throws -> [Value] {
+    func list<Built>(_ field: String, minimum: Int, _ build: (FieldChecker) throws -> Built) throws -> [Built] {
         let v = value(field)
         let items: [Value]
         switch v {

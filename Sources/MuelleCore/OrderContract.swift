@@ -94,13 +94,20 @@ public enum OrderContract {
     /// Normalises one order; amounts rounded under `rounding` are counted in `rounded` when the order is good.
     public static func normalise(_ mapped: Value, identity: Identity, source: Source, at position: InputPosition,
                                  rounding: MoneyRounding, rounded: inout RoundedAmounts) throws -> Value {
+        try check(mapped, identity: identity, source: source, at: position, rounding: rounding, rounded: &rounded).value
+    }
+
+    /// Checks one order and returns it typed, ready to be written as JSON bytes (`NormalisedOrder.write`)
+    /// or as a `Value` (`normalise`, which is this and `.value`): one check, two renderings.
+    public static func check(_ mapped: Value, identity: Identity, source: Source, at position: InputPosition,
+                             rounding: MoneyRounding, rounded: inout RoundedAmounts) throws -> NormalisedOrder {
         let log = RoundingLog()
-        let order = try normalise(FieldChecker(object: mapped, path: "", position: position, rounding: rounding, log: log), identity: identity, source: source)
+        let order = try check(FieldChecker(object: mapped, path: "", position: position, rounding: rounding, log: log), identity: identity, source: source)
         rounded.add(log.rounded)
         return order
     }
 
-    private static func normalise(_ check: FieldChecker, identity: Identity, source: Source) throws -> Value {
+    private static func check(_ check: FieldChecker, identity: Identity, source: Source) throws -> NormalisedOrder {
         let externalID = try check.requiredText("external_id")
         let currency = try check.currency("currency")
         let scale = ExactDecimal.minorUnits(of: currency)
@@ -110,17 +117,15 @@ public enum OrderContract {
         // The source's own modification time: the evidence that decides between two copies of the order.
         let updatedAt = try check.optionalTimestamp("updated_at")
 
-        let customer = try check.nested("customer", required: false) { c in
-            .object(ValueObject(keys: Keys.customer, values: [try c.text("name"), try c.text("email"), try c.text("phone"), try c.text("tax_id")]))
+        let customer = try check.nestedFields("customer") { c in
+            [try c.text("name"), try c.text("email"), try c.text("phone"), try c.text("tax_id")]
         }
-        let address = try check.nested("shipping_address", required: false) { a in
-            .object(ValueObject(keys: Keys.address, values: [
-                try a.text("name"), try a.text("company"), try a.text("line1"), try a.text("line2"), try a.text("city"), try a.text("city_code"),
-                try a.text("region"), try a.text("postal_code"), try a.country("country"), try a.text("phone"),
-            ]))
+        let address = try check.nestedFields("shipping_address") { a in
+            [try a.text("name"), try a.text("company"), try a.text("line1"), try a.text("line2"), try a.text("city"), try a.text("city_code"),
+             try a.text("region"), try a.text("postal_code"), try a.country("country"), try a.text("phone")]
         }
         var itemsTotal = Amount.zero
-        let lines = try check.list("lines", minimum: 1) { l in
+        let lines = try check.list("lines", minimum: 1) { l -> NormalisedOrder.Line in
             let quantity = try l.quantity("quantity")
             let unitPrice = try l.money("unit_price", required: true, currency: currency) ?? .zero
             let total = try l.money("total", required: false, currency: currency) ?? unitPrice.times(quantity)
@@ -134,27 +139,20 @@ public enum OrderContract {
             } else {
                 productKey = try l.requiredText("product_key")
             }
-            return .object(ValueObject(keys: Keys.line, values: [
-                .string(productKey), try l.text("sku"), try l.text("barcode"), try l.text("platform_item_id"), try l.text("title"), .number(String(quantity)),
-                .string(unitPrice.formatted(scale: scale)), .string(total.formatted(scale: scale)),
-            ]))
+            return NormalisedOrder.Line(productKey: productKey, texts: [try l.text("sku"), try l.text("barcode"), try l.text("platform_item_id"), try l.text("title")],
+                                        quantity: quantity, unitPrice: unitPrice.formatted(scale: scale), total: total.formatted(scale: scale))
         }
-        let totals = try check.nested("totals", required: false) { t in
+        // Totals are always written: what the mapping leaves out is derived from the lines.
+        let totals = try check.nestedFields("totals") { t in
             let items = try t.money("items", required: false, currency: currency) ?? itemsTotal
             let shipping = try t.money("shipping", required: false, currency: currency) ?? .zero
             let discount = try t.money("discount", required: false, currency: currency) ?? .zero
             let tax = try t.money("tax", required: false, currency: currency) ?? .zero
             let grand = try t.money("grand_total", required: false, currency: currency) ?? items + shipping - discount
-            return .object(ValueObject(keys: Keys.totals, values: [
-                .string(items.formatted(scale: scale)), .string(shipping.formatted(scale: scale)), .string(discount.formatted(scale: scale)),
-                .string(tax.formatted(scale: scale)), .string(grand.formatted(scale: scale)),
-            ]))
+            return [items, shipping, discount, tax, grand].map { $0.formatted(scale: scale) }
         }
-        return .object(ValueObject(keys: Keys.order, values: [
-            .string("order"), .string(id(identity, externalID: externalID)), .string(identity.platform), .string(identity.account),
-            .string(externalID), .string(createdAt), .string(status ?? ""), paymentStatus.map(Value.string) ?? .null, .string(currency),
-            customer, address, .array(lines), totals, updatedAt.map(Value.string) ?? .null,
-            source.value,
-        ]))
+        return NormalisedOrder(id: id(identity, externalID: externalID), platform: identity.platform, account: identity.account, externalID: externalID,
+                               createdAt: createdAt, status: status ?? "", paymentStatus: paymentStatus, currency: currency, customer: customer,
+                               address: address, lines: lines, totals: totals ?? [], updatedAt: updatedAt, source: source)
     }
 }

@@ -25,11 +25,15 @@ public struct ImportRules: Sendable {
     /// The rule that keeps an order out when first seen at `now`: as written, where, and the value
     /// it looked at; nil when the order is admitted.
     func refusal(_ order: Value, now: Date) -> (rule: String, location: String, example: String?)? {
-        if let status = order["status"]?.text, excludedStatuses.contains(status) {
+        refusal(status: order["status"]?.text, createdAt: order["created_at"]?.text, now: now)
+    }
+
+    /// The same, from a typed order's `status` and `created_at`.
+    func refusal(status: String?, createdAt created: String?, now: Date) -> (rule: String, location: String, example: String?)? {
+        if let status, excludedStatuses.contains(status) {
             return ("exclude_statuses: [\(excludedStatuses.sorted().joined(separator: ", "))]", statusesLocation, status)
         }
         guard let window else { return nil }
-        let created = order["created_at"]?.text
         if let created, let instant = Self.instant(created), instant >= Self.start(of: window, before: now) { return nil }
         return ("window: \(window.count) \(window.unit.rawValue)", windowLocation, created)
     }

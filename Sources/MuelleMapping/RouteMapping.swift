@@ -165,6 +165,9 @@ public struct RouteMapping: Sendable {
         /// the filter decides what is imported the first time, while a later change of an order
         /// already imported is an update whatever the filter says.
         case mapped(Value, selected: Bool)
+        /// An order, typed (only when asked for with `typed: true`): written straight to its JSON bytes,
+        /// never built as a `Value`. Its `value` is what `.mapped` would hold.
+        case order(NormalisedOrder, selected: Bool)
         /// Not selected by the filter and not mappable either: counted as filtered, never imported.
         case filtered
         case rejected(MuelleError)
@@ -199,11 +202,12 @@ public struct RouteMapping: Sendable {
     /// each with its own row's position — counting in `tally` the filter clause or import rule that turns
     /// one away. Rows `records:` does not keep make no record at all: they are neither filtered nor rejected.
     /// `rounded` adds up what the mapping's roundings rounded in the records imported.
+    /// With `typed`, orders come as `.order` (see `Outcome`).
     public func mapRecords(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
-                           references: (any ReferenceSource)? = nil, tally: inout FilterTally, rounded: inout RoundedAmounts) -> [Outcome] {
+                           references: (any ReferenceSource)? = nil, typed: Bool = false, tally: inout FilterTally, rounded: inout RoundedAmounts) -> [Outcome] {
         let rows = fillDown?.apply(to: group) ?? group
         guard let rowRecords else {
-            return [map(EvalScope(group: rows, metadata: metadata, references: references), source: source, now: now, tally: &tally, rounded: &rounded)]
+            return [map(EvalScope(group: rows, metadata: metadata, references: references), source: source, now: now, typed: typed, tally: &tally, rounded: &rounded)]
         }
         var outcomes: [Outcome] = []
         for row in rows {
@@ -217,7 +221,7 @@ public struct RouteMapping: Sendable {
             var own = source
             own.record = row.position.record ?? source.record
             own.line = row.position.line ?? source.line
-            outcomes.append(map(scope, source: own, now: now, tally: &tally, rounded: &rounded))
+            outcomes.append(map(scope, source: own, now: now, typed: typed, tally: &tally, rounded: &rounded))
         }
         return outcomes
     }
@@ -237,15 +241,18 @@ public struct RouteMapping: Sendable {
 
     /// Maps one record, adding to `rounded` the amounts the mapping's roundings rounded when the record is
     /// imported (not those of a record the filter turns away).
-    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, tally: inout FilterTally,
+    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, typed: Bool, tally: inout FilterTally,
                      rounded: inout RoundedAmounts) -> Outcome {
         var own = RoundedAmounts()
-        let outcome = map(scope, source: source, now: now, tally: &tally, roundedHere: &own)
-        if case .mapped(_, selected: true) = outcome { rounded.add(own) }
+        let outcome = map(scope, source: source, now: now, typed: typed, tally: &tally, roundedHere: &own)
+        switch outcome {
+        case .mapped(_, selected: true), .order(_, selected: true): rounded.add(own)
+        default: break
+        }
         return outcome
     }
 
-    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, tally: inout FilterTally,
+    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, typed: Bool, tally: inout FilterTally,
                      roundedHere rounded: inout RoundedAmounts) -> Outcome {
         var scope = scope
         let position = scope.position
@@ -266,10 +273,13 @@ public struct RouteMapping: Sendable {
             let mapped = try fields(&scope)
             switch kind {
             case .orders:
-                let order = try OrderContract.normalise(mapped, identity: identity, source: source, at: position, rounding: moneyRounding, rounded: &rounded)
-                guard selected, let refusal = importRules.refusal(order, now: now) else { return .mapped(order, selected: selected) }
-                tally.count(rule: refusal.rule, location: refusal.location) { refusal.example }
-                return .mapped(order, selected: false)
+                let order = try OrderContract.check(mapped, identity: identity, source: source, at: position, rounding: moneyRounding, rounded: &rounded)
+                var imported = selected
+                if selected, let refusal = importRules.refusal(status: order.status, createdAt: order.createdAt, now: now) {
+                    tally.count(rule: refusal.rule, location: refusal.location) { refusal.example }
+                    imported = false
+                }
+                return typed ? .order(order, selected: imported) : .mapped(order.value, selected: imported)
             case .orderEvents:
                 return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
             case .products:

@@ -36,12 +36,19 @@ enum ContentHash {
             return (hex(SHA256.hash(data: json[start...])), "")
         }
         let offsets = JSONText.writeObject(object, into: &json)
-        let sourceAt = (object.keys.index(of: "updated_at") ?? object.keys.index(of: "source")).map { offsets[$0] } ?? json.count - 1
+        return digests(of: json, from: start, names: object.keys.names, offsets: offsets)
+    }
+
+    /// The fingerprint and field digests of a record whose compact JSON is `json[start...]`, written with its
+    /// members (`names`) starting at `offsets` and its closing brace at the last offset (`JSONText.writeObject`,
+    /// `NormalisedOrder.write`): computed over exactly the bytes written.
+    static func digests(of json: [UInt8], from start: Int, names: [String], offsets: [Int]) -> (fingerprint: String, fields: String) {
+        let sourceAt = (names.lastIndex(of: "updated_at") ?? names.lastIndex(of: "source")).map { offsets[$0] } ?? json.count - 1
         // `name=digest;` per field, built as bytes: one `String` per record, not one per field.
         var fields: [UInt8] = []
-        fields.reserveCapacity(16 * object.count)
+        fields.reserveCapacity(16 * names.count)
         json.withUnsafeBufferPointer { bytes in
-            for (i, name) in object.keys.names.enumerated() where name != "source" && name != "updated_at" {
+            for (i, name) in names.enumerated() where i + 1 < offsets.count && name != "source" && name != "updated_at" {
                 fields.append(contentsOf: name.utf8)
                 fields.append(UInt8(ascii: "="))
                 appendBase36(fnv1a(UnsafeBufferPointer(rebasing: bytes[offsets[i]..<offsets[i + 1]])), to: &fields)

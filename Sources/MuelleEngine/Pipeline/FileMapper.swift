@@ -49,6 +49,19 @@ public struct MappingSummary: Sendable {
     }
 }
 
+/// A mapped record on its way to staging: a `Value`, or an order typed by the contract.
+enum MappedRecord {
+    case value(Value)
+    case order(NormalisedOrder)
+
+    var value: Value {
+        switch self {
+        case .value(let value): return value
+        case .order(let order): return order.value
+        }
+    }
+}
+
 /// Streams one input file through a route's compiled mapping: read → group → filter → map.
 ///
 /// Only one group of rows is held at a time, so memory is flat in the file size. It has no effects
@@ -68,6 +81,17 @@ public struct FileMapper {
         path: String, fileName: String, sha256: String, metadata: InputMetadata? = nil,
         progress: ((_ records: Int, _ bytes: Int) -> Void)? = nil,
         onMapped: (_ record: Value, _ selected: Bool) throws -> Void
+    ) -> MappingSummary {
+        run(path: path, fileName: fileName, sha256: sha256, metadata: metadata, typed: false, progress: progress) { record, selected in
+            try onMapped(record.value, selected)
+        }
+    }
+
+    /// The same, with orders typed when `typed` (`MappedRecord.order`): the staging writes them straight to bytes.
+    func run(
+        path: String, fileName: String, sha256: String, metadata: InputMetadata? = nil, typed: Bool,
+        progress: ((_ records: Int, _ bytes: Int) -> Void)? = nil,
+        onMapped: (_ record: MappedRecord, _ selected: Bool) throws -> Void
     ) -> MappingSummary {
         var summary = MappingSummary()
         // A name the route's file_pattern refuses: the file is not read at all.
@@ -103,14 +127,18 @@ public struct FileMapper {
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
             var rounded = RoundedAmounts()
-            let outcomes = mapping.mapRecords(group, source: source, metadata: meta, references: references, tally: &summary.filteredBy, rounded: &rounded)
+            let outcomes = mapping.mapRecords(group, source: source, metadata: meta, references: references, typed: typed,
+                                              tally: &summary.filteredBy, rounded: &rounded)
             // What was rounded counts in the records the file imports, not in those the filter turned away.
             summary.rounded.add(rounded)
             for outcome in outcomes {
                 switch outcome {
                 case .mapped(let value, let selected):
                     if selected { summary.kept += 1 } else { summary.filtered += 1 }
-                    try onMapped(value, selected)
+                    try onMapped(.value(value), selected)
+                case .order(let order, let selected):
+                    if selected { summary.kept += 1 } else { summary.filtered += 1 }
+                    try onMapped(.order(order), selected)
                 case .filtered:
                     summary.filtered += 1
                 case .rejected(let error):

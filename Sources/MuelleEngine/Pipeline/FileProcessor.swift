@@ -146,7 +146,7 @@ public struct FileProcessor: Sendable {
         var mappedSinceCheck = 0
         let metadata = InputMetadata(fileName: name, receivedAt: before.modificationDate)
         var summary = FileMapper(mapping: mapping, references: LedgerReferences(ledger: ledger))
-            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, progress: progress) { record, selected in
+            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, typed: StagedOrders.writesTyped, progress: progress) { record, selected in
             try pipe.append(record, selected: selected)
             TestHooks.point("reading")
             mappedSinceCheck += 1

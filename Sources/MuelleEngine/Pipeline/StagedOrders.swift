@@ -1,3 +1,4 @@
+import Foundation
 import MuelleCore
 import MuelleLedger
 import MuelleReaders
@@ -30,6 +31,31 @@ final class StagedOrders {
         lookupPath = directory + "/orders.lookup"
         orders = try FileWriter(path: ordersPath)
         index = try FileWriter(path: indexPath)
+    }
+
+    /// Whether order routes stage their orders from the typed form, straight to JSON bytes (the default).
+    /// `MUELLE_TYPED_RECORDS=0` stages them through `Value`s instead: the same bytes, slower; it is there to
+    /// compare the two.
+    static let writesTyped = ProcessInfo.processInfo.environment["MUELLE_TYPED_RECORDS"] != "0"
+
+    func append(_ record: MappedRecord, selected: Bool) throws {
+        switch record {
+        case .value(let value): try append(value, selected: selected)
+        case .order(let order): try append(order, selected: selected)
+        }
+    }
+
+    /// An order written straight from its typed fields: its JSON bytes, then the digests of exactly those bytes.
+    private func append(_ order: NormalisedOrder, selected: Bool) throws {
+        line.removeAll(keepingCapacity: true)
+        let offsets = order.write(into: &line)
+        let digests = ContentHash.digests(of: line, from: 0, names: NormalisedOrder.fieldNames, offsets: offsets)
+        line.append(0x0A)
+        try orders.write(bytes: line)
+        let position = "\(order.source.record):\(order.source.line.map(String.init) ?? "")"
+        try index.writeLine("\(order.id)\t\(digests.fingerprint)\t\(order.status)\t\(selected ? 1 : 0)\t\(digests.fields)\t\(position)\t\(order.updatedAt ?? "")")
+        count += 1
+        if !selected { unselected += 1 }
     }
 
     func append(_ record: Value, selected: Bool) throws {

@@ -14,11 +14,11 @@ final class StagingPipe: @unchecked Sendable {
     // only; everything else is read and written under `condition`.
     private let staged: StagedOrders
     private let condition = NSCondition()
-    private var queue: [[(Value, Bool)]] = []
+    private var queue: [[(MappedRecord, Bool)]] = []
     private var closed = false
     private var writerDone = false
     private var failure: (any Error)?
-    private var pending: [(Value, Bool)] = []
+    private var pending: [(MappedRecord, Bool)] = []
     private var started = false
     private var passed = 0
 
@@ -31,7 +31,7 @@ final class StagingPipe: @unchecked Sendable {
     }
 
     /// Hands one record on; throws the writer's error (a full disk) once it has stopped.
-    func append(_ record: Value, selected: Bool) throws {
+    func append(_ record: MappedRecord, selected: Bool) throws {
         guard started else {
             try staged.append(record, selected: selected)
             passed += 1
