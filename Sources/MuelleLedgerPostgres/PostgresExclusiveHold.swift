@@ -46,13 +46,18 @@ final class PostgresExclusiveHold: ExclusiveWorkHold {
 
     var isHeld: Bool {
         session.withLock { session in
-            guard let current = session, !current.connection.isClosed else { return false }
-            return (try? current.execute("SELECT 1")) != nil
+            guard let current = session else { return false }
+            if !current.connection.isClosed, (try? current.execute("SELECT 1")) != nil { return true }
+            // Lost for good: the connection is not asked again (a broken one may never answer).
+            session = nil
+            connections.discard(current)
+            return false
         }
     }
 
     func release() {
         guard let held = session.withLock({ session in defer { session = nil }; return session }) else { return }
+        guard !held.connection.isClosed else { return connections.discard(held) }
         do {
             try held.execute("SELECT pg_advisory_unlock(\(Self.namespace), hashtext(\(name)))")
             connections.giveBack(held)
