@@ -1,4 +1,5 @@
 import GRDB
+import MuelleCore
 
 /// A shipment created for an imported order: once per order, whatever happens.
 public struct ShipmentEntry: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
@@ -89,6 +90,21 @@ extension LedgerTransaction {
             INSERT INTO trackingSerial (carrier, agreement, lastSerial) VALUES (?, ?, ?)
             ON CONFLICT(carrier, agreement) DO UPDATE SET lastSerial = excluded.lastSerial
             """, arguments: [carrier, agreement, Int64(bitPattern: serial)])
+    }
+
+    /// One upsert inside the write transaction, which no other writer shares: the serials are this transaction's
+    /// until it commits, and a rollback hands them out again.
+    public func reserveTrackingSerials(_ count: Int, carrier: String, agreement: String, first: UInt64) throws -> ClosedRange<UInt64> {
+        let (start, count) = try TrackingSerialReservation.checked(count: count, first: first)
+        try db.execute(sql: """
+            INSERT INTO trackingSerial (carrier, agreement, lastSerial) VALUES (?, ?, ?)
+            ON CONFLICT(carrier, agreement) DO UPDATE SET lastSerial = CASE WHEN lastSerial < ? THEN ? ELSE lastSerial + ? END
+            """, arguments: [carrier, agreement, start + count - 1, start, start + count - 1, count])
+        guard let last = try Int64.fetchOne(db, sql: "SELECT lastSerial FROM trackingSerial WHERE carrier = ? AND agreement = ?",
+                                            arguments: [carrier, agreement]) else {
+            throw MuelleError(.ledger, "the ledger did not keep the tracking serials of \(carrier) agreement \(agreement)")
+        }
+        return try TrackingSerialReservation.range(last: last, count: count)
     }
 
     /// Shipments still waiting for a manifest, of one carrier, up to a day (inclusive).

@@ -72,6 +72,11 @@ public protocol LedgerStore: Sendable {
     /// Shipments cancelled after their handover, with the route of their order.
     func handoverExceptions() throws -> [(shipment: ShipmentEntry, route: String)]
 
+    /// Takes the named once-only work for this worker, or nil while another worker holds it (see `ExclusiveWorkHold`).
+    /// For work whose effects reach outside the ledger (downloads, uploads, alert POSTs); work that only writes
+    /// the ledger and staged files locks inside its transaction instead (`LedgerWriting.lockExclusiveWork`).
+    func holdExclusiveWork(_ name: String) throws -> (any ExclusiveWorkHold)?
+
     /// Runs `body` in one transaction: everything it records commits together, or not at all.
     @discardableResult
     func transaction<T>(_ body: (any LedgerWriting) throws -> T) throws -> T
@@ -109,6 +114,11 @@ public protocol LedgerWriting {
     func save(_ shipment: ShipmentEntry) throws
     func lastTrackingSerial(carrier: String, agreement: String) throws -> UInt64?
     func setLastTrackingSerial(_ serial: UInt64, carrier: String, agreement: String) throws
+    /// Reserves `count` consecutive serials under an agreement in one step and returns them: the next after the
+    /// last one handed out, or from `first` when none was yet or the last lies below `first` (the profile's
+    /// range was replaced). The reservation belongs to this transaction: a second worker reserving under the
+    /// same agreement waits for its end, and a rollback gives the serials back to the next reservation.
+    func reserveTrackingSerials(_ count: Int, carrier: String, agreement: String, first: UInt64) throws -> ClosedRange<UInt64>
     func openShipments(carrier: String, upTo day: String) throws -> [ShipmentEntry]
     func pendingHandoverExceptions(carrier: String) throws -> [ShipmentEntry]
     func save(_ manifest: ManifestEntry) throws
@@ -117,6 +127,11 @@ public protocol LedgerWriting {
 
     // Several workers (`WorkerCoordination`).
     func confirmClaim(_ key: ClaimKey, worker: String, lease: Duration) throws -> Bool
+
+    /// Waits until this transaction alone does the named work (a carrier's manifest close), until it commits or
+    /// rolls back: for work whose effects are all in the transaction, so a worker that dies leaves nothing half
+    /// done and the next one, reading after the lock, sees what the first committed.
+    func lockExclusiveWork(_ name: String) throws
 }
 
 extension Ledger: LedgerStore {
@@ -124,9 +139,17 @@ extension Ledger: LedgerStore {
     public func transaction<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
         try write { tx in try body(tx) }
     }
+
+    /// One worker per SQLite workspace (`.muelle/run.lock`): the work is always this worker's.
+    public func holdExclusiveWork(_ name: String) throws -> (any ExclusiveWorkHold)? {
+        SoleWorkerHold(name: name)
+    }
 }
 
-extension LedgerTransaction: LedgerWriting {}
+extension LedgerTransaction: LedgerWriting {
+    /// SQLite's write transaction already excludes every other writer.
+    public func lockExclusiveWork(_ name: String) throws {}
+}
 
 /// What the commands that report read (`status`, `orders list`), on either backend.
 public protocol LedgerReports: Sendable {

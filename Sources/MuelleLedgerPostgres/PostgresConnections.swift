@@ -43,6 +43,22 @@ final class PostgresConnections: Sendable {
         return try body(PostgresSession(connection: connection, logger: logger, address: address))
     }
 
+    /// A connection kept out of the pool by its caller (a session-level advisory lock lives as long as its
+    /// session), until `giveBack`.
+    func dedicated() throws -> PostgresSession {
+        PostgresSession(connection: try checkOut(), logger: logger, address: address)
+    }
+
+    /// Returns a dedicated connection for reuse, or closes it if it broke.
+    func giveBack(_ session: PostgresSession) {
+        if session.connection.isClosed { Self.close(session.connection) } else { idle.withLock { $0.append(session.connection) } }
+    }
+
+    /// Closes a dedicated connection whose state is not to be trusted (its session ends, and with it its locks).
+    func discard(_ session: PostgresSession) {
+        Self.close(session.connection)
+    }
+
     /// Closes without waiting; the connection is kept alive until its channel is closed (postgres-nio requires it).
     private static func close(_ connection: PostgresConnection) {
         let closing: EventLoopFuture<Void> = connection.close()

@@ -107,6 +107,15 @@ public struct PostgresLedger: LedgerStore {
         }
     }
 
+    /// `pg_try_advisory_lock` on a connection of its own (see `PostgresExclusiveHold`).
+    public func holdExclusiveWork(_ name: String) throws -> (any ExclusiveWorkHold)? {
+        do {
+            return try PostgresExclusiveHold.take(name, connections: connections)
+        } catch let failure as PostgresFailure {
+            throw MuelleError(.ledger, "the PostgreSQL ledger at \(address) refused to share out the work \(name): \(failure.message)")
+        }
+    }
+
     /// Several statements in one transaction, for this type's own writes.
     func write<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         try session { session in

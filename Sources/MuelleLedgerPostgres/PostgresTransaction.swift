@@ -1,4 +1,5 @@
 import Foundation
+import MuelleCore
 import MuelleLedger
 import PostgresNIO
 
@@ -188,6 +189,29 @@ final class PostgresTransaction: LedgerWriting {
             INSERT INTO trackingSerial (carrier, agreement, lastSerial) VALUES (\(carrier), \(agreement), \(value))
             ON CONFLICT (carrier, agreement) DO UPDATE SET lastSerial = excluded.lastSerial
             """)
+    }
+
+    /// One statement: the upsert takes the agreement's row lock, which it keeps until the commit, so a second
+    /// worker's reservation under the same agreement waits and then continues after this one's serials — or, if
+    /// this transaction rolls back, gets the same serials, so none is lost.
+    func reserveTrackingSerials(_ count: Int, carrier: String, agreement: String, first: UInt64) throws -> ClosedRange<UInt64> {
+        let (start, count) = try TrackingSerialReservation.checked(count: count, first: first)
+        let end = start + count - 1
+        let reserved = try rows("""
+            INSERT INTO trackingSerial (carrier, agreement, lastSerial) VALUES (\(carrier), \(agreement), \(end))
+            ON CONFLICT (carrier, agreement) DO UPDATE SET
+                lastSerial = CASE WHEN trackingSerial.lastSerial < \(start) THEN \(end) ELSE trackingSerial.lastSerial + \(count) END
+            RETURNING lastSerial
+            """)
+        guard let last = try reserved.first.map({ try $0.value("lastSerial", as: Int64.self) }) else {
+            throw MuelleError(.ledger, "the ledger did not keep the tracking serials of \(carrier) agreement \(agreement)")
+        }
+        return try TrackingSerialReservation.range(last: last, count: count)
+    }
+
+    /// `pg_advisory_xact_lock`: waits for a worker doing the same work, and is released by the commit or rollback.
+    func lockExclusiveWork(_ name: String) throws {
+        try execute("SELECT pg_advisory_xact_lock(\(PostgresExclusiveHold.namespace), hashtext(\(name)))")
     }
 
     func openShipments(carrier: String, upTo day: String) throws -> [ShipmentEntry] {

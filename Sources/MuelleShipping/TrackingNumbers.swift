@@ -98,6 +98,23 @@ public struct TrackingNumberAllocator: Sendable {
         return numbers
     }
 
+    /// `count` numbers from serials the ledger reserves: `reserve(n, first)` hands out `n` consecutive serials in
+    /// one step (from `first` when none was handed out yet or the last lies below the range), inside the commit's
+    /// transaction. The numbers are the ones `next(_:)` gives: serials without a check digit are passed over and
+    /// more are reserved in their place; a reservation past the range's end is an exhausted range, and the
+    /// transaction that reserved it rolls back.
+    public func reserved(_ count: Int, reserve: (_ count: Int, _ first: UInt64) throws -> ClosedRange<UInt64>) throws -> [AllocatedTrackingNumber] {
+        var numbers: [AllocatedTrackingNumber] = []
+        while numbers.count < count {
+            let serials = try reserve(count - numbers.count, scheme.first)
+            guard serials.upperBound <= scheme.last else { throw exhausted() }
+            for serial in serials {
+                if let number = scheme.trackingNumber(serial: serial) { numbers.append(AllocatedTrackingNumber(serial: serial, number: number)) }
+            }
+        }
+        return numbers
+    }
+
     private func exhausted() -> MuelleError {
         MuelleError(.trackingRangeExhausted, "the tracking-number range \(scheme.rangeText) of agreement \(agreement) is used up; ask the carrier for a new range and add it to \(profileFile)")
     }

@@ -54,6 +54,43 @@ import MuelleCore
         #expect(allocator.lastSerial == 102)
     }
 
+    /// A ledger's reservation, as `reserveTrackingSerials` does it: consecutive serials after the last, from the
+    /// range's start when there is none yet or the last lies below it.
+    final class Reservations {
+        var last: UInt64?
+        var asked: [Int] = []
+        init(last: UInt64?) { self.last = last }
+        func reserve(_ count: Int, first: UInt64) -> ClosedRange<UInt64> {
+            asked.append(count)
+            let start = last.map { $0 < first ? first : $0 + 1 } ?? first
+            last = start + UInt64(count) - 1
+            return start...(start + UInt64(count) - 1)
+        }
+    }
+
+    @Test func serialsReservedInTheLedgerGiveTheSameNumbersAsTheAllocatorPassingOverUncheckableOnes() throws {
+        let allocator = TrackingNumberAllocator(scheme: Self.scheme, agreement: "A", profileFile: "f.yaml", lastSerial: nil)
+        var stepwise = TrackingNumberAllocator(scheme: Self.scheme, agreement: "A", profileFile: "f.yaml", lastSerial: 7_394_000_006)
+        let ledger = Reservations(last: 7_394_000_006)
+        // 7394000009 has no mod 11 digit: the three parcels get 7, 8 and 10, and one more serial is reserved for it.
+        let numbers = try allocator.reserved(3) { ledger.reserve($0, first: $1) }
+        #expect(numbers == (try stepwise.next(3)))
+        #expect(numbers.map(\.serial) == [7_394_000_007, 7_394_000_008, 7_394_000_010])
+        #expect(ledger.asked == [3, 1])
+        // A last serial below the range (the profile's range was replaced) starts again at its start.
+        let replaced = Reservations(last: 12)
+        #expect(try allocator.reserved(1) { replaced.reserve($0, first: $1) }.first?.number == "73940000006")
+    }
+
+    @Test func aReservationPastTheRangesEndIsAnExhaustedRange() throws {
+        let scheme = TrackingNumberScheme(prefix: "", first: 100, last: 102, checkDigit: .mod10)
+        let allocator = TrackingNumberAllocator(scheme: scheme, agreement: "A", profileFile: "f.yaml", lastSerial: nil)
+        let ledger = Reservations(last: 100)
+        let error = #expect(throws: MuelleError.self) { try allocator.reserved(3) { ledger.reserve($0, first: $1) } }
+        #expect(error?.code == .trackingRangeExhausted)
+        #expect(try allocator.reserved(2) { Reservations(last: 100).reserve($0, first: $1) }.map(\.serial) == [101, 102])
+    }
+
     @Test func profileAgreementsHaveTheirOwnRanges() throws {
         let profile = try ShippingFixtures.repositoryProfile("coordinadora")
         let cod = try profile.agreement("Contra entrega Bogotá")

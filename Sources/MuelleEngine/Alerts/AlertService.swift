@@ -31,8 +31,22 @@ public struct AlertService: Service {
         }
     }
 
-    /// One look: record what changed, then send what the receiver has not taken yet, oldest first.
+    /// The once-only work of looking and sending: one worker at a time, so each cause is sent once.
+    static let workName = "alerts"
+
+    /// One look: record what changed, then send what the receiver has not taken yet, oldest first. Skipped while
+    /// another worker on the same ledger has its round.
     public func round(now: Date = Date()) async {
+        do {
+            if try await runner.ledger.withExclusiveWork(Self.workName, { hold in await round(now: now, hold: hold) }) == nil {
+                runner.logger.debug("alerts: another worker has this round")
+            }
+        } catch {
+            runner.logger.warning("alerts: \(error)")
+        }
+    }
+
+    private func round(now: Date, hold: any ExclusiveWorkHold) async {
         let ledger = runner.ledger
         let failingAfter = settings.deliveriesFailingAfter
         let book = AlertBook(holdFor: { $0 == .deliveriesFailing ? failingAfter : .zero })
@@ -51,6 +65,8 @@ public struct AlertService: Service {
             }
             for entry in try ledger.unsettledAlerts() where entry.firedAt != nil {
                 guard let id = entry.id else { continue }
+                // A worker that lost its ledger session leaves the sending to the one that took over.
+                guard hold.isHeld else { return }
                 if !entry.firingSent {
                     try await sender.send(entry, resolved: false)
                     try ledger.markAlertSent(id: id, resolved: false)

@@ -37,6 +37,9 @@ public enum ShippingDesk {
             var closedHere: [ClosedManifest] = []
             try runner.ledger.transaction { tx in
                 closedHere = []
+                // One worker closes a carrier's manifests at a time, and reads what is open only once it may: a second
+                // one waits here for the first's commit and then finds its shipments already on a manifest.
+                try tx.lockExclusiveWork("manifest-close:" + code)
                 let open = Dictionary(grouping: try tx.openShipments(carrier: code, upTo: date), by: \.agreement)
                 let intercept = Dictionary(grouping: try tx.pendingHandoverExceptions(carrier: code), by: \.agreement)
                 for agreementName in Set(open.keys).union(intercept.keys).sorted() {

@@ -13,12 +13,39 @@ public enum Deliveries {
         "sftp://\(settings.user)@\(settings.host):\(settings.port)" + (settings.folder.hasPrefix("/") ? "" : "/") + settings.folder
     }
 
-    /// Delivers every pending file; returns how many are still pending afterwards.
+    /// The once-only work of sending pending files: one worker at a time sends them.
+    static let workName = "deliveries"
+
+    /// Delivers every pending file; returns how many are still pending afterwards. While another worker on the
+    /// same ledger is delivering, this one leaves the files to it and only counts them.
+    ///
+    /// What several workers guarantee: a file is uploaded by one worker at a time, and the pending list is read
+    /// after the work is taken, so a file one worker recorded as delivered is not sent again by another. A file is
+    /// sent twice only when its worker ends (or loses its ledger session) after the upload's final rename and
+    /// before recording it: the next worker sends it again under the same name, as one worker does after a crash
+    /// there. Each file is checked against the hold before it is sent, so a worker that lost the work stops.
     @discardableResult
     public static func deliverPending(_ runner: Runner, backoff: Backoff = Backoff(maximumAttempts: 2)) async -> Int {
+        do {
+            let left = try await runner.ledger.withExclusiveWork(workName) { hold in
+                await deliverPending(runner, hold: hold, backoff: backoff)
+            }
+            if let left { return left }
+            return (try? runner.ledger.pendingDeliveries(route: nil).count) ?? 0
+        } catch {
+            runner.logger.warning("deliveries wait: the ledger cannot share out the work", metadata: ["error": "\(error)"])
+            return (try? runner.ledger.pendingDeliveries(route: nil).count) ?? 0
+        }
+    }
+
+    private static func deliverPending(_ runner: Runner, hold: any ExclusiveWorkHold, backoff: Backoff) async -> Int {
         guard let pending = try? runner.ledger.pendingDeliveries(route: nil) else { return 0 }
         var left = 0
-        for delivery in pending {
+        for (index, delivery) in pending.enumerated() {
+            guard hold.isHeld else {
+                runner.logger.warning("this worker lost its ledger session while delivering; another worker sends the rest")
+                return left + pending.count - index
+            }
             guard let route = runner.route(named: delivery.route) else { continue }
             let isPartnerFile = delivery.file.hasPrefix("outbox/partner/")
             guard let settings = isPartnerFile ? route.output?.deliver : route.deliver else { continue }

@@ -107,9 +107,12 @@ struct ShipmentMaker {
         let request = try profile.shipmentRequest(reference: orderID, service: plan.service, agreement: plan.agreement, sender: settings.sender,
                                                   recipient: recipient, parcels: parcels, declaredValue: declared,
                                                   cashOnDelivery: plan.cashOnDelivery, contents: contents.isEmpty ? nil : String(contents.prefix(120)))
-        var allocator = try profile.trackingAllocator(for: request.agreement, lastSerial: try tx.lastTrackingSerial(carrier: profile.code, agreement: request.agreement.name))
-        let numbers = try allocator.next(parcels.count)
-        if let last = allocator.lastSerial { try tx.setLastTrackingSerial(last, carrier: profile.code, agreement: request.agreement.name) }
+        // Reserved in the ledger in one step, inside this commit: no two workers hand out a number, and a rolled-back
+        // commit gives its numbers to the next one.
+        let allocator = try profile.trackingAllocator(for: request.agreement, lastSerial: nil)
+        let numbers = try allocator.reserved(parcels.count) { count, first in
+            try tx.reserveTrackingSerials(count, carrier: profile.code, agreement: request.agreement.name, first: first)
+        }
         return try ShipmentLabel(request: request, trackingNumbers: numbers.map { $0.number }, profile: profile)
     }
 
