@@ -122,19 +122,10 @@ final class PDFCanvas {
         cairo_stroke(context)
     }
 
-    /// Fills many rectangles as one path: a barcode's bars or modules.
-    func fillRectangles(_ rectangles: [Rectangle]) {
-        cairo_set_source_rgb(context, 0, 0, 0)
-        for rectangle in rectangles {
-            cairo_rectangle(context, rectangle.x, rectangle.y, rectangle.width, rectangle.height)
-        }
-        cairo_fill(context)
-    }
-
-    /// Fills the dark cells of a `columns` × `rows` grid (row by row) as one 1-bit image, each cell `cell`
-    /// points square, drawn without smoothing: a PDF stencil mask of a few hundred bytes where a QR code
-    /// as rectangles is hundreds of path operations to write, compress and read back.
-    func fillCells(_ dark: [Bool], columns: Int, rows: Int, x: Double, y: Double, cell: Double) throws {
+    /// Fills the dark cells of a `columns` × `rows` grid (row by row) as one 1-bit image, each cell
+    /// `cellWidth` × `cellHeight` points, drawn without smoothing: a PDF stencil mask of a few hundred bytes
+    /// where a QR code or a Code 128 as rectangles is hundreds of numbers to format, compress and read back.
+    func fillCells(_ dark: [Bool], columns: Int, rows: Int, x: Double, y: Double, cellWidth: Double, cellHeight: Double) throws {
         guard columns > 0, rows > 0, dark.count == columns * rows else { return }
         guard let image = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(columns), Int32(rows)) else {
             throw MuelleError(.io, "cannot draw a barcode into \(path)")
@@ -164,7 +155,7 @@ final class PDFCanvas {
         cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST)
         cairo_save(context)
         cairo_translate(context, x, y)
-        cairo_scale(context, cell, cell)
+        cairo_scale(context, cellWidth, cellHeight)
         cairo_set_source_rgb(context, 0, 0, 0)
         cairo_mask(context, pattern)
         cairo_restore(context)
