@@ -51,6 +51,18 @@ final class PDFCanvas {
         self.surface = surface
         self.context = context
         self.path = path
+        Self.setOutlineMetrics(context)
+    }
+
+    /// Text is measured and placed with the font's own advances, not advances rounded for a screen: a
+    /// PDF states each glyph's width itself, so hinted advances would make cairo write a correction
+    /// number between almost every pair of letters (`[(E)16(U)12…]TJ`) to format and compress per label.
+    private static func setOutlineMetrics(_ context: OpaquePointer) {
+        guard let options = cairo_font_options_create() else { return }
+        defer { cairo_font_options_destroy(options) }
+        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+        cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+        cairo_set_font_options(context, options)
     }
 
     deinit {
