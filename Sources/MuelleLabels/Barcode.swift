@@ -79,13 +79,4 @@ struct BarcodeSymbol: Sendable, Equatable {
         }
         return (columns, rows, dark)
     }
-
-    /// The bars placed at (`x`, `y`) with each module `moduleWidth` wide and the symbol `height` tall
-    /// (QR: pass `moduleWidth × heightModules` for square cells).
-    func placed(x: Double, y: Double, moduleWidth: Double, height: Double) -> [Rectangle] {
-        let moduleHeight = height / heightModules
-        return bars.map {
-            Rectangle(x: x + $0.x * moduleWidth, y: y + $0.y * moduleHeight, width: $0.width * moduleWidth, height: $0.height * moduleHeight)
-        }
-    }
 }

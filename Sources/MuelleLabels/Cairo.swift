@@ -51,6 +51,18 @@ final class PDFCanvas {
         self.surface = surface
         self.context = context
         self.path = path
+        Self.setOutlineMetrics(context)
+    }
+
+    /// Text is measured and placed with the font's own advances, not advances rounded for a screen: a
+    /// PDF states each glyph's width itself, so hinted advances would make cairo write a correction
+    /// number between almost every pair of letters (`[(E)16(U)12…]TJ`) to format and compress per label.
+    private static func setOutlineMetrics(_ context: OpaquePointer) {
+        guard let options = cairo_font_options_create() else { return }
+        defer { cairo_font_options_destroy(options) }
+        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+        cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+        cairo_set_font_options(context, options)
     }
 
     deinit {
@@ -122,19 +134,10 @@ final class PDFCanvas {
         cairo_stroke(context)
     }
 
-    /// Fills many rectangles as one path: a barcode's bars or modules.
-    func fillRectangles(_ rectangles: [Rectangle]) {
-        cairo_set_source_rgb(context, 0, 0, 0)
-        for rectangle in rectangles {
-            cairo_rectangle(context, rectangle.x, rectangle.y, rectangle.width, rectangle.height)
-        }
-        cairo_fill(context)
-    }
-
-    /// Fills the dark cells of a `columns` × `rows` grid (row by row) as one 1-bit image, each cell `cell`
-    /// points square, drawn without smoothing: a PDF stencil mask of a few hundred bytes where a QR code
-    /// as rectangles is hundreds of path operations to write, compress and read back.
-    func fillCells(_ dark: [Bool], columns: Int, rows: Int, x: Double, y: Double, cell: Double) throws {
+    /// Fills the dark cells of a `columns` × `rows` grid (row by row) as one 1-bit image, each cell
+    /// `cellWidth` × `cellHeight` points, drawn without smoothing: a PDF stencil mask of a few hundred bytes
+    /// where a QR code or a Code 128 as rectangles is hundreds of numbers to format, compress and read back.
+    func fillCells(_ dark: [Bool], columns: Int, rows: Int, x: Double, y: Double, cellWidth: Double, cellHeight: Double) throws {
         guard columns > 0, rows > 0, dark.count == columns * rows else { return }
         guard let image = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(columns), Int32(rows)) else {
             throw MuelleError(.io, "cannot draw a barcode into \(path)")
@@ -164,7 +167,7 @@ final class PDFCanvas {
         cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST)
         cairo_save(context)
         cairo_translate(context, x, y)
-        cairo_scale(context, cell, cell)
+        cairo_scale(context, cellWidth, cellHeight)
         cairo_set_source_rgb(context, 0, 0, 0)
         cairo_mask(context, pattern)
         cairo_restore(context)

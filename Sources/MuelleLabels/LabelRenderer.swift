@@ -237,7 +237,10 @@ struct LabelPage {
         let x = PrinterDots.snapped(box.x + (box.width - barsWidth) / 2)
         let textHeight = 17.0
         let barHeight = box.height - textHeight - 8
-        canvas.fillRectangles(symbol.placed(x: x, y: PrinterDots.snapped(box.y + 5), moduleWidth: module, height: barHeight))
+        // One row of modules stretched to the bars' height: the same bars, as one small image.
+        let bars = symbol.modules
+        try canvas.fillCells(bars.dark, columns: bars.columns, rows: bars.rows, x: x, y: PrinterDots.snapped(box.y + 5),
+                             cellWidth: module, cellHeight: barHeight / Double(bars.rows))
         canvas.drawLine(parcel.trackingNumber, in: Rectangle(x: box.x, y: box.y + 5 + barHeight + 3, width: box.width, height: textHeight),
                         maxSize: 14, minSize: 7, bold: true, alignment: .center)
     }
@@ -255,7 +258,7 @@ struct LabelPage {
         let x = PrinterDots.snapped(box.x + 4 * module - Self.margin / 2)
         let y = PrinterDots.snapped(box.y + (box.height - side) / 2)
         let cells = symbol.modules
-        try canvas.fillCells(cells.dark, columns: cells.columns, rows: cells.rows, x: x, y: y, cell: module)
+        try canvas.fillCells(cells.dark, columns: cells.columns, rows: cells.rows, x: x, y: y, cellWidth: module, cellHeight: module)
         let textX = x + side + 4 * module
         let agreement = label.request.agreement
         let contract = "\(agreement.name) · \(agreement.clientID)" + (agreement.division.map { "/\($0)" } ?? "")
