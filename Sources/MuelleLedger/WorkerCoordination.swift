@@ -62,6 +62,9 @@ public protocol WorkerCoordination: Sendable {
     /// still holding one of its claim rows; returns false when it is alive again (or already reaped by another).
     /// Its row stays a day, for `muelle status`.
     func forgetLostWorker(_ id: String) throws -> Bool
+    /// `forgetLostWorker` for a worker known to have ended (its process is gone from this host), before its lease
+    /// runs out: a process that ended commits nothing more, and the server aborts what it left open.
+    func forgetEndedWorker(_ id: String) throws -> Bool
     /// A transaction of this worker idle for longer than `lease` (the process stopped mid-commit) is ended by the
     /// server, so the locks it holds do not outlive its lease.
     func limitIdleTransactions(to lease: Duration)

@@ -40,13 +40,22 @@ final class PostgresConnections: Sendable {
         let connection = try checkOut()
         // A refused statement leaves the connection usable (a transaction's failure is rolled back by `transaction`).
         defer { if connection.isClosed { Self.close(connection) } else { idle.withLock { $0.append(connection) } } }
-        return try body(PostgresSession(connection: connection, logger: logger, address: address))
+        return try body(PostgresSession(connection: connection, logger: logger, address: address, answerLimit: answerLimit))
     }
 
     /// A connection kept out of the pool by its caller (a session-level advisory lock lives as long as its
     /// session), until `giveBack`.
     func dedicated() throws -> PostgresSession {
-        PostgresSession(connection: try checkOut(), logger: logger, address: address)
+        PostgresSession(connection: try checkOut(), logger: logger, address: address, answerLimit: answerLimit)
+    }
+
+    /// With several workers, how long a statement's answer is waited for before its connection is given up: twice the
+    /// lease, at least a minute. A worker stopped (SIGSTOP) mid-commit wakes on a connection the server has closed
+    /// meanwhile, and postgres-nio may leave a statement sent then unanswered for ever; no statement of a healthy
+    /// worker waits that long (a lost worker's locks last one lease at most). Nil with one worker.
+    private var answerLimit: TimeAmount? {
+        let lease = idleTransactionLimit.load(ordering: .relaxed)
+        return lease > 0 ? .milliseconds(max(2 * lease, 60_000)) : nil
     }
 
     /// Returns a dedicated connection for reuse, or closes it if it broke.
@@ -98,6 +107,8 @@ struct PostgresSession {
     let connection: PostgresConnection
     let logger: Logger
     let address: PostgresAddress
+    /// `PostgresConnections.answerLimit`.
+    var answerLimit: TimeAmount?
 
     /// Every row of `query`.
     func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {
@@ -112,8 +123,25 @@ struct PostgresSession {
 
     private func run(_ query: PostgresQuery) throws -> (rows: [PostgresRow], metadata: PostgresQueryMetadata) {
         do {
-            let result = try connection.query(query, logger: logger).wait()
+            guard !connection.isClosed else { throw PostgresFailure(sqlState: nil, closed: true, message: "the connection to the server was closed") }
+            let answer = connection.query(query, logger: logger)
+            guard let answerLimit else {
+                let result = try answer.wait()
+                return (Array(result), result.metadata)
+            }
+            let limited = answer.eventLoop.makePromise(of: PostgresQueryResult.self)
+            answer.cascade(to: limited)
+            let connection = connection
+            let deadline = answer.eventLoop.scheduleTask(in: answerLimit) {
+                limited.fail(PostgresFailure(sqlState: nil, closed: true, message: "the server did not answer within \(answerLimit.nanoseconds / 1_000_000_000) seconds"))
+                let closing: EventLoopFuture<Void> = connection.close()
+                closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+            }
+            defer { deadline.cancel() }
+            let result = try limited.futureResult.wait()
             return (Array(result), result.metadata)
+        } catch let failure as PostgresFailure {
+            throw failure
         } catch {
             throw PostgresFailure(sqlState: PostgresConnections.sqlState(error), closed: connection.isClosed,
                                   message: PostgresConnections.describe(error))

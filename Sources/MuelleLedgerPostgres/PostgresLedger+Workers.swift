@@ -59,11 +59,20 @@ extension PostgresLedger: WorkerCoordination {
     }
 
     public func forgetLostWorker(_ id: String) throws -> Bool {
+        try forget(id, onlyPastLease: true)
+    }
+
+    public func forgetEndedWorker(_ id: String) throws -> Bool {
+        try forget(id, onlyPastLease: false)
+    }
+
+    private func forget(_ id: String, onlyPastLease: Bool) throws -> Bool {
         try write { session in
             try session.execute("DELETE FROM worker WHERE reaped AND heartbeat < clock_timestamp() - interval '1 day'")
             let gone = try session.rows("""
                 UPDATE worker SET reaped = TRUE, fileInHand = NULL
-                WHERE id = \(id) AND NOT reaped AND heartbeat < clock_timestamp() - leaseMilliseconds * interval '1 millisecond' RETURNING id
+                WHERE id = \(id) AND NOT reaped
+                  AND (NOT \(onlyPastLease) OR heartbeat < clock_timestamp() - leaseMilliseconds * interval '1 millisecond') RETURNING id
                 """)
             guard !gone.isEmpty else { return false }
             // Waits for a commit of the lost worker that has one of these rows locked: once this returns, whatever it

@@ -100,6 +100,11 @@ public enum Posix {
         return (Int(time.tv_sec), Int(time.tv_nsec))
     }
 
+    /// Whether a process with this id runs on this machine now (one we may not signal counts: it exists).
+    public static func processExists(_ id: Int32) -> Bool {
+        kill(id, 0) == 0 || errno == EPERM
+    }
+
     /// Ends this process at once with SIGKILL: no handler, no flush (crash points of the end-to-end tests).
     public static func killSelf() {
         kill(getpid(), SIGKILL)

@@ -127,6 +127,8 @@ struct ReplayFile: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(2)
         }
+        // A shared ledger counts this command as a worker while it takes the file: gone with it, not left to be reaped.
+        defer { runner.workers?.leave() }
         do {
             // A running `muelle run` owns the inbox: hand the file to it rather than race it for the file.
             if let holder = WorkspaceLock.isHeld(options.workspace) {

@@ -39,6 +39,7 @@ struct Console: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(2)
         }
+        defer { runner.workers?.leave() }
         try await ConsoleServer.run(ConsoleRoutes(runner: runner, token: token), host: String(parts[0]), port: port,
                                     logger: options.logger()) { bound in
             // Written straight to the descriptor: a script waiting for this line must not wait for a buffer.

@@ -101,6 +101,7 @@ struct Manifest: AsyncParsableCommand {
 
         func run() async throws {
             let runner = try openRunner(options, ledger)
+            defer { runner.workers?.leave() }
             let day = date ?? String(ISO8601DateFormatter().string(from: Date()).prefix(10))
             let closed = try ShippingDesk.closeManifests(runner: runner, carrier: carrier, date: day)
             if closed.isEmpty { printOutput("nothing to close: no open shipments up to \(day)") }
@@ -123,6 +124,7 @@ struct Shipments: AsyncParsableCommand {
 
         func run() async throws {
             let runner = try openRunner(options, ledger)
+            defer { runner.workers?.leave() }
             do {
                 let shipment = try ShippingDesk.void(key: key, runner: runner)
                 printOutput("voided \(shipment.orderID) (\(shipment.trackingNumbers))")

@@ -116,11 +116,16 @@ public final class WorkerClaims: Sendable {
     func reapLost(_ workspace: Workspace, ledger: any LedgerStore) -> Int {
         guard let workers = try? coordination.workers() else { return 0 }
         var reaped = 0
-        for worker in workers where worker.lost && !worker.reaped && worker.id != id {
+        for worker in workers where !worker.reaped && worker.id != id {
+            // A worker of this host whose process is gone (SIGKILLed, then restarted as a new worker) need not be
+            // waited for until its lease runs out. A pid reused by another process only means waiting for the lease.
+            let ended = worker.host == host && !Posix.processExists(Int32(clamping: worker.pid))
+            guard worker.lost || ended else { continue }
             do {
-                guard try coordination.forgetLostWorker(worker.id) else { continue }
+                guard try ended ? coordination.forgetEndedWorker(worker.id) : coordination.forgetLostWorker(worker.id) else { continue }
                 reaped += 1
-                logger.warning("a worker stopped sending heartbeats: its claims are released and its files taken by others",
+                logger.warning(ended ? "a worker of this host has ended: its claims are released and its files taken by others"
+                               : "a worker stopped sending heartbeats: its claims are released and its files taken by others",
                                metadata: ["muelle.worker": "\(worker.id)", "last_heartbeat": "\(worker.heartbeat)"])
                 try clearStaging(of: worker.id, workspace: workspace, ledger: ledger)
             } catch {
