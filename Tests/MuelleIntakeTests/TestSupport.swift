@@ -73,6 +73,13 @@ final class Collector: Sendable {
     var received: [Arrival] { log.arrivals.withLock { $0 } }
     var names: [String] { received.map { "\($0.file.route)/\($0.file.name)" } }
 
+    /// `names` with each file once, in the order first handed over: a file offered again before it left the folder
+    /// (a rescan racing its first hand-over on a loaded machine) is still one file for the window's order.
+    var distinctNames: [String] {
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted }
+    }
+
     func stop() {
         consumer.cancel()
     }

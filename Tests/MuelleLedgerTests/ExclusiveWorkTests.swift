@@ -50,6 +50,7 @@ struct ExclusiveWorkTests {
         #expect(try second.holdExclusiveWork("deliveries") == nil)
         let killed = cluster.psql(database, """
             SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = \(PostgresExclusiveHold.namespace) AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """)
         #expect(killed.status == 0 && killed.output.trimmingCharacters(in: .whitespacesAndNewlines) == "t")
         #expect(!hold.isHeld, "the worker notices it no longer holds the work")
