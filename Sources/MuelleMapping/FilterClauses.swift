@@ -46,6 +46,23 @@ public struct FilterTally: Sendable, Equatable {
         }
     }
 
+    /// Adds what another part of the same file turned away (the contract stage's import rules): a rule
+    /// already counted keeps its place and first example.
+    public mutating func add(_ other: FilterTally) {
+        add(other.entries)
+    }
+
+    /// Adds entries in this order (see `add(_:)`).
+    public mutating func add(_ others: [Entry]) {
+        for entry in others {
+            if let i = entries.firstIndex(where: { $0.location == entry.location && $0.rule == entry.rule }) {
+                entries[i].count += entry.count
+            } else {
+                entries.append(entry)
+            }
+        }
+    }
+
     /// One line: `filter turned away 5 by …; 2 by …`.
     public var description: String { entries.map(\.description).joined(separator: "; ") }
 }

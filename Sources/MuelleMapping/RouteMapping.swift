@@ -173,6 +173,22 @@ public struct RouteMapping: Sendable {
         case rejected(MuelleError)
     }
 
+    /// A record through the filter and `fields:`, not yet checked against its kind's contract (`complete`).
+    public struct MappedDraft: Sendable {
+        public var value: Value
+        /// The `filter:`'s verdict (import rules are applied by `complete`).
+        public var selected: Bool
+        public var source: OrderContract.Source
+        public var position: InputPosition
+    }
+
+    /// What the first half of mapping makes of a record (`draftRecords`).
+    public enum DraftOutcome: Sendable {
+        case draft(MappedDraft)
+        case filtered
+        case rejected(MuelleError)
+    }
+
     /// The grouping key of a record, or nil when the route does not group rows.
     public func groupKey(of record: SourceRecord) throws -> String? {
         try groupKey(of: record, metadata: [:])
@@ -205,25 +221,13 @@ public struct RouteMapping: Sendable {
     /// With `typed`, orders come as `.order` (see `Outcome`).
     public func mapRecords(_ group: [SourceRecord], source: OrderContract.Source, now: Date = Date(), metadata: [String: Value] = [:],
                            references: (any ReferenceSource)? = nil, typed: Bool = false, tally: inout FilterTally, rounded: inout RoundedAmounts) -> [Outcome] {
-        let rows = fillDown?.apply(to: group) ?? group
-        guard let rowRecords else {
-            return [map(EvalScope(group: rows, metadata: metadata, references: references), source: source, now: now, typed: typed, tally: &tally, rounded: &rounded)]
-        }
-        var outcomes: [Outcome] = []
-        for row in rows {
-            let scope = EvalScope(row: row, of: rows, metadata: metadata, references: references)
-            do {
-                guard try rowRecords.keeps(scope) else { continue }
-            } catch {
-                outcomes.append(.rejected(Self.located(error, source: source, at: row.position)))
-                continue
+        draftRecords(group, source: source, metadata: metadata, references: references, tally: &tally).map { outcome in
+            switch outcome {
+            case .draft(let draft): return complete(draft, now: now, typed: typed, tally: &tally, rounded: &rounded)
+            case .filtered: return .filtered
+            case .rejected(let error): return .rejected(error)
             }
-            var own = source
-            own.record = row.position.record ?? source.record
-            own.line = row.position.line ?? source.line
-            outcomes.append(map(scope, source: own, now: now, typed: typed, tally: &tally, rounded: &rounded))
         }
-        return outcomes
     }
 
     /// Maps one group, counting in `tally` the filter clause or import rule that turns it away.
@@ -234,69 +238,8 @@ public struct RouteMapping: Sendable {
             .first ?? .filtered
     }
 
-    private static func located(_ error: any Error, source: OrderContract.Source, at position: InputPosition) -> MuelleError {
+    static func located(_ error: any Error, source: OrderContract.Source, at position: InputPosition) -> MuelleError {
         guard let error = error as? MuelleError else { return MuelleError(.invalidRecord, "\(error)", at: position) }
         return error.located(file: source.file, record: position.record, line: position.line)
-    }
-
-    /// Maps one record, adding to `rounded` the amounts the mapping's roundings rounded when the record is
-    /// imported (not those of a record the filter turns away).
-    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, typed: Bool, tally: inout FilterTally,
-                     rounded: inout RoundedAmounts) -> Outcome {
-        var own = RoundedAmounts()
-        let outcome = map(scope, source: source, now: now, typed: typed, tally: &tally, roundedHere: &own)
-        switch outcome {
-        case .mapped(_, selected: true), .order(_, selected: true): rounded.add(own)
-        default: break
-        }
-        return outcome
-    }
-
-    private func map(_ scope: EvalScope, source: OrderContract.Source, now: Date, typed: Bool, tally: inout FilterTally,
-                     roundedHere rounded: inout RoundedAmounts) -> Outcome {
-        var scope = scope
-        let position = scope.position
-        var selected = true
-        do {
-            // Clauses in order, stopping at the first that fails: that one is why.
-            for clause in filterClauses where try !clause.test(&scope) {
-                selected = false
-                tally.count(rule: clause.text, location: clause.location) {
-                    (try? clause.subject?.callAsFunction(&scope)).flatMap { $0.text ?? ($0 == .null ? "" : nil) }
-                }
-                break
-            }
-        } catch {
-            return .rejected(Self.located(error, source: source, at: position))
-        }
-        do {
-            let mapped = try fields(&scope)
-            switch kind {
-            case .orders:
-                let order = try OrderContract.check(mapped, identity: identity, source: source, at: position, rounding: moneyRounding, rounded: &rounded)
-                var imported = selected
-                if selected, let refusal = importRules.refusal(status: order.status, createdAt: order.createdAt, now: now) {
-                    tally.count(rule: refusal.rule, location: refusal.location) { refusal.example }
-                    imported = false
-                }
-                return typed ? .order(order, selected: imported) : .mapped(order.value, selected: imported)
-            case .orderEvents:
-                return .mapped(try EventContract.normalise(mapped, source: source, at: position), selected: selected)
-            case .products:
-                return .mapped(try ProductContract.normalise(mapped, source: source, at: position, rounding: moneyRounding, rounded: &rounded), selected: selected)
-            case .promotions:
-                return .mapped(try PromotionContract.normalise(mapped, source: source, at: position), selected: selected)
-            case .customers:
-                return .mapped(try CustomerContract.normalise(mapped, keyField: customerKey ?? "email", source: source, at: position), selected: selected)
-            case .reference:
-                return .mapped(try ReferenceContract.normalise(mapped, source: source, at: position), selected: selected)
-            }
-        } catch where !selected {
-            return .filtered
-        } catch let error as MuelleError {
-            return .rejected(error.located(file: source.file, record: position.record, line: position.line))
-        } catch {
-            return .rejected(MuelleError(.invalidRecord, "\(error)", at: position))
-        }
     }
 }

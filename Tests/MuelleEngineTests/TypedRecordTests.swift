@@ -43,7 +43,8 @@ import Testing
         let staged = try StagedOrders(directory: folder)
         var typedOrders = 0
         let name = (input as NSString).lastPathComponent
-        let summary = FileMapper(mapping: mapping).run(path: input, fileName: name, sha256: "0123abcd", typed: typed) { record, selected in
+        let summary = FileMapper(mapping: mapping).run(path: input, fileName: name, sha256: "0123abcd", contract: .inline(typed: typed)) { item in
+            guard case .record(let record, let selected) = item else { return }
             if case .order = record { typedOrders += 1 }
             try staged.append(record, selected: selected)
         }

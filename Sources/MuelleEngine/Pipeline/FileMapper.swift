@@ -47,6 +47,70 @@ public struct MappingSummary: Sendable {
         if error.code == .lookupMissing { waitingForReference += 1 }
         if rejections.count < Self.maxListed { rejections.append(error) }
     }
+
+    /// Counts a record the contract has judged.
+    mutating func count(_ outcome: RouteMapping.Outcome) {
+        switch outcome {
+        case .mapped(_, let selected), .order(_, let selected):
+            if selected { kept += 1 } else { filtered += 1 }
+        case .filtered:
+            filtered += 1
+        case .rejected(let error):
+            reject(error)
+        }
+    }
+
+    /// How far the summary had got when a draft left for the contract stage: where what the stage makes of
+    /// it belongs among what the reader counted.
+    struct Mark: Sendable {
+        var rejections: Int
+        var rules: Int
+    }
+
+    /// Adds what the contract stage made of this file's drafts. Its listed rejection `i` came after the first
+    /// `rejectionMarks[i]` rejections of this summary, and its tally entry `j` (import rules) first appeared after
+    /// the first `ruleMarks[j]` entries, so both lists stay in the file's order.
+    mutating func absorb(_ contract: MappingSummary, rejectionMarks: [Int], ruleMarks: [Int]) {
+        kept += contract.kept
+        filtered += contract.filtered
+        rejectedCount += contract.rejectedCount
+        waitingForReference += contract.waitingForReference
+        rounded.add(contract.rounded)
+        rejections = Array(Self.interleave(rejections, contract.rejections, marks: rejectionMarks).prefix(Self.maxListed))
+        var tally = FilterTally()
+        tally.add(Self.interleave(filteredBy.entries, contract.filteredBy.entries, marks: ruleMarks))
+        filteredBy = tally
+    }
+
+    /// `later`'s items placed among `earlier`'s: item `i` after the first `marks[i]` of `earlier` (marks ascending).
+    private static func interleave<Item>(_ earlier: [Item], _ later: [Item], marks: [Int]) -> [Item] {
+        guard !later.isEmpty else { return earlier }
+        var merged: [Item] = []
+        var taken = 0
+        for (item, mark) in zip(later, marks) {
+            while taken < earlier.count, taken < mark {
+                merged.append(earlier[taken])
+                taken += 1
+            }
+            merged.append(item)
+        }
+        merged.append(contentsOf: earlier[taken...])
+        return merged
+    }
+}
+
+/// What reading and mapping hand on: a record the contract has judged, or a draft for the contract stage
+/// (with how far the reader's summary had got, for the order of the listed rejections and rules).
+enum MappedItem {
+    case record(MappedRecord, selected: Bool)
+    case draft(RouteMapping.MappedDraft, MappingSummary.Mark)
+}
+
+/// Where the route kind's contract is applied to what `fields:` made: as each record is mapped, or by
+/// the caller's `ContractStage` (on the staging thread, so reading and mapping have a core to themselves).
+enum ContractPlacement {
+    case inline(typed: Bool)
+    case deferred
 }
 
 /// A mapped record on its way to staging: a `Value`, or an order typed by the contract.
@@ -82,16 +146,17 @@ public struct FileMapper {
         progress: ((_ records: Int, _ bytes: Int) -> Void)? = nil,
         onMapped: (_ record: Value, _ selected: Bool) throws -> Void
     ) -> MappingSummary {
-        run(path: path, fileName: fileName, sha256: sha256, metadata: metadata, typed: false, progress: progress) { record, selected in
-            try onMapped(record.value, selected)
+        run(path: path, fileName: fileName, sha256: sha256, metadata: metadata, contract: .inline(typed: false), progress: progress) { item in
+            if case .record(let record, let selected) = item { try onMapped(record.value, selected) }
         }
     }
 
-    /// The same, with orders typed when `typed` (`MappedRecord.order`): the staging writes them straight to bytes.
+    /// The same, with the contract applied where `contract` says: inline (orders typed when asked, written
+    /// straight to bytes by the staging), or by the caller, who then adds its counts to the summary.
     func run(
-        path: String, fileName: String, sha256: String, metadata: InputMetadata? = nil, typed: Bool,
+        path: String, fileName: String, sha256: String, metadata: InputMetadata? = nil, contract: ContractPlacement,
         progress: ((_ records: Int, _ bytes: Int) -> Void)? = nil,
-        onMapped: (_ record: MappedRecord, _ selected: Bool) throws -> Void
+        onMapped: (_ item: MappedItem) throws -> Void
     ) -> MappingSummary {
         var summary = MappingSummary()
         // A name the route's file_pattern refuses: the file is not read at all.
@@ -121,24 +186,29 @@ public struct FileMapper {
         // Hashes of the groups already closed: a key coming back means the file does not keep a group's rows
         // together. 8 bytes per group, not per row; a hash collision could only refuse a good file, never pass a bad one.
         var closedGroups = Set<Int>()
+        // Kept apart from `summary` until the end: `flush` captures all three, and one access at a time is checked at run time.
+        var filteredBy = FilterTally()
+        var rounded = RoundedAmounts()
 
         func flush() throws {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            var rounded = RoundedAmounts()
-            let outcomes = mapping.mapRecords(group, source: source, metadata: meta, references: references, typed: typed,
-                                              tally: &summary.filteredBy, rounded: &rounded)
-            // What was rounded counts in the records the file imports, not in those the filter turned away.
-            summary.rounded.add(rounded)
-            for outcome in outcomes {
+            let drafts = mapping.draftRecords(group, source: source, metadata: meta, references: references, tally: &filteredBy)
+            for outcome in drafts {
                 switch outcome {
-                case .mapped(let value, let selected):
-                    if selected { summary.kept += 1 } else { summary.filtered += 1 }
-                    try onMapped(.value(value), selected)
-                case .order(let order, let selected):
-                    if selected { summary.kept += 1 } else { summary.filtered += 1 }
-                    try onMapped(.order(order), selected)
+                case .draft(let draft):
+                    guard case .inline(let typed) = contract else {
+                        try onMapped(.draft(draft, MappingSummary.Mark(rejections: summary.rejections.count, rules: filteredBy.entries.count)))
+                        continue
+                    }
+                    let judged = mapping.complete(draft, typed: typed, tally: &filteredBy, rounded: &rounded)
+                    summary.count(judged)
+                    switch judged {
+                    case .mapped(let value, let selected): try onMapped(.record(.value(value), selected: selected))
+                    case .order(let order, let selected): try onMapped(.record(.order(order), selected: selected))
+                    case .filtered, .rejected: break
+                    }
                 case .filtered:
                     summary.filtered += 1
                 case .rejected(let error):
@@ -181,6 +251,8 @@ public struct FileMapper {
             summary.fatal = Self.muelleError(error, file: fileName)
         }
         if summary.fatal == nil, let presence { summary.unbound = presence.problems(file: fileName) }
+        summary.filteredBy = filteredBy
+        summary.rounded = rounded
         return summary
     }
 

@@ -142,12 +142,12 @@ public struct FileProcessor: Sendable {
         try FileSystem.makeDirectory(staging)
         claimed.staging = staging
         let staged = try StagedOrders(directory: staging)
-        let pipe = StagingPipe(staged: staged)
+        let pipe = StagingPipe(staged: staged, contract: ContractStage(mapping: mapping, typed: StagedOrders.writesTyped))
         var mappedSinceCheck = 0
         let metadata = InputMetadata(fileName: name, receivedAt: before.modificationDate)
         var summary = FileMapper(mapping: mapping, references: LedgerReferences(ledger: ledger))
-            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, typed: StagedOrders.writesTyped, progress: progress) { record, selected in
-            try pipe.append(record, selected: selected)
+            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, contract: .deferred, progress: progress) { item in
+            try pipe.append(item)
             TestHooks.point("reading")
             mappedSinceCheck += 1
             // A writer waits in open(2) while the lease stands: let it go soon rather than after the whole file.
@@ -158,6 +158,7 @@ public struct FileProcessor: Sendable {
         }
         // The writer thread is waited for whatever happened; its failure (a full disk) is the file's.
         do { try pipe.finish() } catch { if summary.fatal == nil { summary.fatal = FileMapper.muelleError(error, file: name) } }
+        summary.absorb(pipe.contract.summary, rejectionMarks: pipe.contract.rejectionMarks, ruleMarks: pipe.contract.ruleMarks)
         guard claim.isIntact else { throw FileHeld.inUse(name, since: true) }
         // Read twice (fingerprint, then records): both must have seen the same bytes.
         guard FileSnapshot(path: path) == before else {

@@ -1,24 +1,27 @@
 import Foundation
 import MuelleCore
+import MuelleMapping
 
-/// Writes mapped records into `StagedOrders` on a thread of its own while the file is still being read
-/// and mapped: serialising a record (its JSON, fingerprint and index line) costs about a fifth of its
-/// whole way through muelle, and the machine has a second core.
+/// Checks mapped drafts against the contract (`ContractStage`) and writes them into `StagedOrders` on a
+/// thread of its own while the file is still being read and mapped: the contract and serialising a record
+/// (its JSON, fingerprint and index line) cost about a third of its whole way through muelle, and the
+/// machine has a second core.
 ///
 /// Records go over in batches through a bounded queue, so memory stays flat whatever the file size, and
 /// in order, so the staged files are byte for byte what a single thread writes. A small file never starts
 /// the thread: its first `threadAfter` records are written on the caller's thread.
 final class StagingPipe: @unchecked Sendable {
-    // @unchecked: `staged` belongs to one thread at a time — the caller's until the writer starts, the
-    // writer's until `finish()` has waited for it; `pending`, `started` and `passed` are the caller's
+    // @unchecked: `staged` and `stage` belong to one thread at a time — the caller's until the writer starts,
+    // the writer's until `finish()` has waited for it; `pending`, `started` and `passed` are the caller's
     // only; everything else is read and written under `condition`.
     private let staged: StagedOrders
+    private var stage: ContractStage
     private let condition = NSCondition()
-    private var queue: [[(MappedRecord, Bool)]] = []
+    private var queue: [[MappedItem]] = []
     private var closed = false
     private var writerDone = false
     private var failure: (any Error)?
-    private var pending: [(MappedRecord, Bool)] = []
+    private var pending: [MappedItem] = []
     private var started = false
     private var passed = 0
 
@@ -26,20 +29,34 @@ final class StagingPipe: @unchecked Sendable {
     static let batchSize = 128
     static let maxQueued = 16
 
-    init(staged: StagedOrders) {
+    init(staged: StagedOrders, contract: ContractStage) {
         self.staged = staged
+        self.stage = contract
     }
 
-    /// Hands one record on; throws the writer's error (a full disk) once it has stopped.
-    func append(_ record: MappedRecord, selected: Bool) throws {
+    /// What the contract made of the drafts; read it after `finish()`.
+    var contract: ContractStage { stage }
+
+    /// Hands one record or draft on; throws the writer's error (a full disk) once it has stopped.
+    func append(_ item: MappedItem) throws {
         guard started else {
-            try staged.append(record, selected: selected)
+            try write(item)
             passed += 1
             if passed >= Self.threadAfter { start() }
             return
         }
-        pending.append((record, selected))
+        pending.append(item)
         if pending.count >= Self.batchSize { try send() }
+    }
+
+    private func write(_ item: MappedItem) throws {
+        switch item {
+        case .record(let record, let selected):
+            try staged.append(record, selected: selected)
+        case .draft(let draft, let mark):
+            guard let judged = stage.complete(draft, mark: mark) else { return }
+            try staged.append(judged.record, selected: judged.selected)
+        }
     }
 
     /// Waits for the writer to write everything handed on; afterwards `staged` is the caller's again.
@@ -92,7 +109,7 @@ final class StagingPipe: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             do {
-                for (record, selected) in batch { try staged.append(record, selected: selected) }
+                for item in batch { try write(item) }
             } catch {
                 condition.lock()
                 failure = error
