@@ -273,8 +273,14 @@ import Testing
         #expect(Workbench.eventually(within: 20) { bench.files("outbox/reports").count == 2 })
         #expect(try await listener.post("/hooks/deliveryapp-orders", Data("{}".utf8), token: nil).status == 401)
 
-        let text = try await listener.get("/metrics").text
-        let samples = try PrometheusText.parse(text)
+        // A report is written before its input's counters move: wait until the second input is counted.
+        var samples: [PrometheusText.Sample] = []
+        for _ in 0 ..< 100 {
+            samples = try PrometheusText.parse(try await listener.get("/metrics").text)
+            let counted = samples.filter { $0.name == "muelle_inputs_total" }.reduce(0) { $0 + $1.value }
+            if counted >= 2 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         func value(_ name: String, _ labels: [String: String]) -> Double? {
             samples.first { $0.name == name && $0.labels == labels }?.value
         }
