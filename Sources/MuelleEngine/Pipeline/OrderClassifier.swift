@@ -63,8 +63,8 @@ struct OrderClassifier {
             }
             batch.removeAll(keepingCapacity: true)
         }
-        while let line = try index.next() {
-            guard let entry = StagedOrders.IndexEntry(line) else { continue }
+        while let line = try index.nextBytes() {
+            guard let entry = line.withUnsafeBufferPointer({ StagedOrders.IndexEntry(bytes: $0) }) else { continue }
             batch.append(entry)
             if batch.count == LedgerTransaction.orderBatch { try decideBatch() }
         }

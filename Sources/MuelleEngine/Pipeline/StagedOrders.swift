@@ -98,16 +98,37 @@ final class StagedOrders {
         var evidenceAt: String?
 
         init?(_ text: String) {
-            // Split on the UTF-8 bytes: tabs and colons never occur inside a multi-byte character.
-            let parts = text.utf8.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { String(Substring($0)) }
-            guard parts.count == 7 else { return nil }
-            (id, fingerprint, status) = (parts[0], parts[1], parts[2])
-            selected = parts[3] == "1"
-            fields = parts[4]
-            let position = parts[5].utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false).map { Int(String(Substring($0))) }
-            record = position.first ?? nil
-            line = position.count > 1 ? position[1] : nil
-            evidenceAt = parts[6].isEmpty ? nil : parts[6]
+            var text = text
+            guard let entry = text.withUTF8({ Self(bytes: $0) }) else { return nil }
+            self = entry
+        }
+
+        /// Seven tab-separated columns, the sixth `record:line`. Read from the bytes without splitting into an
+        /// array first: classification reads one per order, after the file is mapped, with nothing else to do.
+        init?(bytes: UnsafeBufferPointer<UInt8>) {
+            var columns: [Range<Int>] = []
+            columns.reserveCapacity(7)
+            var start = 0
+            for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "\t") {
+                columns.append(start ..< i)
+                start = i + 1
+            }
+            columns.append(start ..< bytes.count)
+            guard columns.count == 7 else { return nil }
+            // Tabs and colons never occur inside a multi-byte character.
+            func text(_ column: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[columns[column]]), as: UTF8.self) }
+            (id, fingerprint, status) = (text(0), text(1), text(2))
+            selected = columns[3].count == 1 && bytes[columns[3].lowerBound] == UInt8(ascii: "1")
+            fields = text(4)
+            let position = text(5)
+            if let colon = position.utf8.firstIndex(of: UInt8(ascii: ":")) {
+                record = Int(position[..<colon])
+                line = Int(position[position.utf8.index(after: colon)...])
+            } else {
+                record = Int(position)
+                line = nil
+            }
+            evidenceAt = columns[6].isEmpty ? nil : text(6)
         }
     }
 }
