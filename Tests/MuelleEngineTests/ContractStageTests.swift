@@ -4,8 +4,8 @@ import MuelleMapping
 import Testing
 @testable import MuelleEngine
 
-/// The order contract runs on the staging thread (`ContractStage` behind `StagingPipe`) while the reading
-/// thread maps the next records. What a file's report says must not depend on that: the same orders staged
+/// The order contract (and for JSON and XML, `fields:` too) runs on the staging thread (`ContractStage` behind
+/// `StagingPipe`) while the reading thread reads the next records. What a file's report says must not depend on that: the same orders staged
 /// byte for byte, the same counts, the rejections listed in the file's order whichever thread rejected them,
 /// and the same filter and import-rule tally.
 @Suite struct ContractStageTests {
@@ -47,14 +47,14 @@ import Testing
         var summary: MappingSummary
     }
 
-    private func stage(_ mapping: RouteMapping, _ input: String, deferred: Bool) throws -> Staging {
+    private func stage(_ mapping: RouteMapping, _ input: String, placement: ContractPlacement) throws -> Staging {
         let folder = FileManager.default.temporaryDirectory.path + "/muelle-contract-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let staged = try StagedOrders(directory: folder)
         let pipe = StagingPipe(staged: staged, contract: ContractStage(mapping: mapping, typed: true))
         var summary = FileMapper(mapping: mapping).run(path: input, fileName: "orders_export.csv", sha256: "0123abcd",
-                                                       contract: deferred ? .deferred : .inline(typed: true)) { item in
+                                                       contract: placement) { item in
             try pipe.append(item)
         }
         try pipe.finish()
@@ -72,17 +72,18 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: input) }
         let mapping = try Self.mapping()
 
-        let inline = try stage(mapping, input, deferred: false)
-        let deferred = try stage(mapping, input, deferred: true)
-
-        #expect(deferred.orders == inline.orders)
-        #expect(deferred.index == inline.index)
-        #expect(deferred.summary.kept == inline.summary.kept)
-        #expect(deferred.summary.filtered == inline.summary.filtered)
-        #expect(deferred.summary.rejectedCount == inline.summary.rejectedCount)
-        #expect(deferred.summary.errors.map(\.description) == inline.summary.errors.map(\.description))
-        #expect(deferred.summary.filteredBy == inline.summary.filteredBy)
-        #expect(deferred.summary.rounded == inline.summary.rounded)
+        let inline = try stage(mapping, input, placement: .inline(typed: true))
+        for placement in [ContractPlacement.deferredContract, .deferredFields] {
+            let deferred = try stage(mapping, input, placement: placement)
+            #expect(deferred.orders == inline.orders, "\(placement)")
+            #expect(deferred.index == inline.index, "\(placement)")
+            #expect(deferred.summary.kept == inline.summary.kept, "\(placement)")
+            #expect(deferred.summary.filtered == inline.summary.filtered, "\(placement)")
+            #expect(deferred.summary.rejectedCount == inline.summary.rejectedCount, "\(placement)")
+            #expect(deferred.summary.errors.map(\.description) == inline.summary.errors.map(\.description), "\(placement)")
+            #expect(deferred.summary.filteredBy == inline.summary.filteredBy, "\(placement)")
+            #expect(deferred.summary.rounded == inline.summary.rounded, "\(placement)")
+        }
 
         // The comparison means something: both kinds of rejection, interleaved, and both kinds of turning away.
         #expect(Set(inline.summary.rejections.map { $0.position.field ?? "" }).isSuperset(of: ["currency", "Lineitem price"]),

@@ -1,10 +1,12 @@
 import MuelleCore
 import MuelleMapping
+import MuelleReaders
 
-/// The second half of mapping a file: each draft `fields:` made is checked against the route kind's contract
-/// and the import rules, where it is staged. On a large file that is the staging thread, so reading and
-/// mapping keep a core to themselves (the contract was an eighth of a CSV order's whole way through muelle,
-/// on the thread that was already the slower of the two).
+/// The second half of mapping a file — each draft `fields:` made checked against the route kind's contract
+/// and the import rules — and with `ContractPlacement.deferredFields` the first half too, where it is staged.
+/// On a large file that is the staging thread, so reading keeps a core to itself (the contract was an eighth
+/// of a CSV order's whole way through muelle, on the thread that was already the slower of the two; for XML,
+/// reading alone outweighs mapping).
 ///
 /// Drafts come in the file's order and leave in it; what the stage counts (kept, filtered, rejected, import
 /// rules, roundings) is added to the reader's summary once the file is read (`MappingSummary.absorb`).
@@ -25,16 +27,41 @@ struct ContractStage {
     private(set) var rejectionMarks: [Int] = []
     private(set) var ruleMarks: [Int] = []
 
-    init(mapping: RouteMapping, typed: Bool) {
+    /// Where `lookup:`s read reference records, when this stage maps `fields:`.
+    let references: (any ReferenceSource)?
+
+    init(mapping: RouteMapping, typed: Bool, references: (any ReferenceSource)? = nil) {
         self.mapping = mapping
         self.typed = typed
+        self.references = references
+    }
+
+    /// Maps a group through the filter and `fields:`, then the contract: the records to stage, in order.
+    mutating func take(_ group: RowGroup, mark: MappingSummary.Mark) -> [(record: MappedRecord, selected: Bool)] {
+        let rules = tally.entries.count
+        let drafts = mapping.draftRecords(group.rows, source: group.source, metadata: group.metadata, references: references, tally: &tally)
+        for _ in rules ..< tally.entries.count { ruleMarks.append(mark.rules) }
+        var records: [(record: MappedRecord, selected: Bool)] = []
+        for outcome in drafts {
+            switch outcome {
+            case .draft(let draft):
+                if let judged = complete(draft, mark: mark) { records.append(judged) }
+            case .filtered:
+                counts.filtered += 1
+            case .rejected(let error):
+                let listed = counts.rejections.count
+                counts.reject(error)
+                if counts.rejections.count > listed { rejectionMarks.append(mark.rejections) }
+            }
+        }
+        return records
     }
 
     /// The record to stage, or nil when the contract rejected the draft or it is only filtered.
     mutating func complete(_ draft: RouteMapping.MappedDraft, mark: MappingSummary.Mark) -> (record: MappedRecord, selected: Bool)? {
         let rules = tally.entries.count
         let outcome = mapping.complete(draft, typed: typed, tally: &tally, rounded: &rounded)
-        if tally.entries.count > rules { ruleMarks.append(mark.rules) }
+        for _ in rules ..< tally.entries.count { ruleMarks.append(mark.rules) }
         let listed = counts.rejections.count
         counts.count(outcome)
         if counts.rejections.count > listed { rejectionMarks.append(mark.rejections) }

@@ -99,18 +99,36 @@ public struct MappingSummary: Sendable {
     }
 }
 
-/// What reading and mapping hand on: a record the contract has judged, or a draft for the contract stage
-/// (with how far the reader's summary had got, for the order of the listed rejections and rules).
+/// What reading and mapping hand on: a record the contract has judged, a draft for the contract stage, or
+/// a group of rows for it to map (with how far the reader's summary had got, for the order of the listed
+/// rejections and rules).
 enum MappedItem {
     case record(MappedRecord, selected: Bool)
     case draft(RouteMapping.MappedDraft, MappingSummary.Mark)
+    case group(RowGroup, MappingSummary.Mark)
 }
 
-/// Where the route kind's contract is applied to what `fields:` made: as each record is mapped, or by
-/// the caller's `ContractStage` (on the staging thread, so reading and mapping have a core to themselves).
+/// One group of rows (one record when the route does not group) with what mapping it needs besides.
+struct RowGroup {
+    var rows: [SourceRecord]
+    var source: OrderContract.Source
+    var metadata: [String: Value]
+}
+
+/// Where the halves of mapping run: here as each group is read, or partly in the caller's `ContractStage`
+/// (on the staging thread): the contract only, or `fields:` too — whichever leaves the two threads' work
+/// nearer even for the format (a CSV row is cheap to read, an XML record dear).
 enum ContractPlacement {
     case inline(typed: Bool)
-    case deferred
+    case deferredContract
+    case deferredFields
+
+    /// The deferred placement that measured fastest for the format on two cores (bench/run, profiles in the
+    /// issue 12 note): CSV reads cheaply and maps here; JSON and XML records cost more to read than to map.
+    static func deferred(reading options: ReaderOptions) -> ContractPlacement {
+        if case .csv = options { return .deferredContract }
+        return .deferredFields
+    }
 }
 
 /// A mapped record on its way to staging: a `Value`, or an order typed by the contract.
@@ -194,6 +212,12 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
+            if case .deferredFields = contract {
+                try onMapped(.group(RowGroup(rows: group, source: source, metadata: meta),
+                                    MappingSummary.Mark(rejections: summary.rejections.count, rules: filteredBy.entries.count)))
+                group.removeAll(keepingCapacity: true)
+                return
+            }
             let drafts = mapping.draftRecords(group, source: source, metadata: meta, references: references, tally: &filteredBy)
             for outcome in drafts {
                 switch outcome {

@@ -142,11 +142,13 @@ public struct FileProcessor: Sendable {
         try FileSystem.makeDirectory(staging)
         claimed.staging = staging
         let staged = try StagedOrders(directory: staging)
-        let pipe = StagingPipe(staged: staged, contract: ContractStage(mapping: mapping, typed: StagedOrders.writesTyped))
+        let references = LedgerReferences(ledger: ledger)
+        let pipe = StagingPipe(staged: staged, contract: ContractStage(mapping: mapping, typed: StagedOrders.writesTyped, references: references))
         var mappedSinceCheck = 0
         let metadata = InputMetadata(fileName: name, receivedAt: before.modificationDate)
-        var summary = FileMapper(mapping: mapping, references: LedgerReferences(ledger: ledger))
-            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, contract: .deferred, progress: progress) { item in
+        var summary = FileMapper(mapping: mapping, references: references)
+            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, contract: .deferred(reading: mapping.reader),
+                 progress: progress) { item in
             try pipe.append(item)
             TestHooks.point("reading")
             mappedSinceCheck += 1

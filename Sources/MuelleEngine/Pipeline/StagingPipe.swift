@@ -56,6 +56,8 @@ final class StagingPipe: @unchecked Sendable {
         case .draft(let draft, let mark):
             guard let judged = stage.complete(draft, mark: mark) else { return }
             try staged.append(judged.record, selected: judged.selected)
+        case .group(let group, let mark):
+            for judged in stage.take(group, mark: mark) { try staged.append(judged.record, selected: judged.selected) }
         }
     }
 
