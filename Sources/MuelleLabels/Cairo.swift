@@ -4,8 +4,9 @@ import MuelleCore
 /// A PDF being drawn with cairo, or one page recorded for PDFs: the only place muelle calls cairo.
 ///
 /// One instance owns a surface and its context and frees both in `deinit`. Coordinates are PDF
-/// points from the page's top-left corner. Text uses DejaVu Sans through cairo's toy font API, which
-/// embeds the glyphs with their Unicode mapping, so `pdftotext` reads ñ, á, ç, ü and ł back.
+/// points from the page's top-left corner. Text uses DejaVu Sans (found through cairo's toy font API,
+/// loaded without hinting: `LabelFontFaces`); cairo embeds the glyphs with their Unicode mapping, so
+/// `pdftotext` reads ñ, á, ç, ü and ł back.
 /// Not thread-safe: each rendering makes its own canvas and drops it when done.
 final class PDFCanvas {
     private let surface: OpaquePointer
@@ -176,7 +177,11 @@ final class PDFCanvas {
     // MARK: Text
 
     func setFont(size: Double, bold: Bool) {
-        cairo_select_font_face(context, Self.fontFamily, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        if let faces = LabelFontFaces.shared {
+            cairo_set_font_face(context, bold ? faces.bold : faces.regular)
+        } else {
+            cairo_select_font_face(context, Self.fontFamily, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        }
         cairo_set_font_size(context, size)
     }
 
@@ -211,6 +216,69 @@ final class RecordedPage {
     }
 
     deinit { cairo_surface_destroy(surface) }
+}
+
+/// The labels' font, regular and bold, loaded once per process without its hinting instructions
+/// (`UnhintedFont`): cairo embeds and deflates a subset of each face in every label's PDF, and the
+/// instructions were more than half of it. The same DejaVu Sans files cairo's toy font API finds, the same
+/// outlines and advances. Nil when the font cannot be read that way: canvases then use the toy API as it is.
+final class LabelFontFaces: @unchecked Sendable {
+    // @unchecked: made once and never changed; cairo font faces are reference-counted and may be used by
+    // several threads (cairo locks the FreeType face under them).
+    let regular: OpaquePointer
+    let bold: OpaquePointer
+
+    private init(regular: OpaquePointer, bold: OpaquePointer) {
+        self.regular = regular
+        self.bold = bold
+    }
+
+    static let shared: LabelFontFaces? = {
+        // One FreeType library for the process, like the faces it holds: neither is ever freed.
+        var library: FT_Library?
+        guard FT_Init_FreeType(&library) == 0, let library,
+              let regular = unhinted(bold: false, library: library), let bold = unhinted(bold: true, library: library) else { return nil }
+        return LabelFontFaces(regular: regular, bold: bold)
+    }()
+
+    /// The face the toy API picks for the label font, read back whole from FreeType, stripped, reloaded.
+    private static func unhinted(bold: Bool, library: FT_Library) -> OpaquePointer? {
+        guard let toy = cairo_toy_font_face_create(PDFCanvas.fontFamily, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL) else { return nil }
+        defer { cairo_font_face_destroy(toy) }
+        var matrix = cairo_matrix_t(), identity = cairo_matrix_t()
+        cairo_matrix_init_identity(&matrix)
+        cairo_matrix_init_identity(&identity)
+        guard let options = cairo_font_options_create() else { return nil }
+        defer { cairo_font_options_destroy(options) }
+        guard let scaled = cairo_scaled_font_create(toy, &matrix, &identity, options) else { return nil }
+        defer { cairo_scaled_font_destroy(scaled) }
+        guard cairo_scaled_font_status(scaled) == CAIRO_STATUS_SUCCESS, cairo_scaled_font_get_type(scaled) == CAIRO_FONT_TYPE_FT,
+              let face = cairo_ft_scaled_font_lock_face(scaled) else { return nil }
+        var font: [UInt8] = []
+        do {
+            defer { cairo_ft_scaled_font_unlock_face(scaled) }
+            // Tag 0: the whole font file.
+            var length: FT_ULong = 0
+            guard FT_Load_Sfnt_Table(face, 0, 0, nil, &length) == 0, length > 0 else { return nil }
+            font = [UInt8](repeating: 0, count: Int(length))
+            guard FT_Load_Sfnt_Table(face, 0, 0, &font, &length) == 0 else { return nil }
+        }
+        guard let stripped = try? UnhintedFont.strip(font) else { return nil }
+        // FreeType reads the font from this memory for as long as the face lives: the whole process.
+        let memory = UnsafeMutablePointer<UInt8>.allocate(capacity: stripped.count)
+        memory.initialize(from: stripped, count: stripped.count)
+        var unhinted: FT_Face?
+        guard FT_New_Memory_Face(library, memory, FT_Long(stripped.count), 0, &unhinted) == 0, let unhinted,
+              let cairoFace = cairo_ft_font_face_create_for_ft_face(unhinted, 0) else {
+            memory.deallocate()
+            return nil
+        }
+        guard cairo_font_face_status(cairoFace) == CAIRO_STATUS_SUCCESS else {
+            cairo_font_face_destroy(cairoFace)
+            return nil
+        }
+        return cairoFace
+    }
 }
 
 /// A rectangle in points, top-left origin.

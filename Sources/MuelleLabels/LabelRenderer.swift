@@ -10,12 +10,34 @@ import MuelleShipping
 /// belongs in — its own file and a print job — so nothing is measured or encoded twice.
 /// Synchronous and blocking (cairo): callers run it off the cooperative thread pool.
 public enum LabelRenderer {
+    /// Encodes the barcodes of one shipment's labels and checks that they fit their page: everything that
+    /// can make a label unprintable (`badValue`) is found here, before any drawing, so a caller can refuse
+    /// the shipment at once and leave the drawing to another thread (`LabelPress`).
+    public static func prepare(_ label: ShipmentLabel) throws -> PreparedLabel {
+        let parcels = try label.parcels.map { parcel in
+            try PreparedLabel.Parcel(parcel: parcel, trackingCode: BarcodeSymbol.encode(parcel.trackingNumber, as: .code128),
+                                     trackingURLCode: BarcodeSymbol.encode(parcel.trackingURL, as: .qrCode))
+        }
+        for parcel in parcels {
+            _ = try LabelPage.barcodeModule(parcel, on: label.size)
+            _ = try LabelPage.qrCodeModule(parcel, on: label.size)
+        }
+        return PreparedLabel(label: label, parcels: parcels)
+    }
+
     /// Lays out and records the labels of one shipment (a page per parcel).
     public static func draw(_ label: ShipmentLabel) throws -> DrawnLabel {
-        let pages = try label.parcels.map { parcel in
+        try draw(prepare(label))
+    }
+
+    /// Lays out and records prepared labels. Each call draws on canvases of its own: calls may run on
+    /// several threads at once.
+    public static func draw(_ prepared: PreparedLabel) throws -> DrawnLabel {
+        let label = prepared.label
+        let pages = try prepared.parcels.map { parcel in
             let width = label.size.widthPoints, height = label.size.heightPoints
-            let canvas = try PDFCanvas(recordingWidth: width, height: height, name: "the label of \(parcel.trackingNumber)")
-            try LabelPage(canvas: canvas, label: label, parcel: parcel).draw()
+            let canvas = try PDFCanvas(recordingWidth: width, height: height, name: "the label of \(parcel.parcel.trackingNumber)")
+            try LabelPage(canvas: canvas, prepared: prepared, parcel: parcel).draw()
             return try canvas.recordedPage(width: width, height: height)
         }
         return DrawnLabel(reference: label.request.reference, pages: pages)
@@ -34,6 +56,20 @@ public enum LabelRenderer {
         for label in labels { try pdf.append(draw(label)) }
         try pdf.finish()
     }
+}
+
+/// A shipment's labels with their barcodes encoded and known to fit: ready to draw, on any thread.
+public struct PreparedLabel: Sendable {
+    struct Parcel: Sendable {
+        let parcel: ShipmentLabel.ParcelLabel
+        /// The tracking number as Code 128.
+        let trackingCode: BarcodeSymbol
+        /// The tracking URL as a QR code.
+        let trackingURLCode: BarcodeSymbol
+    }
+
+    public let label: ShipmentLabel
+    let parcels: [Parcel]
 }
 
 /// A shipment's labels drawn once: a recorded page per parcel, ready to be painted into its own
@@ -137,7 +173,15 @@ public final class PrintJobs {
 struct LabelPage {
     let canvas: PDFCanvas
     let label: ShipmentLabel
-    let parcel: ShipmentLabel.ParcelLabel
+    /// The parcel with its barcodes.
+    let symbols: PreparedLabel.Parcel
+    var parcel: ShipmentLabel.ParcelLabel { symbols.parcel }
+
+    init(canvas: PDFCanvas, prepared: PreparedLabel, parcel: PreparedLabel.Parcel) {
+        self.canvas = canvas
+        self.label = prepared.label
+        self.symbols = parcel
+    }
 
     static let margin = 8.0
     static let rule = 0.8
@@ -146,18 +190,28 @@ struct LabelPage {
     var height: Double { label.size.heightPoints }
     var inner: Double { width - 2 * Self.margin }
 
+    /// Band heights as shares of the page, so 4×6 in, A6 and 10×15 cm all fill their page.
+    static let bandShares = [0.08, 0.13, 0.27, 0.11, 0.20, 0.21]
+    static let barcodeBand = 4, qrCodeBand = 5
+
+    /// The bands' boxes on a page of `size`, from top to bottom.
+    static func bands(_ size: LabelSize) -> [Rectangle] {
+        let content = size.heightPoints - 2 * margin
+        var top = margin
+        return bandShares.map { share in
+            defer { top += content * share }
+            return Rectangle(x: margin, y: top, width: size.widthPoints - 2 * margin, height: content * share)
+        }
+    }
+
     func draw() throws {
-        // Band heights as shares of the page, so 4×6 in, A6 and 10×15 cm all fill their page.
-        let content = height - 2 * Self.margin
-        var top = Self.margin
-        let bands: [(share: Double, draw: (Rectangle) throws -> Void)] = [
-            (0.08, drawHeader), (0.13, drawSender), (0.27, drawRecipient), (0.11, drawDetails), (0.20, drawBarcode), (0.21, drawQRCode),
-        ]
-        for (index, band) in bands.enumerated() {
-            let box = Rectangle(x: Self.margin, y: top, width: inner, height: content * band.share)
-            try band.draw(box)
-            top += box.height
-            if index < bands.count - 1 { canvas.line(fromX: Self.margin, fromY: top, toX: width - Self.margin, toY: top, lineWidth: Self.rule) }
+        let boxes = Self.bands(label.size)
+        let bands: [(Rectangle) throws -> Void] = [drawHeader, drawSender, drawRecipient, drawDetails, drawBarcode, drawQRCode]
+        for (index, (box, band)) in zip(boxes, bands).enumerated() {
+            try band(box)
+            if index < bands.count - 1 {
+                canvas.line(fromX: Self.margin, fromY: box.y + box.height, toX: width - Self.margin, toY: box.y + box.height, lineWidth: Self.rule)
+            }
         }
     }
 
@@ -225,14 +279,31 @@ struct LabelPage {
         return "\(ExactDecimal.plain(p.lengthCm))×\(ExactDecimal.plain(p.widthCm))×\(ExactDecimal.plain(p.heightCm)) cm"
     }
 
-    private func drawBarcode(_ box: Rectangle) throws {
-        let symbol = try BarcodeSymbol.encode(parcel.trackingNumber, as: .code128)
-        // Ten modules of quiet zone on each side; modules of 2 to 4 whole dots (0.25–0.5 mm at 203 dpi).
-        let dotsPerModule = min(4, ((box.width / (symbol.widthModules + 20)) / PrinterDots.dot).rounded(.down))
+    /// The Code 128's module in points: ten modules of quiet zone on each side; modules of 2 to 4 whole dots
+    /// (0.25–0.5 mm at 203 dpi).
+    static func barcodeModule(_ parcel: PreparedLabel.Parcel, on size: LabelSize) throws -> Double {
+        let box = bands(size)[barcodeBand]
+        let dotsPerModule = min(4, ((box.width / (parcel.trackingCode.widthModules + 20)) / PrinterDots.dot).rounded(.down))
         guard dotsPerModule >= 2 else {
-            throw MuelleError(.badValue, "the tracking number \(parcel.trackingNumber) is too long to print as Code 128 on a \(label.size.name) label")
+            throw MuelleError(.badValue, "the tracking number \(parcel.parcel.trackingNumber) is too long to print as Code 128 on a \(size.name) label")
         }
-        let module = dotsPerModule * PrinterDots.dot
+        return dotsPerModule * PrinterDots.dot
+    }
+
+    /// The QR code's module in points: four modules of quiet zone around the code; 2 to 5 whole dots per module.
+    static func qrCodeModule(_ parcel: PreparedLabel.Parcel, on size: LabelSize) throws -> Double {
+        let box = bands(size)[qrCodeBand]
+        let fit = min(box.height, box.width * 0.45) / (parcel.trackingURLCode.widthModules + 8)
+        let dotsPerModule = min(5, (fit / PrinterDots.dot).rounded(.down))
+        guard dotsPerModule >= 2 else {
+            throw MuelleError(.badValue, "the tracking URL \(parcel.parcel.trackingURL) is too long for a QR code on a \(size.name) label")
+        }
+        return dotsPerModule * PrinterDots.dot
+    }
+
+    private func drawBarcode(_ box: Rectangle) throws {
+        let symbol = symbols.trackingCode
+        let module = try Self.barcodeModule(symbols, on: label.size)
         let barsWidth = symbol.widthModules * module
         let x = PrinterDots.snapped(box.x + (box.width - barsWidth) / 2)
         let textHeight = 17.0
@@ -246,14 +317,8 @@ struct LabelPage {
     }
 
     private func drawQRCode(_ box: Rectangle) throws {
-        let symbol = try BarcodeSymbol.encode(parcel.trackingURL, as: .qrCode)
-        // Four modules of quiet zone around the code; 2 to 5 whole dots per module.
-        let fit = min(box.height, box.width * 0.45) / (symbol.widthModules + 8)
-        let dotsPerModule = min(5, (fit / PrinterDots.dot).rounded(.down))
-        guard dotsPerModule >= 2 else {
-            throw MuelleError(.badValue, "the tracking URL \(parcel.trackingURL) is too long for a QR code on a \(label.size.name) label")
-        }
-        let module = dotsPerModule * PrinterDots.dot
+        let symbol = symbols.trackingURLCode
+        let module = try Self.qrCodeModule(symbols, on: label.size)
         let side = symbol.widthModules * module
         let x = PrinterDots.snapped(box.x + 4 * module - Self.margin / 2)
         let y = PrinterDots.snapped(box.y + (box.height - side) / 2)

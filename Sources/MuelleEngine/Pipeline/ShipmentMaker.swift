@@ -40,9 +40,11 @@ struct ShipmentMaker {
         let tracking = try FileWriter(path: staging + "/" + UniqueName.next() + ".tracking")
         let labelRecords = try FileWriter(path: staging + "/" + UniqueName.next() + ".labels")
         // Each label is drawn once, written into its own PDF in a staged folder and into the open print job,
-        // then forgotten: nothing per label stays in memory for the rest of the input.
+        // then forgotten: nothing per label stays in memory for the rest of the input. The drawing runs on the
+        // press's threads while this one goes on with the next order; what can refuse a label is checked here.
         let labelFolder = try publication.stagedFolder()
-        let jobs = PrintJobs(labelsPerJob: settings.labelsPerPrintJob) { staging + "/" + UniqueName.next() + ".pdf" }
+        let press = LabelPress(jobs: PrintJobs(labelsPerJob: settings.labelsPerPrintJob) { staging + "/" + UniqueName.next() + ".pdf" })
+        defer { press.stop() }
         let orders = try RecordReaders.open(path: publication.readablePath(of: ordersPath), fileName: (ordersPath as NSString).lastPathComponent, options: .ndjson())
         while let record = try orders.next() {
             let order = record.value
@@ -52,8 +54,7 @@ struct ShipmentMaker {
                 let label = try makeLabel(order: order, orderID: orderID, plan: plan, profile: profile)
                 let labelName = Self.fileName(orderID) + ".pdf"
                 let labelFile = "outbox/labels/" + labelName
-                let drawn = try LabelRenderer.draw(label)
-                try drawn.write(to: labelFolder + "/" + labelName)
+                let prepared = try LabelRenderer.prepare(label)
                 let request = label.request.value
                 try requests.writeLine(JSONText.compact(request))
                 try labelRecords.writeLine(JSONText.compact(label.record(file: labelFile)))
@@ -62,7 +63,9 @@ struct ShipmentMaker {
                                           service: label.request.service.code, trackingNumbers: label.parcels.map(\.trackingNumber),
                                           label: labelFile, createdAt: at, createdOn: String(at.prefix(10)), document: JSONText.compact(request),
                                           manifestRow: Self.manifestRow(label)))
-                if let job = try jobs.add(drawn) { result.outputs.append(try publish(job, stem: stem, publication: publication)) }
+                for job in try press.submit(prepared, to: labelFolder + "/" + labelName) {
+                    result.outputs.append(try publish(job, stem: stem, publication: publication))
+                }
                 result.shipments += 1
             } catch let error as MuelleError where error.code == .notShippable || error.code == .badValue {
                 if result.notShippable.count < Self.listedLimit { result.notShippable.append(error.located(field: "shipping")) } else { result.unlisted += 1 }
@@ -72,7 +75,7 @@ struct ShipmentMaker {
             result.notShippable.append(MuelleError(.notShippable, "\(result.unlisted) more orders could not be shipped; the first \(Self.listedLimit) reasons are listed")
                 .located(field: "shipping"))
         }
-        if let job = try jobs.finish() { result.outputs.append(try publish(job, stem: stem, publication: publication)) }
+        for job in try press.finish() { result.outputs.append(try publish(job, stem: stem, publication: publication)) }
         guard result.shipments > 0 else {
             publication.discardFolder(labelFolder)
             return result
