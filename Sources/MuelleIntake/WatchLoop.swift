@@ -23,7 +23,7 @@ final class WatchLoop {
     /// How many files of each route are in `tracked` (held ones included).
     private var trackedCount: [String: Int] = [:]
     /// How many of those are held, kept in step with the detector: a window's occupancy is then known at
-    /// once, not by walking every followed file for each arrival (most of the watcher's time in a burst).
+    /// once, not by walking every followed file for each arrival (about half the watcher's time in a burst).
     private var heldCount: [String: Int] = [:]
     /// Routes with files the window left out at the last look: listed again once it has room.
     private var backlogged: Set<String> = []
