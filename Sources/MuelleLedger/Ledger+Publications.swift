@@ -103,6 +103,15 @@ extension Ledger {
         guard open else { return }
         try write { tx in try tx.db.execute(sql: "DELETE FROM attempt WHERE route = ? AND sha256 = ?", arguments: [route, sha256]) }
     }
+
+    public func endAttempts(route: String, sha256s: [String]) throws {
+        guard !sha256s.isEmpty else { return }
+        try write { tx in
+            for sha256 in sha256s {
+                try tx.db.execute(sql: "DELETE FROM attempt WHERE route = ? AND sha256 = ?", arguments: [route, sha256])
+            }
+        }
+    }
 }
 
 extension LedgerTransaction {

@@ -25,6 +25,8 @@ public protocol LedgerStore: Sendable {
     /// is left as it is (it is taken alone). Returns how many each had before.
     func beginAttempts(_ files: [AttemptedFile], at: String) throws -> [Int]
     func endAttempt(route: String, sha256: String) throws
+    /// `endAttempt` for a group's files, in one write.
+    func endAttempts(route: String, sha256s: [String]) throws
     func recordStuck(route: String, name: String, reason: String, at time: String) throws
     func clearStuck(route: String, name: String) throws
     func stuckInputs(route: String?) throws -> [StuckInput]

@@ -79,6 +79,11 @@ extension PostgresLedger {
         try execute("DELETE FROM attempt WHERE route = \(route) AND sha256 = \(sha256)")
     }
 
+    public func endAttempts(route: String, sha256s: [String]) throws {
+        guard !sha256s.isEmpty else { return }
+        try execute("DELETE FROM attempt WHERE route = \(route) AND sha256 = ANY(\(sha256s))")
+    }
+
     public func recordStuck(route: String, name: String, reason: String, at time: String) throws {
         try execute("""
             INSERT INTO stuckInput (route, name, reason, since, lastTried, attempts) VALUES (\(route), \(name), \(reason), \(time), \(time), 1)

@@ -226,6 +226,28 @@ import Testing
         #expect(collector.received.count == 2, "offered once per hold, not in a loop")
     }
 
+    /// Held files (still being written, failing) wait on their own timers: they must not keep a full window's
+    /// backlog out, and once their hold ends they count again.
+    @Test func heldFilesLeaveTheirWindowPlacesToTheBacklog() async throws {
+        let inbox = try TemporaryInbox()
+        try inbox.makeFolder("shop")
+        for index in 0 ..< 4 {
+            try inbox.write("shop/\(index).csv")
+            inbox.setModificationTime("shop/\(index).csv", seconds: 1_700_000_000 + index, nanoseconds: 0)
+        }
+        let watcher = try inbox.watcher(.init(quietPeriod: .milliseconds(100), rescanInterval: .seconds(3600), window: 2))
+        let collector = Collector(watcher)
+        defer { collector.stop() }
+
+        #expect(await eventually { collector.distinctNames.count == 2 })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(collector.distinctNames == ["shop/0.csv", "shop/1.csv"])
+        for arrival in collector.received { watcher.hold(arrival.file, retryAfter: .seconds(3600)) }
+        #expect(await eventually(within: .seconds(5)) { collector.distinctNames.count == 4 },
+                "held files kept the backlog out: \(collector.distinctNames)")
+        #expect(collector.distinctNames == ["shop/0.csv", "shop/1.csv", "shop/2.csv", "shop/3.csv"])
+    }
+
     @Test func aFileThatLeavesAndComesBackIsOfferedAgain() async throws {
         let inbox = try TemporaryInbox()
         try inbox.makeFolder("shop")

@@ -174,6 +174,15 @@ enum FileSystem {
     }
 
     static func makeDirectory(_ path: String) throws {
+        // Nearly always the folder or its parent is there already: one mkdir(2) then, not one per level.
+        do {
+            try Posix.makeDirectory(path)
+            return
+        } catch where error.isAlreadyExisting {
+            return
+        } catch where !error.isNoSuchFile {
+            throw Self.error("cannot create \(path)", error)
+        } catch {}
         var current = ""
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             current += "/" + part

@@ -88,7 +88,7 @@ extension FileProcessor {
                 alone.append(member.index)
             }
         }
-        for member in members { release(member.claimed) }
+        release(members.map(\.claimed))
         for index in alone.sorted() {
             results[index] = Result { try process(path: group[index].path, name: group[index].name, mapping: mapping) }
         }

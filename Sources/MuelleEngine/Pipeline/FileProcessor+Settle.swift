@@ -170,8 +170,8 @@ extension FileProcessor {
         var folders: [String] = []
         for move in moves {
             let destination = workspace.root + "/" + move.destination
-            let folder = String(destination[..<(destination.lastIndex(of: "/") ?? destination.endIndex)])
-            try FileSystem.makeDirectory(folder)
+            let folder = destination.folder
+            if !folders.contains(folder) { try FileSystem.makeDirectory(folder) }
             do {
                 try FileSystem.rename(move.path, to: destination)
             } catch where !FileSystem.exists(move.path) && FileSystem.exists(destination) {

@@ -197,6 +197,20 @@ public struct FileProcessor: Sendable {
         claimed.file.ticket?.release()
     }
 
+    /// `release` for a group's files, their read attempts cleared in one write (one ledger commit, not one per file).
+    func release(_ group: [ClaimedFile]) {
+        let open = group.filter { !$0.released && $0.attemptOpen }
+        if let route = open.first?.file.mapping.name {
+            do {
+                try ledger.endAttempts(route: route, sha256s: open.map(\.entry.sha256))
+                for claimed in open { claimed.attemptOpen = false }
+            } catch {
+                // Each is cleared on its own below.
+            }
+        }
+        for claimed in group { release(claimed) }
+    }
+
     /// What the ledger knows of this content: the same file committed by a run that died before its
     /// move, a repeat of an input already taken, or nothing that stops it.
     private func recollection(route: String, name: String, sha256: String, mapping: RouteMapping) throws -> InputLifecycle.Recollection {

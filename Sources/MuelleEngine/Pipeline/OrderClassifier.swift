@@ -39,10 +39,25 @@ struct OrderClassifier {
         var result = Result()
         guard staged.count > 0 else { return result }
         // Working files of this classification only: in the file's own staging folder, which goes with
-        // the file (in the shared one, two per input were left behind for ever).
+        // the file (in the shared one, two per input were left behind for ever). Each is created at the first
+        // order that needs it: a first import (every order new, as in most small drops) creates neither, and
+        // a file created and removed per drop costs ext4 more than its writing does.
         let decisionsPath = staged.directory + "/orders.decisions"
-        let decisions = try FileWriter(path: decisionsPath)
-        let updatesMeta = try FileWriter(path: decisionsPath + ".updates")
+        var decisions: FileWriter?
+        // Orders decided new before the decisions file was needed: written into it when it is created.
+        var newBefore = 0
+        func openDecisions() throws -> FileWriter {
+            if let decisions { return decisions }
+            let writer = try FileWriter(path: decisionsPath)
+            while newBefore > 0 {
+                let run = min(newBefore, 1 << 16)
+                try writer.write(bytes: [UInt8](repeating: Decision.new.rawValue, count: run))
+                newBefore -= run
+            }
+            decisions = writer
+            return writer
+        }
+        let updatesMeta = WorkingFile(path: decisionsPath + ".updates")
         let index = try LineReader(path: staged.indexPath)
         // The ledger is asked for a batch of orders at once (one query, not one per order); what this
         // file saves goes into the same table, so an order twice in one batch sees its first copy.
@@ -59,7 +74,11 @@ struct OrderClassifier {
                 case .filtered: result.filtered += 1
                 case .stale: result.stale += 1
                 }
-                try decisions.write(bytes: [decision.rawValue])
+                if decision == .new, decisions == nil {
+                    newBefore += 1
+                } else {
+                    try openDecisions().write(bytes: [decision.rawValue])
+                }
             }
             batch.removeAll(keepingCapacity: true)
         }
@@ -69,7 +88,6 @@ struct OrderClassifier {
             if batch.count == LedgerTransaction.orderBatch { try decideBatch() }
         }
         try decideBatch()
-        try decisions.flush()
         try updatesMeta.flush()
 
         if result.imported == staged.count {
@@ -81,8 +99,9 @@ struct OrderClassifier {
         var newOrders: FileWriter?
         var updates: FileWriter?
         let orders = try LineReader(path: staged.ordersPath)
+        try openDecisions().flush()
         let decided = try ByteSource(path: decisionsPath, fileName: decisionsPath)
-        let meta = try LineReader(path: decisionsPath + ".updates")
+        let meta = try updatesMeta.reader()
         // New orders are copied on byte for byte; only an update is read as text, to wrap it.
         while let json = try orders.nextBytes(), let byte = try decided.next() {
             switch Decision(rawValue: byte) {
@@ -91,7 +110,7 @@ struct OrderClassifier {
                 try newOrders?.writeLine(bytes: json)
             case .update?:
                 if updates == nil { updates = try FileWriter(path: staging + "/" + UniqueName.next() + ".updates") }
-                try updates?.writeLine(OrderUpdate.line(decided: try meta.next() ?? "", orderJSON: String(decoding: json, as: UTF8.self)))
+                try updates?.writeLine(OrderUpdate.line(decided: try meta?.next() ?? "", orderJSON: String(decoding: json, as: UTF8.self)))
             default:
                 continue
             }
@@ -106,7 +125,7 @@ struct OrderClassifier {
     }
 
     /// `saved`: the batch's orders as the ledger holds them, kept in step with every save made here.
-    private func decide(_ entry: StagedOrders.IndexEntry, known saved: inout [String: OrderEntry], updatesMeta: FileWriter,
+    private func decide(_ entry: StagedOrders.IndexEntry, known saved: inout [String: OrderEntry], updatesMeta: WorkingFile,
                         ended: inout [EndedOrder]) throws -> Decision {
         func save(_ order: OrderEntry) throws {
             try tx.save(order)
@@ -214,5 +233,29 @@ struct EndedOrder {
     init?(_ entry: StagedOrders.IndexEntry, from: String, to: String) {
         guard StatusProgression.final.contains(to), !StatusProgression.final.contains(from), from != "delivered" else { return nil }
         (id, self.from, self.to, at, record, line) = (entry.id, from, to, entry.evidenceAt, entry.record, entry.line)
+    }
+}
+
+/// A working file of one classification, created at its first line (most inputs never write one).
+private final class WorkingFile {
+    let path: String
+    private var writer: FileWriter?
+
+    init(path: String) {
+        self.path = path
+    }
+
+    func writeLine(_ text: String) throws {
+        if writer == nil { writer = try FileWriter(path: path) }
+        try writer?.writeLine(text)
+    }
+
+    func flush() throws {
+        try writer?.flush()
+    }
+
+    /// Its lines from the start, or nil when none was written.
+    func reader() throws -> LineReader? {
+        try writer.map { try LineReader(path: $0.path) }
     }
 }
