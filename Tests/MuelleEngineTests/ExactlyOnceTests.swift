@@ -9,11 +9,11 @@ import Testing
     static let files = 240
     static let ordersPerFile = 2
 
-    static func page(_ file: Int) -> String {
-        let orders = (0..<ordersPerFile).map { n -> String in
-            let id = 3_000_000_000 + file * 10 + n
+    static func page(_ file: Int, orders count: Int = ordersPerFile, firstID: Int? = nil) -> String {
+        let orders = (0..<count).map { n -> String in
+            let id = (firstID ?? 3_000_000_000 + file * 10) + n
             return """
-                {"id": \(id), "status": "paid", "date_created": "2026-11-0\(1 + file % 9)T10:0\(n):00.000-05:00",
+                {"id": \(id), "status": "paid", "date_created": "2026-11-0\(1 + file % 9)T10:\(String(format: "%02d", n % 60)):00.000-05:00",
                  "currency_id": "COP", "total_amount": \(1000 + file), "buyer": {"first_name": "Cliente", "last_name": "Nº \(file)"},
                  "order_items": [{"item": {"seller_sku": "SKU-\(file % 7)", "title": "Producto \(file)"}, "quantity": \(1 + n), "unit_price": \(1000 + file).50}],
                  "tags": ["paid"]}
@@ -75,5 +75,32 @@ import Testing
         for entry in inputs {
             #expect(bench.exists(entry.destination ?? "-"), "\(entry.name) is not where the ledger says")
         }
+    }
+
+    /// A file large enough that the staging thread judges and writes its orders (the contract, and for JSON the
+    /// mapping, run there), killed while that thread works: nothing of it is visible, and the next run takes it whole.
+    @Test(arguments: LedgerBackend.allCases)
+    func sigkillWhileTheStagingThreadWorksLeavesNothingThenEveryOrderOnce(_ backend: LedgerBackend) throws {
+        let bench = try Workbench(mappings: ["mercadolibre-orders"])
+        defer { bench.remove() }
+        guard try backend.prepare(bench) else { return }
+        let large = 3 * 512
+        let path = try bench.drop("mercadolibre-orders", "large.json", Self.page(0, orders: large, firstID: 4_000_000_000))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: path)
+
+        let process = bench.start(["run", "--once"])
+        process.environment = ProcessInfo.processInfo.environment.merging(["MUELLE_TEST_KILL_AT": "staging-thread"]) { $1 }
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the staging thread never ran")
+        #expect(bench.files("outbox/orders").isEmpty && bench.files("outbox/reports").isEmpty)
+        #expect(bench.files("inbox/mercadolibre-orders") == ["large.json"])
+
+        let restart = try bench.muelle(["run", "--once"])
+        #expect(restart.status == 0, "\(restart.stderr) \(restart.stdout) \(bench.files("quarantine/mercadolibre-orders"))")
+        let ids = try bench.orders().compactMap { $0["external_id"] as? String }
+        #expect(ids.count == large && Set(ids).count == large)
+        #expect(bench.files("archive/mercadolibre-orders").count == 1)
+        #expect(try (backend.open(bench) as? any LedgerReports)?.orderCount(route: nil) == large)
     }
 }

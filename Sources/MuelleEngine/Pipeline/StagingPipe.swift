@@ -112,6 +112,7 @@ final class StagingPipe: @unchecked Sendable {
             condition.unlock()
             do {
                 for item in batch { try write(item) }
+                TestHooks.point("staging-thread")
             } catch {
                 condition.lock()
                 failure = error
