@@ -15,14 +15,19 @@ import MuelleShipping
         return try ShipmentLabel(request: request, trackingNumbers: [try allocator.next().number], profile: profile)
     }
 
+    /// Tracking numbers from the profile's first agreement, starting afresh.
+    static func allocator(_ profile: CarrierProfile) throws -> TrackingNumberAllocator {
+        try profile.trackingAllocator(for: profile.shipmentRequest(
+            reference: "x", service: "standard",
+            recipient: PostalAddress(name: "x", line1: "x", city: "Paris", postalCode: "75002", country: "FR"),
+            parcels: [Parcel(weightKg: 1, lengthCm: 1, widthCm: 1, heightCm: 1)]).agreement, lastSerial: nil)
+    }
+
     @Test func printJobsKeepTheOrderTheLabelsWereHandedOn() throws {
         let profile = try LabelRendererTests.profile("eu-parcel")
         let folder = try PDFTools.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var allocator = try profile.trackingAllocator(for: profile.shipmentRequest(
-            reference: "x", service: "standard",
-            recipient: PostalAddress(name: "x", line1: "x", city: "Paris", postalCode: "75002", country: "FR"),
-            parcels: [Parcel(weightKg: 1, lengthCm: 1, widthCm: 1, heightCm: 1)]).agreement, lastSerial: nil)
+        var allocator = try Self.allocator(profile)
         let count = 20
         var jobNumber = 0
         let press = LabelPress(jobs: PrintJobs(labelsPerJob: 6) {
@@ -59,10 +64,7 @@ import MuelleShipping
         let profile = try LabelRendererTests.profile("eu-parcel")
         let folder = try PDFTools.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var allocator = try profile.trackingAllocator(for: profile.shipmentRequest(
-            reference: "x", service: "standard",
-            recipient: PostalAddress(name: "x", line1: "x", city: "Paris", postalCode: "75002", country: "FR"),
-            parcels: [Parcel(weightKg: 1, lengthCm: 1, widthCm: 1, heightCm: 1)]).agreement, lastSerial: nil)
+        var allocator = try Self.allocator(profile)
         let press = LabelPress(jobs: PrintJobs(labelsPerJob: 100) { folder + "/job.pdf" }, threads: 2)
         _ = try press.submit(LabelRenderer.prepare(Self.shipment(1, allocator: &allocator, profile: profile)), to: folder + "/label1.pdf")
         press.stop()
