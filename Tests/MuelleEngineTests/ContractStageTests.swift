@@ -73,7 +73,12 @@ import Testing
         let mapping = try Self.mapping()
 
         let inline = try stage(mapping, input, placement: .inline(typed: true))
-        for placement in [ContractPlacement.deferredContract, .deferredFields] {
+        var alternate = false
+        let everyOther = ContractPlacement.balanced {
+            alternate.toggle()
+            return alternate
+        }
+        for placement in [ContractPlacement.deferredContract, .deferredFields, everyOther] {
             let deferred = try stage(mapping, input, placement: placement)
             #expect(deferred.orders == inline.orders, "\(placement)")
             #expect(deferred.index == inline.index, "\(placement)")

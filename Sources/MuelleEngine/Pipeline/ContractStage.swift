@@ -3,7 +3,8 @@ import MuelleMapping
 import MuelleReaders
 
 /// The second half of mapping a file — each draft `fields:` made checked against the route kind's contract
-/// and the import rules — and with `ContractPlacement.deferredFields` the first half too, where it is staged.
+/// and the import rules — and for the groups the reader hands over unmapped (`ContractPlacement`) the first half
+/// too, where it is staged.
 /// On a large file that is the staging thread, so reading keeps a core to itself (the contract was an eighth
 /// of a CSV order's whole way through muelle, on the thread that was already the slower of the two; for XML,
 /// reading alone outweighs mapping).

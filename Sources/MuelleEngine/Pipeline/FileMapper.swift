@@ -116,18 +116,22 @@ struct RowGroup {
 }
 
 /// Where the halves of mapping run: here as each group is read, or partly in the caller's `ContractStage`
-/// (on the staging thread): the contract only, or `fields:` too — whichever leaves the two threads' work
-/// nearer even for the format (a CSV row is cheap to read, an XML record dear).
+/// (on the staging thread): the contract only, `fields:` too, or — `balanced` — `fields:` there whenever the
+/// stage is about to run out of work and here otherwise, so the two threads stay busy whatever the format
+/// (a CSV row is cheap to read, an XML record dear, and mapping costs what the mapping file asks).
 enum ContractPlacement {
     case inline(typed: Bool)
     case deferredContract
     case deferredFields
+    case balanced(stageIsIdle: () -> Bool)
 
-    /// The deferred placement that measured fastest for the format on two cores (bench/run, profiles in the
-    /// issue 12 note): CSV reads cheaply and maps here; JSON and XML records cost more to read than to map.
-    static func deferred(reading options: ReaderOptions) -> ContractPlacement {
-        if case .csv = options { return .deferredContract }
-        return .deferredFields
+    /// Whether the next group goes to the stage unmapped.
+    var offloadsFields: Bool {
+        switch self {
+        case .deferredFields: return true
+        case .balanced(let stageIsIdle): return stageIsIdle()
+        case .inline, .deferredContract: return false
+        }
     }
 }
 
@@ -212,7 +216,7 @@ public struct FileMapper {
             guard let first = group.first else { return }
             let source = OrderContract.Source(route: mapping.name, file: fileName, sha256: sha256,
                                               record: first.position.record ?? summary.records, line: first.position.line)
-            if case .deferredFields = contract {
+            if contract.offloadsFields {
                 try onMapped(.group(RowGroup(rows: group, source: source, metadata: meta),
                                     MappingSummary.Mark(rejections: summary.rejections.count, rules: filteredBy.entries.count)))
                 group.removeAll(keepingCapacity: true)

@@ -147,7 +147,7 @@ public struct FileProcessor: Sendable {
         var mappedSinceCheck = 0
         let metadata = InputMetadata(fileName: name, receivedAt: before.modificationDate)
         var summary = FileMapper(mapping: mapping, references: references)
-            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, contract: .deferred(reading: mapping.reader),
+            .run(path: path, fileName: name, sha256: sha256, metadata: metadata, contract: .balanced { pipe.isIdle },
                  progress: progress) { item in
             try pipe.append(item)
             TestHooks.point("reading")

@@ -34,6 +34,15 @@ final class StagingPipe: @unchecked Sendable {
         self.stage = contract
     }
 
+    /// Whether the writer is about to run out of work (at most one batch waiting): then the caller hands it
+    /// groups to map rather than drafts. Before the thread starts everything runs on the caller's thread anyway.
+    var isIdle: Bool {
+        guard started else { return false }
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count <= 1
+    }
+
     /// What the contract made of the drafts; read it after `finish()`.
     var contract: ContractStage { stage }
 
