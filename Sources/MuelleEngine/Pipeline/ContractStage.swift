@@ -3,11 +3,10 @@ import MuelleMapping
 import MuelleReaders
 
 /// The second half of mapping a file — each draft `fields:` made checked against the route kind's contract
-/// and the import rules — and for the groups the reader hands over unmapped (`ContractPlacement`) the first half
-/// too, where it is staged.
-/// On a large file that is the staging thread, so reading keeps a core to itself (the contract was an eighth
-/// of a CSV order's whole way through muelle, on the thread that was already the slower of the two; for XML,
-/// reading alone outweighs mapping).
+/// and the import rules — and, for the groups the reader hands over unmapped (`ContractPlacement.balanced`),
+/// the first half too, where the records are staged. On a large file that is the staging thread: the contract
+/// was an eighth of a CSV order's whole way through muelle, on the reading thread that was already the slower
+/// of the two, and an XML record costs more to read than everything after it.
 ///
 /// Drafts come in the file's order and leave in it; what the stage counts (kept, filtered, rejected, import
 /// rules, roundings) is added to the reader's summary once the file is read (`MappingSummary.absorb`).
