@@ -74,20 +74,21 @@ import Testing
 
         let inline = try stage(mapping, input, placement: .inline(typed: true))
         var alternate = false
+        let contractOnly = ContractPlacement.balanced { false }, fieldsToo = ContractPlacement.balanced { true }
         let everyOther = ContractPlacement.balanced {
             alternate.toggle()
             return alternate
         }
-        for placement in [ContractPlacement.deferredContract, .deferredFields, everyOther] {
+        for (name, placement) in [("the contract there", contractOnly), ("fields: there too", fieldsToo), ("alternating", everyOther)] {
             let deferred = try stage(mapping, input, placement: placement)
-            #expect(deferred.orders == inline.orders, "\(placement)")
-            #expect(deferred.index == inline.index, "\(placement)")
-            #expect(deferred.summary.kept == inline.summary.kept, "\(placement)")
-            #expect(deferred.summary.filtered == inline.summary.filtered, "\(placement)")
-            #expect(deferred.summary.rejectedCount == inline.summary.rejectedCount, "\(placement)")
-            #expect(deferred.summary.errors.map(\.description) == inline.summary.errors.map(\.description), "\(placement)")
-            #expect(deferred.summary.filteredBy == inline.summary.filteredBy, "\(placement)")
-            #expect(deferred.summary.rounded == inline.summary.rounded, "\(placement)")
+            #expect(deferred.orders == inline.orders, "\(name)")
+            #expect(deferred.index == inline.index, "\(name)")
+            #expect(deferred.summary.kept == inline.summary.kept, "\(name)")
+            #expect(deferred.summary.filtered == inline.summary.filtered, "\(name)")
+            #expect(deferred.summary.rejectedCount == inline.summary.rejectedCount, "\(name)")
+            #expect(deferred.summary.errors.map(\.description) == inline.summary.errors.map(\.description), "\(name)")
+            #expect(deferred.summary.filteredBy == inline.summary.filteredBy, "\(name)")
+            #expect(deferred.summary.rounded == inline.summary.rounded, "\(name)")
         }
 
         // The comparison means something: both kinds of rejection, interleaved, and both kinds of turning away.

@@ -115,22 +115,19 @@ struct RowGroup {
     var metadata: [String: Value]
 }
 
-/// Where the halves of mapping run: here as each group is read, or partly in the caller's `ContractStage`
-/// (on the staging thread): the contract only, `fields:` too, or — `balanced` — `fields:` there whenever the
-/// stage is about to run out of work and here otherwise, so the two threads stay busy whatever the format
-/// (a CSV row is cheap to read, an XML record dear, and mapping costs what the mapping file asks).
+/// Where the halves of mapping run: both here as each group is read (`inline`), or the contract always in the
+/// caller's `ContractStage` (on the staging thread) and `fields:` there too for each group read while
+/// `offloadsFields` says so — in muelle, while the stage is about to run out of work, so the two threads stay
+/// busy whatever the format (a CSV row is cheap to read, an XML record dear) and the mapping cost.
 enum ContractPlacement {
     case inline(typed: Bool)
-    case deferredContract
-    case deferredFields
-    case balanced(stageIsIdle: () -> Bool)
+    case balanced(offloadsFields: () -> Bool)
 
     /// Whether the next group goes to the stage unmapped.
     var offloadsFields: Bool {
         switch self {
-        case .deferredFields: return true
-        case .balanced(let stageIsIdle): return stageIsIdle()
-        case .inline, .deferredContract: return false
+        case .inline: return false
+        case .balanced(let offloadsFields): return offloadsFields()
         }
     }
 }
