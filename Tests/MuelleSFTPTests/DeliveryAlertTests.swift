@@ -55,11 +55,7 @@ struct DeliveryAlertTests {
         let server = try TestSSHServer()  // not started: the partner's server is down
         let inbound = server.dataFolder + "/orders-in"
         try TestSSHServer.makeFolder(inbound, owner: TestAccounts.user)
-        let root = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
-        let mapping = try String(contentsOfFile: RouteDeliveryTests.repository + "/mappings/mercadolibre-orders.yaml", encoding: .utf8)
-            + "\n" + server.mappingSetting("deliver", folder: inbound)
-        try mapping.write(toFile: root.child("mappings/mercadolibre-orders.yaml"), atomically: true, encoding: .utf8)
+        let root = try server.workspaceDelivering(into: inbound)
 
         let log = root.child("alerts.ndjson")
         let python = Process()

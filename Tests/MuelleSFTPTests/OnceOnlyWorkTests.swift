@@ -68,11 +68,7 @@ struct OnceOnlyWorkTests {
         defer { server.stop() }
         let inbound = server.dataFolder + "/orders-in"
         try TestSSHServer.makeFolder(inbound, owner: TestAccounts.user)
-        let root = try TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
-        let mapping = try String(contentsOfFile: Self.repository + "/mappings/mercadolibre-orders.yaml", encoding: .utf8)
-            + "\n" + server.mappingSetting("deliver", folder: inbound)
-        try mapping.write(toFile: root.child("mappings/mercadolibre-orders.yaml"), atomically: true, encoding: .utf8)
+        let root = try server.workspaceDelivering(into: inbound)
         let workspace = Workspace(root: root.path)
         let (address, _, other, _) = try Self.sharedLedger()
         let runner = try Runner(workspace: workspace, logger: Logger(label: "test"), ledger: address)

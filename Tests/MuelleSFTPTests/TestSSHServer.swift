@@ -222,3 +222,15 @@ extension TestSSHServer {
         return ([pad + key + ":", pad + "  sftp:"] + lines.map { pad + "    " + $0 }).joined(separator: "\n") + "\n"
     }
 }
+
+extension TestSSHServer {
+    /// A workspace whose Mercado Libre route delivers its outbox files into `inbound` on this server.
+    func workspaceDelivering(into inbound: String) throws -> TemporaryFolder {
+        let root = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: root.child("mappings"), withIntermediateDirectories: true)
+        let mapping = try String(contentsOfFile: RouteDeliveryTests.repository + "/mappings/mercadolibre-orders.yaml", encoding: .utf8)
+            + "\n" + mappingSetting("deliver", folder: inbound)
+        try mapping.write(toFile: root.child("mappings/mercadolibre-orders.yaml"), atomically: true, encoding: .utf8)
+        return root
+    }
+}
