@@ -91,6 +91,13 @@ struct PostgresLedgerCommandsTests {
         return String(decoding: try JSONSerialization.data(withJSONObject: routes, options: [.sortedKeys]), as: UTF8.self)
     }
 
+    /// `text` with the time of each dismissal (`dismissed ... (by luis, <time>)`, `"dismissed_at": "<time>"`)
+    /// replaced by `<time>`: a dismissal must carry a time on both ledgers, not the same second.
+    static func withoutDismissalTimes(_ text: String) -> String {
+        text.replacingOccurrences(of: #"(\(by [^,]+, |"dismissed_at" *: *")\d{4}-\d\d-\d\dT[0-9:.]+(Z|[+-]\d\d:?\d\d)"#,
+                                  with: "$1<time>", options: .regularExpression)
+    }
+
     @Test func repairsChangeThePostgreSQLLedgerAsTheyChangeSQLite() throws {
         let migrated = try Self.migrated()
         let pg = ["--ledger", migrated.url]
@@ -98,8 +105,13 @@ struct PostgresLedgerCommandsTests {
             let sqlite = try migrated.bench.muelle(command)
             let postgres = try migrated.bench.muelle(command + pg, environment: migrated.environment)
             #expect(postgres.status == sqlite.status, "\(command): \(postgres.stderr)")
-            #expect(try Self.cards(postgres.stdout, of: command) == Self.cards(sqlite.stdout, of: command), "\(command)")
+            // Each side dismisses at its own moment, which a loaded machine may put a second apart.
+            #expect(try Self.withoutDismissalTimes(Self.cards(postgres.stdout, of: command))
+                    == Self.withoutDismissalTimes(Self.cards(sqlite.stdout, of: command)), "\(command)")
             #expect(postgres.stderr == sqlite.stderr, "\(command)")
+            if command.first == "quarantine" {
+                #expect(Self.withoutDismissalTimes(postgres.stdout) != postgres.stdout, "the dismissal's time is shown: \(postgres.stdout)")
+            }
         }
         let listed = try JSONSerialization.jsonObject(with: Data(migrated.bench.muelle(["orders", "list", "--json"]).stdout.utf8)) as? [String: Any]
         let orders = (listed?["orders"] as? [[String: Any]]) ?? []
