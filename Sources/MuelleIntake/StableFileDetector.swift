@@ -9,15 +9,17 @@
 ///
 /// Each stable signature is announced once. Afterwards it is announced again only when it changes, when
 /// the file is forgotten, or when the caller held it (`hold`) and the hold ran out or was ended early
-/// (`wake`: its writer closed it).
+/// (`wake`: its writer closed it). A hold speaks only for the sighting that was announced: what was seen
+/// of the file while the caller had it (a change, its writer's close) is not forgotten by the hold.
 public struct StableFileDetector<Key: Hashable & Sendable>: Sendable {
     public typealias Instant = ContinuousClock.Instant
 
     private enum State: Sendable {
         /// Changing, or not yet quiet for long enough: what it looked like, and when it can be ready.
         case settling(FileSignature, readyAt: Instant)
-        /// Announced as stable with this signature.
-        case announced(FileSignature)
+        /// Announced as stable with this signature; `writerClosed` once a writer closed it since, so that a
+        /// hold that follows (the caller found it still open) is due at once.
+        case announced(FileSignature, writerClosed: Bool)
         /// Announced, then handed back: offered again at `until` if unchanged.
         case held(FileSignature, until: Instant)
     }
@@ -36,11 +38,11 @@ public struct StableFileDetector<Key: Hashable & Sendable>: Sendable {
                                  at now: Instant) -> Bool {
         var readyAt = now + quietPeriod
         switch files[key] {
-        case .announced(let known) where known == signature:
+        case .announced(let known, _) where known == signature:
             return false
         case .held(let known, let until) where known == signature:
             guard now >= until else { return false }
-            files[key] = .announced(signature)
+            files[key] = .announced(signature, writerClosed: false)
             return true
         case .settling(let known, let knownReadyAt) where known == signature:
             readyAt = knownReadyAt
@@ -53,20 +55,35 @@ public struct StableFileDetector<Key: Hashable & Sendable>: Sendable {
             files[key] = .settling(signature, readyAt: readyAt)
             return false
         }
-        files[key] = .announced(signature)
+        files[key] = .announced(signature, writerClosed: false)
         return true
     }
 
-    /// The caller could not take the file as announced (someone is still writing it, its content ends
-    /// early, or processing failed): offer it again at `until` if it has not changed by then, or sooner
-    /// after a change (once stable again) or a `wake`.
-    public mutating func hold(_ key: Key, _ signature: FileSignature, until: Instant) {
-        files[key] = .held(signature, until: until)
+    /// The caller could not take the file as announced with `signature` (someone is still writing it, its
+    /// content ends early, or processing failed): offer it again after `retryAfter` if it has not changed by
+    /// then, or sooner after a change (once stable again) or a `wake`. The caller learns late: a change seen
+    /// while it had the file stands (the newer sighting is offered once quiet), and a writer's close seen
+    /// meanwhile makes the retry due at once.
+    public mutating func hold(_ key: Key, _ signature: FileSignature, for retryAfter: Duration, at now: Instant) {
+        switch files[key] {
+        case .announced(let known, let writerClosed)? where known == signature:
+            files[key] = .held(signature, until: writerClosed ? now : now + retryAfter)
+        case .announced(let known, _)?, .settling(let known, _)?, .held(let known, _)?:
+            // Seen otherwise since it was announced: that sighting is newer than the one the caller holds.
+            if known == signature { files[key] = .held(signature, until: now + retryAfter) }
+        case nil:
+            files[key] = .held(signature, until: now + retryAfter)
+        }
     }
 
-    /// A hint that the file may be ready now (its writer closed it): a held file is due at once.
+    /// A hint that the file may be ready now (its writer closed it): a held file is due at once, and one the
+    /// caller has in hand is due at once if the caller holds it.
     public mutating func wake(_ key: Key, at now: Instant) {
-        if case .held(let signature, let until)? = files[key], until > now { files[key] = .held(signature, until: now) }
+        switch files[key] {
+        case .held(let signature, let until)? where until > now: files[key] = .held(signature, until: now)
+        case .announced(let signature, _)?: files[key] = .announced(signature, writerClosed: true)
+        default: break
+        }
     }
 
     /// Whether `key` is held, waiting for its retry.

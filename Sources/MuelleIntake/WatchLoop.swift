@@ -54,9 +54,11 @@ final class WatchLoop {
                 work.files.insert(PendingWork.FileReference(route: file.route, name: file.name))
             }
             for request in session.takeHoldRequests() {
-                track(request.file)
+                // A newer sighting of the file, if the loop has one, stays what it follows.
+                if tracked[request.file.path] == nil { track(request.file) }
+                let now = clock.now
                 countingHeld(request.file.route, request.file.path) {
-                    $0.hold(request.file.path, request.file.signature, until: clock.now + request.retryAfter)
+                    $0.hold(request.file.path, request.file.signature, for: request.retryAfter, at: now)
                 }
             }
             perform(work)

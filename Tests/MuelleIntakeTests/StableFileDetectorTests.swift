@@ -10,7 +10,9 @@ private final class Probe {
         detector.observe(key, signature, modifiedAgo: modifiedAgo, at: now)
     }
 
-    func hold(_ key: String, _ signature: FileSignature, until: ContinuousClock.Instant) { detector.hold(key, signature, until: until) }
+    func hold(_ key: String, _ signature: FileSignature, for retryAfter: Duration, at now: ContinuousClock.Instant) {
+        detector.hold(key, signature, for: retryAfter, at: now)
+    }
     func wake(_ key: String, at now: ContinuousClock.Instant) { detector.wake(key, at: now) }
 
     func forget(_ key: String) { detector.forget(key) }
@@ -142,7 +144,7 @@ private final class Probe {
     @Test func aHeldFileIsOfferedAgainWhenItsRetryTimeComes() {
         let detector = Probe(quietPeriod: quiet)
         #expect(detector.observe("a", signature(), modifiedAgo: .seconds(60), at: at(0)))
-        detector.hold("a", signature(), until: at(5_000))
+        detector.hold("a", signature(), for: .seconds(5), at: at(0))
         #expect(detector.nextDeadline == at(5_000))
         #expect(!detector.observe("a", signature(), modifiedAgo: .seconds(61), at: at(1_000)))
         #expect(detector.dueKeys(by: at(4_999)).isEmpty)
@@ -154,7 +156,7 @@ private final class Probe {
     @Test func aHeldFileWhoseWriterClosesItIsOfferedAtOnce() {
         let detector = Probe(quietPeriod: quiet)
         _ = detector.observe("a", signature(), modifiedAgo: .seconds(60), at: at(0))
-        detector.hold("a", signature(), until: at(5_000))
+        detector.hold("a", signature(), for: .seconds(5), at: at(0))
         detector.wake("a", at: at(1_000))
         #expect(detector.dueKeys(by: at(1_000)) == ["a"])
         #expect(detector.observe("a", signature(), modifiedAgo: .seconds(61), at: at(1_000)))
@@ -163,7 +165,7 @@ private final class Probe {
     @Test func aHeldFileThatChangesIsOfferedOnceQuietAgain() {
         let detector = Probe(quietPeriod: quiet)
         _ = detector.observe("a", signature(size: 10), modifiedAgo: .seconds(60), at: at(0))
-        detector.hold("a", signature(size: 10), until: at(300_000))
+        detector.hold("a", signature(size: 10), for: .seconds(300), at: at(0))
         #expect(!detector.observe("a", signature(size: 30), modifiedAgo: .zero, at: at(1_000)))
         #expect(detector.observe("a", signature(size: 30), modifiedAgo: .milliseconds(300), at: at(1_300)))
     }
@@ -174,5 +176,34 @@ private final class Probe {
         detector.wake("a", at: at(100))
         #expect(!detector.observe("a", signature(), at: at(100)))
         #expect(detector.observe("a", signature(), at: at(300)))
+    }
+
+    // The caller hands a file back after having it in hand for a while: what the loop saw meanwhile stands.
+
+    @Test func aChangeSeenWhileTheCallerHadTheFileIsNotUndoneByItsHold() {
+        let detector = Probe(quietPeriod: quiet)
+        #expect(detector.observe("a", signature(size: 10), modifiedAgo: .seconds(60), at: at(0)))
+        #expect(!detector.observe("a", signature(size: 30), modifiedAgo: .zero, at: at(1_000)))
+        detector.hold("a", signature(size: 10), for: .seconds(300), at: at(1_100))
+        #expect(detector.nextDeadline == at(1_300), "the newer sighting still settles")
+        #expect(detector.observe("a", signature(size: 30), modifiedAgo: .milliseconds(300), at: at(1_300)))
+    }
+
+    @Test func aNewerSightingAlreadyOfferedIsNotHeldForTheOldOne() {
+        let detector = Probe(quietPeriod: quiet)
+        #expect(detector.observe("a", signature(size: 10), modifiedAgo: .seconds(60), at: at(0)))
+        #expect(detector.observe("a", signature(size: 30), modifiedAgo: .seconds(1), at: at(1_000)))
+        detector.hold("a", signature(size: 10), for: .seconds(300), at: at(1_100))
+        #expect(detector.nextDeadline == nil, "nothing waits on the old sighting's retry")
+        #expect(!detector.observe("a", signature(size: 30), modifiedAgo: .seconds(2), at: at(2_000)), "offered once")
+    }
+
+    @Test func aWriterThatClosedWhileTheCallerHadTheFileMakesItsHoldDueAtOnce() {
+        let detector = Probe(quietPeriod: quiet)
+        #expect(detector.observe("a", signature(), modifiedAgo: .seconds(60), at: at(0)))
+        detector.wake("a", at: at(500))
+        detector.hold("a", signature(), for: .seconds(5), at: at(1_000))
+        #expect(detector.dueKeys(by: at(1_000)) == ["a"])
+        #expect(detector.observe("a", signature(), modifiedAgo: .seconds(61), at: at(1_000)))
     }
 }
