@@ -95,7 +95,7 @@ extension ServerTests {
                 defer { run.terminate(); run.waitUntilExit() }
 
                 // Two seconds after the last file, the route is late: one alert.
-                #expect(ConsoleBench.eventually(within: 20) { receiver.received.contains { $0.body["alert"] == "route_late" } })
+                #expect(ConsoleBench.eventually(within: 60) { receiver.received.contains { $0.body["alert"] == "route_late" } })
                 let firing = try #require(receiver.received.first { $0.body["alert"] == "route_late" })
                 #expect(firing.body["status"] == "firing")
                 #expect(firing.body["route"] == "prices")
@@ -108,7 +108,7 @@ extension ServerTests {
 
                 // The feed comes back: the same cause is resolved, once.
                 try bench.drop("prices-2.csv", "id,price\nA1,9.95\n")
-                #expect(ConsoleBench.eventually(within: 20) {
+                #expect(ConsoleBench.eventually(within: 60) {
                     receiver.received.contains { $0.body["cause"] == firing.body["cause"] && $0.body["status"] == "resolved" }
                 })
                 let forCause = receiver.received.filter { $0.body["cause"] == firing.body["cause"] }
@@ -146,7 +146,7 @@ extension ServerTests {
                 defer { run.terminate(); run.waitUntilExit() }
                 try bench.dropExample("later/shopify-order-events/orders-cancelled-1052.json", route: "shopify-order-events")
 
-                #expect(ConsoleBench.eventually(within: 20) { receiver.received.contains { $0.body["alert"] == "cancelled_after_handover" } })
+                #expect(ConsoleBench.eventually(within: 60) { receiver.received.contains { $0.body["alert"] == "cancelled_after_handover" } })
                 let firing = try #require(receiver.received.first { $0.body["alert"] == "cancelled_after_handover" })
                 #expect(firing.body["status"] == "firing")
                 #expect(firing.body["subject"] == "shopify:main:1052")
@@ -161,7 +161,7 @@ extension ServerTests {
 
                 // The next manifest lists it as an exception for the carrier: resolved.
                 #expect(try bench.muelle(["manifest", "close", "--date", "2099-12-31"]) == 0)
-                #expect(ConsoleBench.eventually(within: 20) {
+                #expect(ConsoleBench.eventually(within: 60) {
                     receiver.received.contains { $0.body["cause"] == firing.body["cause"] && $0.body["status"] == "resolved" }
                 })
                 #expect(!receiver.received.contains { $0.body["alert"] == "file_quarantined" })

@@ -54,7 +54,7 @@ extension ServerTests {
             try browser.click("#quarantine button[name=replay]")
             // Inside `muelle run`, Replay gives the file back to the running watcher, which takes it through.
             #expect(browser.text.contains("is back in its route's inbox"), "\(browser.text)")
-            #expect(ConsoleBench.eventually(within: 20) { bench.files("archive/prices").contains { $0.hasSuffix("-prices.csv") } })
+            #expect(ConsoleBench.eventually(within: 60) { bench.files("archive/prices").contains { $0.hasSuffix("-prices.csv") } })
             #expect(bench.files("quarantine/prices").isEmpty)
             try browser.open(base + "/console")
             let after = browser.text

@@ -27,7 +27,7 @@ import Testing
         #expect(answers.map(\.status).sorted() == [200, 200, 202], "\(answers)")
         #expect(Set(answers.compactMap { $0.json["id"] }).count == 1)
         #expect(answers.filter { $0.json["status"] == "duplicate" }.count == 2)
-        #expect(Workbench.eventually(within: 20) { (try? bench.orders().count) == 1 && bench.files("inbox/deliveryapp-orders").isEmpty })
+        #expect(Workbench.eventually(within: 60) { (try? bench.orders().count) == 1 && bench.files("inbox/deliveryapp-orders").isEmpty })
         // Sent again once it went through: still a duplicate, still one order.
         let late = try await listener.post("/hooks/deliveryapp-orders", body, token: token)
         #expect(late.status == 200)
@@ -56,7 +56,7 @@ import Testing
         let retry = try await listener.post("/hooks/deliveryapp-orders", body, token: token)
         #expect(retry.status == 200 || retry.status == 202)
         #expect(retry.json["status"] == "duplicate", "\(retry.json)")
-        #expect(Workbench.eventually(within: 20) { (try? bench.orders().count) == 1 && bench.files("inbox/deliveryapp-orders").isEmpty })
+        #expect(Workbench.eventually(within: 60) { (try? bench.orders().count) == 1 && bench.files("inbox/deliveryapp-orders").isEmpty })
         #expect(bench.files("outbox/reports").count == 1)
     }
 
@@ -93,7 +93,7 @@ import Testing
         let cancellation = Data(#"{"status":"ORDER_CANCELLED","message":"Restaurante sin stock"}"#.utf8)
         let answer = try await listener.post("/hooks/deliveryapp-order-status/remoteId/1042/remoteOrder/x7gr-3fx4/posOrderStatus", cancellation, token: token)
         #expect(answer.status == 202, "\(answer.json)")
-        #expect(Workbench.eventually(within: 20) { (try? bench.ndjson("outbox/order-updates").count) == 1 })
+        #expect(Workbench.eventually(within: 60) { (try? bench.ndjson("outbox/order-updates").count) == 1 })
         let update = try #require(try bench.ndjson("outbox/order-updates").first)
         #expect(update["order_id"] as? String == Self.orderID)
         #expect((update["status"] as? [String: Any])?["to"] as? String == "cancelled")
@@ -131,7 +131,7 @@ import Testing
         #expect(answer.status == 202, "\(answer)")
         #expect(answer.json["file"]?.hasPrefix("remoteId_1042_remoteOrder_x7gr-3fx4_posOrderStatus_") == true, "\(answer)")
         // The header's value, read back by file_pattern as meta: vendor, names the order that is cancelled.
-        #expect(Workbench.eventually(within: 20) { (try? bench.ndjson("outbox/order-updates").count) == 1 })
+        #expect(Workbench.eventually(within: 60) { (try? bench.ndjson("outbox/order-updates").count) == 1 })
         let update = try #require(try bench.ndjson("outbox/order-updates").first)
         #expect(update["order_id"] as? String == Self.orderID)
         #expect((update["status"] as? [String: Any])?["to"] as? String == "cancelled")
@@ -265,12 +265,12 @@ import Testing
         let okBefore = try PrometheusText.parse(try await listener.get("/metrics").text)
             .first { $0.name == "muelle_http_requests_total" && $0.labels == ["status": "200"] }?.value ?? 0
         #expect(try await listener.post("/hooks/deliveryapp-orders", body, token: token).status == 202)
-        #expect(Workbench.eventually(within: 20) { bench.files("outbox/reports").count == 1 })
+        #expect(Workbench.eventually(within: 60) { bench.files("outbox/reports").count == 1 })
         // A status push for an order never imported: quarantined.
         let unknownOrder = Data(#"{"status":"ORDER_CANCELLED"}"#.utf8)
         #expect(try await listener.post("/hooks/deliveryapp-order-status/remoteId/1042/remoteOrder/zz99/posOrderStatus", unknownOrder, token: token).status == 202)
         #expect(try await listener.post("/hooks/deliveryapp-orders", body, token: token).status == 200)
-        #expect(Workbench.eventually(within: 20) { bench.files("outbox/reports").count == 2 })
+        #expect(Workbench.eventually(within: 60) { bench.files("outbox/reports").count == 2 })
         #expect(try await listener.post("/hooks/deliveryapp-orders", Data("{}".utf8), token: nil).status == 401)
 
         // A report is written before its input's counters move: wait until the second input is counted.

@@ -91,7 +91,7 @@ import Testing
         let watching = bench.start(["run", "--quiet-ms", "50"])
         try watching.run()
         try bench.drop(Self.route, "page-2.json", ExactlyOnceTests.page(2))
-        #expect(Workbench.eventually(within: 20) { bench.files("archive/\(Self.route)").count == 2 })
+        #expect(Workbench.eventually(within: 60) { bench.files("archive/\(Self.route)").count == 2 })
         kill(watching.processIdentifier, SIGKILL)
         watching.waitUntilExit()
         #expect(bench.exists(".muelle/ledger.sqlite-wal"))

@@ -188,7 +188,7 @@ struct PostgresLedgerCommandsTests {
         let running = bench.start(["run", "--quiet-ms", "50"])
         try running.run()
         defer { if running.isRunning { running.terminate() } }
-        #expect(Workbench.eventually(within: 10) { ((try? bench.read(".muelle/run.lock")) ?? "").contains("pid") })
+        #expect(Workbench.eventually(within: 60) { ((try? bench.read(".muelle/run.lock")) ?? "").contains("pid") })
         let url = try cluster.database().url
         let refused = try bench.muelle(["ledger", "migrate", "--to", url], environment: cluster.environment)
         #expect(refused.status == 2)

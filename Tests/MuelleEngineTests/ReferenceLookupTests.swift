@@ -115,15 +115,15 @@ import Testing
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         try bench.dropExample("prestashop-orders", "orders.xml")
-        let held = Workbench.eventually(within: 10) {
+        let held = Workbench.eventually(within: 60) {
             (try? bench.statusCard("prestashop-orders")["waiting_for_reference"] as? Int) == 1
         }
         #expect(held)
         try bench.dropExample("prestashop-addresses", "addresses.xml")
-        #expect(Workbench.eventually(within: 10) { !bench.files("outbox/orders").isEmpty })
+        #expect(Workbench.eventually(within: 60) { !bench.files("outbox/orders").isEmpty })
         try expectComplete(bench)
         kill(process.processIdentifier, SIGTERM)
-        #expect(Workbench.eventually(within: 10) { !process.isRunning })
+        #expect(Workbench.eventually(within: 60) { !process.isRunning })
     }
 
     @Test func checkRefusesALookupIntoAMissingRouteAFieldItDoesNotKeepOrARouteThatIsNoReference() throws {

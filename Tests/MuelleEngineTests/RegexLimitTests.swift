@@ -63,13 +63,13 @@ import Testing
         defer { if process.isRunning { process.terminate() } }
         try bench.drop("shopify-orders", "hostile.csv", try orders(count: 50) { "#" + String(repeating: "1", count: 60) + "!\($0)" })
         // In hand (staging), or already done.
-        let taken = Workbench.eventually(within: 10) {
+        let taken = Workbench.eventually(within: 60) {
             !bench.files(".muelle/staging").isEmpty || !bench.exists("inbox/shopify-orders/hostile.csv")
         }
         #expect(taken)
         let signalled = Date()
         kill(process.processIdentifier, SIGTERM)
-        let stopped = Workbench.eventually(within: 10) { !process.isRunning }
+        let stopped = Workbench.eventually(within: 60) { !process.isRunning }
         #expect(stopped)
         #expect(Date().timeIntervalSince(signalled) < 5)
         #expect(Workbench.eventually(within: 1) { bench.files("quarantine/shopify-orders").contains { $0.hasSuffix("hostile.csv") } })

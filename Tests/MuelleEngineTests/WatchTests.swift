@@ -22,7 +22,7 @@ import Testing
         #expect(try bench.orders().count == 2)
 
         kill(process.processIdentifier, SIGTERM)
-        let stopped = Workbench.eventually(within: 10) { !process.isRunning }
+        let stopped = Workbench.eventually(within: 60) { !process.isRunning }
         #expect(stopped)
         if stopped { #expect(process.terminationStatus == 0) } else { process.terminate() }
     }
@@ -39,7 +39,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: bench.root + "/run.log", contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: bench.root + "/run.log"))
         try process.run()
-        let inHand = Workbench.eventually(within: 10) { !bench.files(".muelle/staging").isEmpty }
+        let inHand = Workbench.eventually(within: 60) { !bench.files(".muelle/staging").isEmpty }
         #expect(inHand)
         kill(process.processIdentifier, SIGTERM)
         let stopped = Workbench.eventually(within: 60) { !process.isRunning }
@@ -74,7 +74,7 @@ import Testing
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: bench.root + "/run.log"))
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let allInHand = Workbench.eventually(within: 20) { bench.files(".muelle/staging").filter { $0.hasPrefix("ml-") }.count == routes }
+        let allInHand = Workbench.eventually(within: 60) { bench.files(".muelle/staging").filter { $0.hasPrefix("ml-") }.count == routes }
         #expect(allInHand)
         kill(process.processIdentifier, SIGTERM)
         let answered = Workbench.eventually(within: 60) { ((try? bench.read("run.log")) ?? "").contains("stopping: finishing the file in hand first") }
@@ -99,7 +99,7 @@ import Testing
         try process.run()
         #expect(Workbench.eventually(within: 30) { bench.files("archive/mercadolibre-orders").count >= 5 })
         kill(process.processIdentifier, SIGTERM)
-        let stopped = Workbench.eventually(within: 20) { !process.isRunning }
+        let stopped = Workbench.eventually(within: 60) { !process.isRunning }
         #expect(stopped)
         if !stopped { process.terminate(); return }
         #expect(process.terminationStatus == 0)

@@ -10,7 +10,7 @@ import Testing
         let first = bench.start(["run", "--quiet-ms", "50"])
         try first.run()
         defer { if first.isRunning { first.terminate() } }
-        #expect(Workbench.eventually(within: 10) { bench.exists(".muelle/run.lock") && ((try? bench.read(".muelle/run.lock")) ?? "").contains("pid") })
+        #expect(Workbench.eventually(within: 60) { bench.exists(".muelle/run.lock") && ((try? bench.read(".muelle/run.lock")) ?? "").contains("pid") })
 
         let second = try bench.muelle(["run", "--once"])
         #expect(second.status == 2)
@@ -18,14 +18,14 @@ import Testing
 
         // A replay while it runs puts the file back in the inbox; the running process takes it.
         try bench.drop("mercadolibre-orders", "bad.json", "{\"results\": [ {\"id\": 1,, } ]}\n")
-        #expect(Workbench.eventually(within: 20) { bench.files("quarantine/mercadolibre-orders").contains { $0.hasSuffix("bad.json") } })
+        #expect(Workbench.eventually(within: 60) { bench.files("quarantine/mercadolibre-orders").contains { $0.hasSuffix("bad.json") } })
         let quarantined = try #require(bench.files("quarantine/mercadolibre-orders").first { $0.hasSuffix("bad.json") })
         let page = try String(contentsOfFile: Workbench.repository + "/examples/inbox/mercadolibre-orders/orders_search_2026-11-03.json", encoding: .utf8)
         try bench.write("quarantine/mercadolibre-orders/" + quarantined, page)
         let replay = try bench.muelle(["replay", "quarantine/mercadolibre-orders/" + quarantined])
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stdout.contains("handed to the running muelle"))
-        #expect(Workbench.eventually(within: 20) { ((try? bench.orders()) ?? []).count == 2 })
+        #expect(Workbench.eventually(within: 60) { ((try? bench.orders()) ?? []).count == 2 })
 
         // --wait blocks while the first runs, then runs once it has stopped.
         let waiting = bench.start(["run", "--once", "--wait"])
@@ -33,7 +33,7 @@ import Testing
         Thread.sleep(forTimeInterval: 1)
         #expect(waiting.isRunning, "waits for the lock")
         kill(first.processIdentifier, SIGTERM)
-        #expect(Workbench.eventually(within: 20) { !waiting.isRunning })
+        #expect(Workbench.eventually(within: 60) { !waiting.isRunning })
         #expect(waiting.terminationStatus == 0)
     }
 }

@@ -63,7 +63,7 @@ struct DeliveryAlertTests {
         python.arguments = ["-c", Self.receiver, log]
         try python.run()
         defer { kill(python.processIdentifier, SIGKILL); python.waitUntilExit() }
-        #expect(Self.eventually(within: 10) { FileManager.default.fileExists(atPath: log + ".port") })
+        #expect(Self.eventually(within: 60) { FileManager.default.fileExists(atPath: log + ".port") })
         let port = try String(contentsOfFile: log + ".port", encoding: .utf8)
         try """
             alerts:
