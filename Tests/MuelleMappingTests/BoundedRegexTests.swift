@@ -50,7 +50,8 @@ import Yams
         }
         #expect(throws: MuelleError.self) { try evaluate(##"{ replace: n, pattern: "^(\\w|a)*$", with: "" }"##, hostile) }
         #expect(throws: MuelleError.self) { try evaluate(##"{ if: { matches: n, pattern: "^(\\w|a)*$" }, then: 1 }"##, hostile) }
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Unbounded, the pattern backtracks for ages: seconds tell the two apart on any machine.
+        #expect(Date().timeIntervalSince(started) < 30)
     }
 
     @Test func nestedRepeatsAndRepeatedAlternativesAreRefusedAtLoad() throws {

@@ -34,7 +34,8 @@ import MuelleCore
         let start = ContinuousClock.now
         _ = try evaluate("{ html_text: v }", text)
         _ = try evaluate("{ decode_entities: v }", text)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Quadratic on this text takes minutes: the bound tells the two apart on a loaded machine too.
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test func anAbsentValueStaysNull() throws {

@@ -68,7 +68,7 @@ struct PartnerUploadTests {
         }
 
         let expected: [String: Int64] = ["slow.csv": 160 << 10, "events.csv": 300_000, "tracking.csv": 40 << 10]
-        #expect(await eventually(within: .seconds(15)) { arrivals.current.count >= 3 })
+        #expect(await eventually(within: .seconds(60)) { arrivals.current.count >= 3 })
         try await Task.sleep(for: .seconds(2))
         let taken = arrivals.current
         #expect(taken.map(\.name).sorted() == ["events.csv", "slow.csv", "tracking.csv"], "each file once")

@@ -239,7 +239,8 @@ struct SFTPClientTests {
         }
         #expect(error.code == .sftpTimeout)
         #expect(error.message.contains("did not complete the SSH handshake within 1.0 seconds"))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Without the timeout the silent server holds it forever; the slack is for a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(15))
     }
 
     @Test func cancellingTheTaskInterruptsATransferAtOnce() async throws {
@@ -259,7 +260,7 @@ struct SFTPClientTests {
         let cancelled = ContinuousClock.now
         transfer.cancel()
         let result = await transfer.result
-        #expect(ContinuousClock.now - cancelled < .seconds(3))
+        #expect(ContinuousClock.now - cancelled < .seconds(10))
         #expect(throws: MuelleError.self) { try result.get() }
         if case .failure(let error as MuelleError) = result { #expect(error.code == .sftpCancelled) }
         #expect(names(in: local.path) == [], "the partial download was deleted")

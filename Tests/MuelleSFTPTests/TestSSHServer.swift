@@ -130,7 +130,7 @@ final class TestSSHServer: Sendable {
         guard status == 0 else { throw TestSetupError(description: "cannot start sshd: \(String(cString: strerror(status)))") }
         listener.withLock { $0 = pid }
         Leftovers.track(process: pid)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while logText.components(separatedBy: listening).count == before {
             var exitStatus: Int32 = 0
             guard waitpid(pid, &exitStatus, WNOHANG) == 0, ContinuousClock.now < deadline else {
