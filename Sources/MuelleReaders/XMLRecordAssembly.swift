@@ -17,8 +17,14 @@ struct XMLRecordAssembly {
     /// The text of the open elements since each one's last child start tag, innermost last.
     private var text: [UInt8] = []
 
+    /// Whether the element that holds the records (the path's next-to-last, `OrderList` in `OrderList/Order`)
+    /// has been opened: a document without it is not the kind of file the route reads, where one with it and
+    /// no records is an empty export. A one-element path names no holder.
+    private(set) var sawRecordHolder: Bool
+
     init(recordPath: [String]) {
         self.recordPath = recordPath
+        self.sawRecordHolder = recordPath.count < 2
         text.reserveCapacity(4096)
     }
 
@@ -36,6 +42,7 @@ struct XMLRecordAssembly {
         if frames.isEmpty {
             guard matchesRecordPath(name) else {
                 openElements.append(name)
+                if !sawRecordHolder { sawRecordHolder = endsWithRecordHolder() }
                 return false
             }
         } else {
@@ -76,7 +83,11 @@ struct XMLRecordAssembly {
 
     /// Whether the element `name`, opened under `openElements`, ends with `recordPath`.
     private func matchesRecordPath(_ name: String) -> Bool {
-        guard name == recordPath[recordPath.count - 1] else { return false }
+        name == recordPath[recordPath.count - 1] && endsWithRecordHolder()
+    }
+
+    /// Whether `openElements` ends with the record path's elements but the last.
+    private func endsWithRecordHolder() -> Bool {
         let ancestors = recordPath.count - 1
         guard openElements.count >= ancestors else { return false }
         return openElements.suffix(ancestors).elementsEqual(recordPath.prefix(ancestors))

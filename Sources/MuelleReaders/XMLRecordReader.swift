@@ -68,6 +68,7 @@ public final class XMLRecordReader: RecordReader {
                         if events.assembly.isInRecord {
                             throw MuelleError(.incomplete, "the file ends inside a record, so the rest of it has not arrived", at: events.parserPosition(record: events.recordCount))
                         }
+                        if !events.assembly.sawRecordHolder { throw missingRecordHolder() }
                         return nil
                     }
                     try feed()
@@ -124,6 +125,15 @@ public final class XMLRecordReader: RecordReader {
         if let parser, parser.pointee.wellFormed == 0, !events.hasFailed {
             events.fail(MuelleError(.malformedXML, "libxml2 stopped reading the document", at: events.parserPosition(record: events.recordInProgress)))
         }
+    }
+
+    /// A whole document without the element that holds the records: another kind of file, never "no records".
+    private func missingRecordHolder() -> MuelleError {
+        let path = events.assembly.recordPath
+        let holder = path[path.count - 2]
+        return MuelleError(.malformedXML, "the records path \"\(path.joined(separator: "/"))\" is missing: the document has no <\(holder)> "
+            + (path.count > 2 ? "inside <\(path[path.count - 3])> " : "") + "to hold the records (the mapping's reader.records); is this the kind of file the route reads?",
+            at: InputPosition(file: fileName, field: path.joined(separator: "/")))
     }
 
     /// A libxml2 error as muelle reports it, once the reader has reached it.

@@ -208,6 +208,23 @@ import MuelleReaders
         #expect(anywhere[1].value["Order"] == .object([("Id", .string("nested"))]))
     }
 
+    @Test func anEmptyListIsNoRecordsButADocumentWithoutTheListIsAnotherKindOfFile() throws {
+        let soap = "<s:Envelope xmlns:s=\"urn:s\"><s:Body><GetOrderListResult><OrderList/></GetOrderListResult></s:Body></s:Envelope>"
+        #expect(try readAll(soap, recordPath: ["OrderList", "Order"]).isEmpty)
+        #expect(try readAll("<x><a><b/></a></x>", recordPath: ["x", "a", "b"]).count == 1)
+
+        let wrongFile = try readError("<prestashop>\n  <orders><order><id>1</id></order></orders>\n</prestashop>\n",
+                                      recordPath: ["OrderList", "Order"])
+        #expect(wrongFile.code == .malformedXML)
+        #expect(wrongFile.position.field == "OrderList/Order")
+        #expect(wrongFile.message.contains("the document has no <OrderList> to hold the records"), "\(wrongFile.message)")
+        // The holder must sit where the path puts it: <b> outside an <a> holds nothing.
+        let misplaced = try readError("<x><b><c/></b></x>", recordPath: ["a", "b", "c"])
+        #expect(misplaced.message.contains("no <b> inside <a>"), "\(misplaced.message)")
+        // A one-element path names no holder: any document may simply have none.
+        #expect(try readAll("<feed/>", recordPath: ["item"]).isEmpty)
+    }
+
     // MARK: Element conversion
 
     @Test func attributesBecomeAtKeysAndTextMixedInBecomesHashText() throws {
