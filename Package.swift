@@ -94,6 +94,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The fuzz targets' bodies (see `bench/fuzz`), shared by the libFuzzer executables and the regression tests.
         .target(name: "FuzzTargets", dependencies: ["MuelleCore", "MuelleReaders", "MuelleMapping"], path: "Fuzz/FuzzTargets"),
@@ -101,6 +102,7 @@ let package = Package(
             "MuelleEngine", "MuelleLedger", "MuelleCore", "MuelleShipping", "MuelleReaders", "MuelleSFTP", "MuelleConsole", "MuelleHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         // The tests' throwaway PostgreSQL server (initdb + pg_ctl on a free port), shared by the suites that need one.

@@ -6,6 +6,7 @@ import MuelleEngine
 import MuelleHTTP
 import MuelleMapping
 import MuelleShipping
+import ServiceLifecycle
 
 struct Console: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,7 @@ struct Console: AsyncParsableCommand {
         discussion: "The token is muelle.yaml's `console: { token: { env: NAME } }`, or the environment variable MUELLE_CONSOLE_TOKEN.")
     @OptionGroup var options: WorkspaceOptions
     @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var lease: WorkerLeaseOption
     @Option(help: "HOST:PORT to listen on (port 0: any free port, printed).") var listen: String = "127.0.0.1:8081"
 
     func run() async throws {
@@ -34,14 +36,17 @@ struct Console: AsyncParsableCommand {
         let runner: Runner
         let address = try ledger.address()
         do {
-            runner = try Runner(workspace: workspace, logger: options.logger(), ledger: address)
+            runner = try Runner(workspace: workspace, logger: options.logger(), ledger: address, workerLease: try lease.duration())
         } catch {
             printError("\(error)")
             throw ExitCode(2)
         }
         defer { runner.workers?.leave() }
+        // With a shared ledger the console is a worker (Replay takes files under claims): without a heartbeat it
+        // would be taken for lost after one lease and its replays refused.
+        let heartbeat = WorkerHeartbeatService(of: runner).map { [$0 as any Service] } ?? []
         try await ConsoleServer.run(ConsoleRoutes(runner: runner, token: token), host: String(parts[0]), port: port,
-                                    logger: options.logger()) { bound in
+                                    logger: options.logger(), alongside: heartbeat) { bound in
             // Written straight to the descriptor: a script waiting for this line must not wait for a buffer.
             FileHandle.standardOutput.write(Data("console listening on http://\(parts[0]):\(bound)/console\n".utf8))
         }

@@ -34,6 +34,17 @@ struct WorkspaceOptions: ParsableArguments {
 }
 
 /// `--ledger`, for every command that reads or changes the ledger: all of them use the same one as `muelle run`.
+/// `--worker-lease`, for the commands that stay up as a worker of a shared ledger (`run`, `console`).
+struct WorkerLeaseOption: ParsableArguments {
+    @Option(help: ArgumentHelp("With a PostgreSQL ledger (several workers): seconds a worker's claims stand without its heartbeat; a worker silent for longer is taken for lost and its files are redone by others.", valueName: "seconds"))
+    var workerLease: Int = 30
+
+    func duration() throws(MuelleError) -> Duration {
+        guard workerLease >= 1 else { throw MuelleError(.configuration, "--worker-lease is a number of seconds, 1 or more") }
+        return .seconds(workerLease)
+    }
+}
+
 struct LedgerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The ledger in PostgreSQL, for several workers: postgres://USER@HOST:PORT/DB?password=env:NAME (or password=file:PATH); muelle.yaml's ledger: otherwise, else the SQLite ledger in .muelle/.", valueName: "url"))
     var ledger: String?

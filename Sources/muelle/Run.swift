@@ -38,8 +38,7 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var ledger: LedgerOptions
 
-    @Option(help: ArgumentHelp("With a PostgreSQL ledger (several workers): seconds a worker's claims stand without its heartbeat; a worker silent for longer is taken for lost and its files are redone by others.", valueName: "seconds"))
-    var workerLease: Int = 30
+    @OptionGroup var lease: WorkerLeaseOption
 
     @Flag(help: "Go on although the ledger is missing, empty or behind this workspace's history (a new ledger if there is none): files taken before may be imported again.")
     var newLedger = false
@@ -56,9 +55,8 @@ struct Run: AsyncParsableCommand {
         let runner: Runner
         let postgres = try ledger.address()
         do {
-            guard workerLease >= 1 else { throw MuelleError(.configuration, "--worker-lease is a number of seconds, 1 or more") }
             runner = try Runner(workspace: options.workspace, logger: logger, newLedger: newLedger, ledger: postgres,
-                                workerLease: .seconds(workerLease))
+                                workerLease: try lease.duration())
         } catch {
             printError("\(error)")
             throw ExitCode(2)

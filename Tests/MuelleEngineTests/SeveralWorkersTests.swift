@@ -151,4 +151,27 @@ struct SeveralWorkersTests {
             #expect(log.contains("the shared ledger is reachable again"))
         }
     }
+
+    @Test func aConsoleOnTheSharedLedgerStaysALiveWorkerPastItsLeaseAndLeavesWhenStopped() throws {
+        let setup = try Self.setUp()
+        defer { setup.bench.remove() }
+        let console = setup.bench.start(["console", "--listen", "127.0.0.1:0", "--ledger", setup.database.url, "--worker-lease", "\(Self.lease)"])
+        console.environment = ProcessInfo.processInfo.environment.merging(setup.cluster.environment) { $1 }
+            .merging(["MUELLE_CONSOLE_TOKEN": String(repeating: "t", count: 24)]) { $1 }
+        try console.run()
+        // A running worker reaps any worker silent past its lease at each of its own beats.
+        let worker = try setup.worker("worker.log")
+        defer { Self.stop([worker, console]) }
+        let registered = "SELECT count(*) FROM worker WHERE pid = \(console.processIdentifier)"
+        #expect(Workbench.eventually(within: 60) { setup.sql(registered) == "1" }, "the console is a worker of the shared ledger")
+
+        // Three leases: without a heartbeat it would be lost after the first and reaped at the worker's next beat.
+        Thread.sleep(forTimeInterval: Double(3 * Self.lease))
+        #expect(setup.sql(registered + " AND NOT reaped AND heartbeat > clock_timestamp() - leaseMilliseconds * interval '1 millisecond'") == "1",
+                "alive, not taken for lost: \(setup.sql("SELECT id, heartbeat, reaped FROM worker"))")
+
+        kill(console.processIdentifier, SIGTERM)
+        #expect(Workbench.eventually(within: 60) { !console.isRunning })
+        #expect(setup.sql(registered) == "0", "a stopped console leaves the workers at once")
+    }
 }

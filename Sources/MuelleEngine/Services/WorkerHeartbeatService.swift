@@ -4,11 +4,23 @@ import ServiceLifecycle
 /// leases of its claims renewed, the file in hand noted for `muelle status`, and lost workers' leftovers taken over.
 /// A heartbeat that does not get through stops the route workers taking files (`WorkerClaims.takesFiles`) until one
 /// does. On a graceful stop the worker leaves the ledger at once rather than after its lease.
-struct WorkerHeartbeatService: Service {
+public struct WorkerHeartbeatService: Service {
     let runner: Runner
     let workers: WorkerClaims
 
-    func run() async {
+    init(runner: Runner, workers: WorkerClaims) {
+        self.runner = runner
+        self.workers = workers
+    }
+
+    /// The heartbeat of `runner`'s worker, for a process other than `muelle run` that is one for as long as it runs
+    /// (the console, whose Replay takes files under claims); nil with a SQLite ledger, which has no workers.
+    public init?(of runner: Runner) {
+        guard let workers = runner.workers else { return nil }
+        self.init(runner: runner, workers: workers)
+    }
+
+    public func run() async {
         await cancelWhenGracefulShutdown { await beatUntilCancelled() }
         let workers = workers
         await BlockingLane(label: "muelle.worker.leave").run { workers.leave() }
