@@ -33,11 +33,7 @@ import Testing
     @Test func aBoundedScanListsTheOldestAndCountsTheRest() throws {
         let inbox = try TemporaryInbox()
         try inbox.makeFolder("shop")
-        // Written newest first, so listing order and arrival order disagree.
-        for index in (0 ..< 200).reversed() {
-            try inbox.write("shop/\(index).csv")
-            inbox.setModificationTime("shop/\(index).csv", seconds: 1_700_000_000 + index, nanoseconds: 0)
-        }
+        try inbox.writeAged(200, in: "shop", newestFirst: true)
         let scanner = InboxScanner(inboxPath: inbox.inboxPath)
         let oldest = try scanner.scan(route: "shop", oldest: 5)
         #expect(oldest.files.map(\.name) == ["0.csv", "1.csv", "2.csv", "3.csv", "4.csv"])

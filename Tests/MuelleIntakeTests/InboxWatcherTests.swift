@@ -47,10 +47,7 @@ import Testing
     @Test func aBacklogIsFollowedAWindowAtATimeOldestFirst() async throws {
         let inbox = try TemporaryInbox()
         try inbox.makeFolder("shop")
-        for index in 0 ..< 10 {
-            try inbox.write("shop/\(index).csv")
-            inbox.setModificationTime("shop/\(index).csv", seconds: 1_700_000_000 + index, nanoseconds: 0)
-        }
+        try inbox.writeAged(10, in: "shop")
         let configuration = InboxWatcher.Configuration(quietPeriod: .milliseconds(100), rescanInterval: .seconds(3600), window: 4)
         let collector = Collector(try inbox.watcher(configuration))
         defer { collector.stop() }
@@ -231,10 +228,7 @@ import Testing
     @Test func heldFilesLeaveTheirWindowPlacesToTheBacklog() async throws {
         let inbox = try TemporaryInbox()
         try inbox.makeFolder("shop")
-        for index in 0 ..< 4 {
-            try inbox.write("shop/\(index).csv")
-            inbox.setModificationTime("shop/\(index).csv", seconds: 1_700_000_000 + index, nanoseconds: 0)
-        }
+        try inbox.writeAged(4, in: "shop")
         let watcher = try inbox.watcher(.init(quietPeriod: .milliseconds(100), rescanInterval: .seconds(3600), window: 2))
         let collector = Collector(watcher)
         defer { collector.stop() }

@@ -34,6 +34,15 @@ final class TemporaryInbox {
         precondition(utimensat(AT_FDCWD, path(relative), times, 0) == 0)
     }
 
+    /// `folder/0.csv` … `folder/<count - 1>.csv`, each a second younger than the one before it (arrival order =
+    /// number order); `newestFirst` writes them in the other order, so listing order and arrival order disagree.
+    func writeAged(_ count: Int, in folder: String, newestFirst: Bool = false) throws {
+        for index in newestFirst ? Array((0 ..< count).reversed()) : Array(0 ..< count) {
+            try write("\(folder)/\(index).csv")
+            setModificationTime("\(folder)/\(index).csv", seconds: 1_700_000_000 + index, nanoseconds: 0)
+        }
+    }
+
     func link(_ relative: String, to target: String) throws {
         try FileManager.default.createSymbolicLink(atPath: path(relative), withDestinationPath: target)
     }
